@@ -1,0 +1,1 @@
+"""Analysis steps over the store: cleaning, themes, engagement, topics, quality."""

@@ -1,0 +1,294 @@
+"""replyscope command line: thin click layer over the library.
+
+Each command opens the store, calls one library function and turns library
+errors into one-line messages with a remedy. Data goes to stdout; progress
+and summaries of what happened go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from store import Store, StoreError, query, resolve_db_path
+
+
+class Ctx:
+    """Global options shared by every command."""
+
+    def __init__(self, db: str | None, quiet: bool) -> None:
+        self.db_option = db
+        self.quiet = quiet
+
+    @property
+    def db(self) -> Path:
+        return resolve_db_path(self.db_option)
+
+    def show_progress(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+
+@contextmanager
+def open_store(ctx: Ctx, *, read_only: bool = False) -> Iterator[Store]:
+    """Open the store, turning store problems into click errors."""
+    try:
+        store = Store.open(ctx.db, read_only=read_only)
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def say(ctx: Ctx, message: str) -> None:
+    """A human message on stderr (silenced by --quiet)."""
+    if not ctx.quiet:
+        click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="PATH",
+    help="DuckDB file to use (default: $REPLYSCOPE_DB, else ./replyscope.duckdb).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or summaries on stderr.")
+@click.version_option(package_name="replyscope")
+@click.pass_context
+def main(click_ctx: click.Context, db: str | None, quiet: bool) -> None:
+    """Turn the public replies to a post into an evidence-grade theme report.
+
+    \b
+    Example:
+      replyscope import comments.xlsx
+      replyscope status
+    """
+    click_ctx.obj = Ctx(db, quiet)
+
+
+# --- import -------------------------------------------------------------------
+
+
+def _parse_map(values: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: write FIELD=COLUMN, e.g. --map text=Comment", param_hint="--map")
+        fld, col = item.split("=", 1)
+        mapping[fld.strip()] = col
+    return mapping
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", metavar="NAME", help="Skip detection and read as this format (see `replyscope formats`).")
+@click.option("--platform", metavar="NAME", help="Platform of the replies when the file cannot tell (x, facebook, ...).")
+@click.option("--thread", metavar="ID_OR_URL", help="The post replied to, for rows whose file does not say.")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="Take FIELD from COLUMN (repeatable): text, id, likes, author, date, parent_id, thread_id, ...")
+@click.option("--sheet", metavar="NAME", help="XLSX sheet to read (default: the first with data).")
+@click.option("--dayfirst", is_flag=True, help="Read dates like 03/04/25 as 3 April (dd/mm/yy).")
+@click.pass_obj
+def import_cmd(
+    ctx: Ctx,
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    platform: str | None,
+    thread: str | None,
+    mapping: tuple[str, ...],
+    sheet: str | None,
+    dayfirst: bool,
+) -> None:
+    """Import reply export files (CSV, XLSX, JSON, NDJSON, tweets.js) into the store.
+
+    The format is detected from the file's contents; importing the same file
+    twice adds nothing, and a newer export of the same thread updates likes.
+
+    \b
+    Examples:
+      replyscope import Comments.csv
+      replyscope import export.xlsx --sheet Data --dayfirst
+      replyscope import replies.csv --map text=Reply --map likes=Hearts --platform facebook
+    """
+    from collectors.files import ImportOptions, import_file
+    from collectors.readers import ImportProblem
+    from collectors.summary import describe_import
+
+    opts = ImportOptions(
+        fmt=fmt,
+        platform=platform.lower() if platform else None,
+        thread=thread,
+        mapping=_parse_map(mapping),
+        sheet=sheet,
+        dayfirst=dayfirst,
+    )
+    failures = 0
+    with open_store(ctx) as store:
+        for path in paths:
+            try:
+                result = import_file(store, path, opts)
+            except ImportProblem as err:
+                failures += 1
+                click.echo(f"Error: {err}", err=True)
+                continue
+            say(ctx, describe_import(result))
+    if failures:
+        raise SystemExit(1)
+
+
+@main.command("formats")
+def formats_cmd() -> None:
+    """List the export formats `replyscope import` recognises, one line each.
+
+    \b
+    Example:
+      replyscope formats
+    """
+    from collectors.files import all_formats
+
+    rows = all_formats()
+    width = max(len(name) for name, _ in rows)
+    for name, description in rows:
+        click.echo(f"{name.ljust(width)}  {description}")
+
+
+# --- looking at the store --------------------------------------------------------
+
+
+@main.command("status")
+@click.pass_obj
+def status_cmd(ctx: Ctx) -> None:
+    """Show replies per platform, per thread and per run.
+
+    \b
+    Example:
+      replyscope --db replies.duckdb status
+    """
+    from collectors.summary import render_status
+
+    with open_store(ctx, read_only=True) as store:
+        click.echo(render_status(store))
+
+
+@main.command("rejects")
+@click.option("--run", "run_id", type=int, help="Only this run (default: all runs).")
+@click.option("--limit", default=50, show_default=True, help="Show at most this many rows.")
+@click.pass_obj
+def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
+    """List rows that could not be imported, with the reason and the row.
+
+    \b
+    Example:
+      replyscope rejects --run 3
+    """
+    sql = "SELECT run_id, locator, reason, left(raw, 120) AS raw FROM rejects"
+    params: list[Any] = []
+    if run_id is not None:
+        sql += " WHERE run_id = ?"
+        params.append(run_id)
+    sql += " ORDER BY run_id, record_no LIMIT ?"
+    params.append(limit)
+    with open_store(ctx, read_only=True) as store:
+        names, rows = query(store, sql, params)
+    if not rows:
+        click.echo("No rejected rows." if run_id is None else f"No rejected rows in run {run_id}.")
+        return
+    click.echo(render_table(names, rows))
+
+
+@main.command("sql")
+@click.argument("statement")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_obj
+def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
+    """Run a read-only SQL query against the store and print the result.
+
+    \b
+    Examples:
+      replyscope sql "SELECT platform, count(*) FROM replies GROUP BY 1"
+      replyscope sql "SELECT * FROM replies ORDER BY like_count DESC LIMIT 10" --format csv
+    """
+    import duckdb
+
+    with open_store(ctx, read_only=True) as store:
+        try:
+            names, rows = query(store, statement)
+        except duckdb.Error as err:
+            first = str(err).splitlines()[0]
+            raise click.ClickException(f"SQL error: {first}. The tables are listed in the README.") from err
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(names)
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        click.echo(render_table(names, rows))
+
+
+def render_table(names: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
+    """A plain text table sized to the terminal."""
+    def cell(v: Any) -> str:
+        text = "" if v is None else str(v)
+        text = text.replace("\n", " ")
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    body = [[cell(v) for v in row] for row in rows]
+    widths = [max([len(n), *(len(r[i]) for r in body)]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# --- demo ------------------------------------------------------------------------
+
+
+@main.command("demo")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("replyscope-demo"), show_default=True, help="Folder for the demo database and outputs.")
+@click.pass_obj
+def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
+    """Import the bundled, illustrative demo thread into a fresh demo database.
+
+    \b
+    Example:
+      replyscope demo -o /tmp/demo
+    """
+    from collectors.demo import DEMO_FILE
+    from collectors.files import ImportOptions, import_file
+    from collectors.readers import ImportProblem
+    from collectors.summary import describe_import, render_status
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "demo.duckdb"
+    for stale in (db, db.with_name(db.name + ".wal")):
+        if stale.exists():
+            stale.unlink()
+    try:
+        store = Store.open(db)
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    try:
+        try:
+            result = import_file(store, DEMO_FILE, ImportOptions())
+        except ImportProblem as err:
+            raise click.ClickException(str(err)) from err
+        say(ctx, describe_import(result))
+        click.echo(render_status(store))
+    finally:
+        store.close()
+    say(ctx, f"\nDemo database: {db}\nLook around: replyscope --db {db} sql \"SELECT * FROM replies LIMIT 5\"")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Collectors (live platform APIs) and importers (export files) for replyscope."""

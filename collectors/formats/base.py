@@ -1,0 +1,71 @@
+"""The two kinds of import format, and the registry `replyscope formats` lists.
+
+- A RecordFormat reads JSON-shaped files (JSON, NDJSON, tweets.js): a reader
+  yields top-level records; `detect` says whether a record is of this format;
+  `parse` turns one record into zero or more RawReply rows (nested replies
+  give several). Records are what `raw_records` keeps.
+- A TableFormat reads CSV/XLSX: a reader finds the header row (skipping any
+  preamble); `detect` scores the header; `columns` maps RawReply fields to
+  header names; `derive` (optional) adds fields that need several columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from collectors.model import ParseContext, RawReply
+
+RecordParser = Callable[[Any, ParseContext], list[RawReply]]
+RecordDetector = Callable[[Any], bool]
+TableDeriver = Callable[[pl.DataFrame, ParseContext], pl.DataFrame]
+
+
+def norm_header(name: object) -> str:
+    """Header names compared case-, space- and BOM-insensitively."""
+    return str(name or "").replace("\ufeff", "").strip().lower()
+
+
+@dataclass(frozen=True)
+class RecordFormat:
+    """A JSON-shaped export: how to recognise one record and parse it."""
+
+    name: str
+    description: str
+    platform: str | None
+    detect: RecordDetector
+    parse: RecordParser
+    # Higher wins when several formats accept the same record.
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """A spreadsheet-shaped export: header signature and column mapping."""
+
+    name: str
+    description: str
+    platform: str | None
+    # Every one of these (normalised) header names must be present.
+    required: frozenset[str]
+    # RawReply field -> header name (normalised) to take it from.
+    columns: dict[str, str]
+    # Extra derivation over the raw string columns, after `columns` mapping;
+    # receives the mapped frame plus every source column (prefixed "src:").
+    derive: TableDeriver | None = None
+    # Date formats (polars strftime syntax) tried first for created_at.
+    date_formats: Sequence[str] = ()
+    dayfirst: bool = False
+    priority: int = 0
+    # Headers that, when present, make a match stronger (tie-breaks).
+    optional: frozenset[str] = field(default_factory=frozenset)
+
+    def score(self, headers: Sequence[str]) -> int:
+        """0 when the header does not fit; otherwise higher is a better fit."""
+        have = {norm_header(h) for h in headers}
+        if not self.required <= have:
+            return 0
+        return 100 + 10 * self.priority + len(self.required) + len(self.optional & have)

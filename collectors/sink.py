@@ -1,0 +1,217 @@
+"""Write normalised batches into the store: merge replies, snapshots, threads.
+
+Replies merge on (platform, reply_id): a reply seen again updates its counts
+and last_seen_at and never becomes a second row; changed counts are kept in
+metric_snapshots so likes can be followed across re-harvests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from collectors.normalise import NormalisedBatch
+from store import Store, tool_version
+
+REPLY_COLUMNS = (
+    "platform",
+    "reply_id",
+    "thread_id",
+    "parent_id",
+    "parent_author",
+    "depth",
+    "author_id",
+    "author_handle",
+    "author_name",
+    "text",
+    "created_at",
+    "like_count",
+    "reply_count",
+    "repost_count",
+    "quote_count",
+    "lang",
+    "url",
+)
+
+
+@dataclass
+class MergeCounts:
+    """How a batch landed: new rows, rows whose values changed, rows seen unchanged."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def save_raw_records(
+    store: Store,
+    run_id: int,
+    records: Iterable[tuple[int, str, str]],
+    *,
+    source: str,
+    retrieved_at: datetime,
+) -> int:
+    """Keep every raw record/row (record_no, locator, payload) of a run."""
+    frame = pl.DataFrame(
+        list(records), schema={"record_no": pl.Int64, "locator": pl.String, "payload": pl.String}, orient="row"
+    )
+    return save_raw_frame(store, run_id, frame, source=source, retrieved_at=retrieved_at)
+
+
+def save_raw_frame(
+    store: Store, run_id: int, frame: pl.DataFrame, *, source: str, retrieved_at: datetime
+) -> int:
+    """Bulk version of save_raw_records for a (record_no, locator, payload) frame."""
+    if frame.height == 0:
+        return 0
+    store.con.register("_raw_in", frame.to_arrow())
+    try:
+        store.con.execute(
+            """INSERT INTO raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)
+               SELECT ?, record_no, locator, ?, ?, ?, payload FROM _raw_in""",
+            [run_id, source, retrieved_at, tool_version()],
+        )
+    finally:
+        store.con.unregister("_raw_in")
+    return frame.height
+
+
+def save_rejects(store: Store, run_id: int, frame: pl.DataFrame, *, source: str) -> int:
+    """Store rejected rows: (record_no, locator, reason, raw)."""
+    if frame.height == 0:
+        return 0
+    store.con.register("_rej_in", frame.select("record_no", "locator", "reason", "raw").to_arrow())
+    try:
+        store.con.execute(
+            """INSERT INTO rejects (run_id, record_no, locator, source, reason, raw)
+               SELECT ?, record_no, locator, ?, reason, raw FROM _rej_in""",
+            [run_id, source],
+        )
+    finally:
+        store.con.unregister("_rej_in")
+    return frame.height
+
+
+def save_batch(store: Store, run_id: int, batch: NormalisedBatch, *, seen_at: datetime) -> MergeCounts:
+    """Merge replies, record metric snapshots and upsert threads for one batch."""
+    counts = MergeCounts()
+    if batch.replies.height:
+        counts = _merge_replies(store, run_id, batch.replies.select(REPLY_COLUMNS), seen_at)
+    _upsert_threads(store, batch, seen_at)
+    return counts
+
+
+def _merge_replies(store: Store, run_id: int, frame: pl.DataFrame, seen_at: datetime) -> MergeCounts:
+    con = store.con
+    con.register("_batch", frame.to_arrow())
+    try:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _stage AS
+               SELECT b.*,
+                      r.reply_id IS NOT NULL AS existed,
+                      r.reply_id IS NOT NULL AND (
+                          r.like_count IS DISTINCT FROM coalesce(b.like_count, r.like_count)
+                       OR r.reply_count IS DISTINCT FROM coalesce(b.reply_count, r.reply_count)
+                       OR r.repost_count IS DISTINCT FROM coalesce(b.repost_count, r.repost_count)
+                       OR r.quote_count IS DISTINCT FROM coalesce(b.quote_count, r.quote_count)
+                       OR r.text IS DISTINCT FROM b.text) AS changed
+               FROM _batch b LEFT JOIN replies r USING (platform, reply_id)"""
+        )
+    finally:
+        con.unregister("_batch")
+    row = con.execute(
+        "SELECT count(*) FILTER (NOT existed), count(*) FILTER (changed), "
+        "count(*) FILTER (existed AND NOT changed) FROM _stage"
+    ).fetchone()
+    assert row is not None
+    counts = MergeCounts(added=int(row[0]), updated=int(row[1]), unchanged=int(row[2]))
+    if counts.updated or counts.unchanged:
+        # Later observations win for counts and text; facts the new source
+        # lacks (a thread, a date, a handle) are kept from the old row.
+        con.execute(
+            """UPDATE replies AS r SET
+                   like_count = coalesce(s.like_count, r.like_count),
+                   reply_count = coalesce(s.reply_count, r.reply_count),
+                   repost_count = coalesce(s.repost_count, r.repost_count),
+                   quote_count = coalesce(s.quote_count, r.quote_count),
+                   text = s.text,
+                   thread_id = coalesce(r.thread_id, s.thread_id),
+                   parent_id = coalesce(r.parent_id, s.parent_id),
+                   parent_author = coalesce(r.parent_author, s.parent_author),
+                   depth = coalesce(r.depth, s.depth),
+                   author_id = coalesce(r.author_id, s.author_id),
+                   author_handle = coalesce(r.author_handle, s.author_handle),
+                   author_name = coalesce(r.author_name, s.author_name),
+                   created_at = coalesce(r.created_at, s.created_at),
+                   lang = coalesce(r.lang, s.lang),
+                   url = coalesce(r.url, s.url),
+                   last_seen_at = ?
+               FROM _stage s
+               WHERE s.existed AND r.platform = s.platform AND r.reply_id = s.reply_id""",
+            [seen_at],
+        )
+    cols = ", ".join(REPLY_COLUMNS)
+    if counts.added:
+        con.execute(
+            f"""INSERT INTO replies ({cols}, first_seen_at, last_seen_at, source_run_id)
+                SELECT {cols}, ?, ?, ? FROM _stage WHERE NOT existed""",
+            [seen_at, seen_at, run_id],
+        )
+    con.execute(
+        """INSERT INTO metric_snapshots
+               (platform, reply_id, observed_at, run_id, like_count, reply_count, repost_count, quote_count)
+           SELECT platform, reply_id, ?, ?, like_count, reply_count, repost_count, quote_count
+           FROM _stage
+           WHERE (NOT existed OR changed)
+             AND coalesce(like_count, reply_count, repost_count, quote_count) IS NOT NULL""",
+        [seen_at, run_id],
+    )
+    con.execute("DROP TABLE _stage")
+    return counts
+
+
+def _upsert_threads(store: Store, batch: NormalisedBatch, seen_at: datetime) -> None:
+    roots = batch.roots.select(
+        "thread_id",
+        "platform",
+        pl.col("reply_id").alias("native_id"),
+        pl.coalesce("url", "thread_url").alias("url"),
+        pl.coalesce("author_handle", "author_name").alias("author"),
+        "text",
+        "created_at",
+    )
+    seen = batch.replies.filter(pl.col("thread_id").is_not_null()).group_by("thread_id").agg(
+        pl.col("platform").first(),
+        pl.col("thread_url").drop_nulls().first().alias("url"),
+    )
+    seen = seen.with_columns(
+        native_id=pl.col("thread_id").str.splitn(":", 2).struct.field("field_1"),
+        author=pl.lit(None, dtype=pl.String),
+        text=pl.lit(None, dtype=pl.String),
+        created_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")),
+    ).select(roots.columns)
+    frame = pl.concat([roots, seen], how="vertical_relaxed").unique(
+        subset=["thread_id"], keep="first", maintain_order=True
+    )
+    if frame.height == 0:
+        return
+    store.con.register("_threads_in", frame.to_arrow())
+    try:
+        store.con.execute(
+            """INSERT INTO threads (thread_id, platform, native_id, url, author, text, created_at,
+                                    first_seen_at, last_harvested_at)
+               SELECT thread_id, platform, native_id, url, author, text, created_at, ?, ?
+               FROM _threads_in
+               ON CONFLICT (thread_id) DO UPDATE SET
+                   url = coalesce(excluded.url, threads.url),
+                   author = coalesce(excluded.author, threads.author),
+                   text = coalesce(excluded.text, threads.text),
+                   created_at = coalesce(excluded.created_at, threads.created_at),
+                   last_harvested_at = excluded.last_harvested_at""",
+            [seen_at, seen_at],
+        )
+    finally:
+        store.con.unregister("_threads_in")

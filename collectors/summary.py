@@ -1,0 +1,89 @@
+"""Plain-language summaries of imports and of the store, for the terminal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from store import Store, query
+
+if TYPE_CHECKING:
+    from collectors.files import ImportResult
+
+
+def _date(value: object) -> str:
+    return str(value)[:16] if value is not None else "?"
+
+
+def describe_import(result: ImportResult) -> str:
+    """One paragraph: format, rows added/updated/rejected, dates, threads, what next."""
+    parts = [
+        f"{result.path}: read as {result.fmt} ({result.platform}), run {result.run_id}.",
+        f"{result.rows_in} rows: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} already stored unchanged, {result.rejected} rejected.",
+    ]
+    if result.first or result.last:
+        parts.append(f"Replies from {_date(result.first)} to {_date(result.last)} UTC.")
+    n = len(result.threads)
+    if n:
+        parts.append(f"{n} thread{'s' if n != 1 else ''}" + (f" ({result.threads[0]})." if n == 1 else "."))
+    notes = result.notes
+    if notes.get("relative_times"):
+        parts.append(
+            f"{notes['relative_times']} dates were relative ('5 years ago') and were left empty, not guessed."
+        )
+    if notes.get("unparsed_dates"):
+        parts.append(
+            f"{notes['unparsed_dates']} dates could not be read (e.g. {notes.get('unparsed_date_example')!r}) "
+            "and were left empty."
+        )
+    for key in ("ambiguous_dates", "scientific_ids", "rows_rejoined"):
+        if notes.get(key):
+            parts.append(str(notes[key]).rstrip(".") + ".")
+    if notes.get("derived_ids"):
+        parts.append(f"{notes['derived_ids']} replies had no id in the file; stable ids were derived.")
+    if notes.get("duplicates_in_input"):
+        parts.append(f"{notes['duplicates_in_input']} duplicate rows in the file were merged.")
+    if result.rejected:
+        parts.append(
+            f"Rejected rows: {'; '.join(result.reject_examples)}. "
+            f"See them all with: replyscope rejects --run {result.run_id}."
+        )
+    parts.append("Next: replyscope status (or replyscope sql \"SELECT ...\").")
+    return " ".join(parts)
+
+
+def render_status(store: Store) -> str:
+    """Replies per platform, per thread and per run, as text tables."""
+    from cli import render_table
+
+    out: list[str] = []
+    names, rows = query(
+        store,
+        """SELECT platform, count(*) AS replies, count(DISTINCT thread_id) AS threads,
+                  count(DISTINCT coalesce(author_id, author_handle, author_name)) AS authors,
+                  sum(like_count) AS likes, min(created_at) AS first, max(created_at) AS last
+           FROM replies GROUP BY platform ORDER BY replies DESC""",
+    )
+    total = sum(int(r[1]) for r in rows)
+    out.append(f"Store: {store.path} — {total} replies")
+    if rows:
+        out += ["", "Replies per platform", render_table(names, rows)]
+    names, rows = query(
+        store,
+        """SELECT r.thread_id, count(*) AS replies, max(r.depth) AS max_depth,
+                  any_value(left(t.text, 50)) AS post
+           FROM replies r LEFT JOIN threads t USING (thread_id)
+           GROUP BY r.thread_id ORDER BY replies DESC LIMIT 20""",
+    )
+    if rows:
+        out += ["", "Replies per thread (top 20)", render_table(names, rows)]
+    names, rows = query(
+        store,
+        """SELECT run_id, kind, status, format, rows_in, rows_added AS added, rows_updated AS updated,
+                  rows_rejected AS rejected, strftime(started_at, '%Y-%m-%d %H:%M') AS started,
+                  regexp_extract(coalesce(input_path, input_url, ''), '[^/]*$') AS input
+           FROM runs ORDER BY run_id DESC LIMIT 20""",
+    )
+    if rows:
+        out += ["", "Runs (latest 20)", render_table(names, rows)]
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""Report rendering and exports (read-only over the store)."""
