@@ -82,7 +82,9 @@ def _parse_map(values: Sequence[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for item in values:
         if "=" not in item:
-            raise click.BadParameter(f"{item!r}: write FIELD=COLUMN, e.g. --map text=Comment", param_hint="--map")
+            raise click.BadParameter(
+                f"{item!r}: write FIELD=COLUMN, e.g. --map text=Comment", param_hint="--map"
+            )
         fld, col = item.split("=", 1)
         mapping[fld.strip()] = col
     return mapping
@@ -90,10 +92,27 @@ def _parse_map(values: Sequence[str]) -> dict[str, str]:
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", metavar="NAME", help="Skip detection and read as this format (see `replyscope formats`).")
-@click.option("--platform", metavar="NAME", help="Platform of the replies when the file cannot tell (x, facebook, ...).")
-@click.option("--thread", metavar="ID_OR_URL", help="The post replied to, for rows whose file does not say.")
-@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="Take FIELD from COLUMN (repeatable): text, id, likes, author, date, parent_id, thread_id, ...")
+@click.option(
+    "--format",
+    "fmt",
+    metavar="NAME",
+    help="Skip detection and read as this format (see `replyscope formats`).",
+)
+@click.option(
+    "--platform",
+    metavar="NAME",
+    help="Platform of the replies when the file cannot tell (x, facebook, ...).",
+)
+@click.option(
+    "--thread", metavar="ID_OR_URL", help="The post replied to, for rows whose file does not say."
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Take FIELD from COLUMN (repeatable): text, id, likes, author, date, parent_id, thread_id, ...",
+)
 @click.option("--sheet", metavar="NAME", help="XLSX sheet to read (default: the first with data).")
 @click.option("--dayfirst", is_flag=True, help="Read dates like 03/04/25 as 3 April (dd/mm/yy).")
 @click.pass_obj
@@ -138,6 +157,14 @@ def import_cmd(
             except ImportProblem as err:
                 failures += 1
                 click.echo(f"Error: {err}", err=True)
+                continue
+            except Exception as err:  # a bug must not hide which file or lose the others
+                failures += 1
+                click.echo(
+                    f"Error: {path}: unexpected problem ({type(err).__name__}: {err}). Nothing from this "
+                    "file was stored; please report it with --format and the first rows of the file.",
+                    err=True,
+                )
                 continue
             say(ctx, describe_import(result))
     if failures:
@@ -206,7 +233,13 @@ def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
 
 @main.command("sql")
 @click.argument("statement")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @click.pass_obj
 def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
     """Run a read-only SQL query against the store and print the result.
@@ -223,9 +256,18 @@ def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
             names, rows = query(store, statement)
         except duckdb.Error as err:
             first = str(err).splitlines()[0]
-            raise click.ClickException(f"SQL error: {first}. The tables are listed in the README.") from err
+            raise click.ClickException(
+                f"SQL error: {first}. The tables are listed in the README."
+            ) from err
     if fmt == "json":
-        click.echo(json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str, ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                [dict(zip(names, r, strict=True)) for r in rows],
+                default=str,
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
@@ -238,6 +280,7 @@ def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
 
 def render_table(names: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
     """A plain text table sized to the terminal."""
+
     def cell(v: Any) -> str:
         text = "" if v is None else str(v)
         text = text.replace("\n", " ")
@@ -255,7 +298,15 @@ def render_table(names: Sequence[str], rows: Sequence[Sequence[Any]], max_width:
 
 
 @main.command("demo")
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("replyscope-demo"), show_default=True, help="Folder for the demo database and outputs.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("replyscope-demo"),
+    show_default=True,
+    help="Folder for the demo database and outputs.",
+)
 @click.pass_obj
 def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
     """Import the bundled, illustrative demo thread into a fresh demo database.
@@ -287,7 +338,10 @@ def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
         click.echo(render_status(store))
     finally:
         store.close()
-    say(ctx, f"\nDemo database: {db}\nLook around: replyscope --db {db} sql \"SELECT * FROM replies LIMIT 5\"")
+    say(
+        ctx,
+        f'\nDemo database: {db}\nLook around: replyscope --db {db} sql "SELECT * FROM replies LIMIT 5"',
+    )
 
 
 if __name__ == "__main__":

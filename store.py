@@ -155,7 +155,9 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a directory; pass a file path with --db.")
     if read_only and not path.exists():
-        raise StoreError(f"{path} does not exist yet; import something first (replyscope import FILE).")
+        raise StoreError(
+            f"{path} does not exist yet; import something first (replyscope import FILE)."
+        )
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as err:
@@ -221,7 +223,9 @@ class Store:
         if read_only:
             if schema_version(con) < SCHEMA_VERSION:
                 con.close()
-                raise StoreError(f"{path} is not an up-to-date replyscope store; run any import first.")
+                raise StoreError(
+                    f"{path} is not an up-to-date replyscope store; run any import first."
+                )
         else:
             migrate(con)
         return cls(path=path, con=con)

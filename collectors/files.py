@@ -96,7 +96,9 @@ def all_formats() -> list[tuple[str, str]]:
     """(name, one-line description) of every format, for `replyscope formats`."""
     rows = [(f.name, f"{f.description} [{f.platform or 'any'}]") for f in table_formats()]
     rows += [(f.name, f"{f.description} [{f.platform or 'any'}]") for f in record_formats()]
-    rows.append(("generic", "Any CSV/XLSX/JSON/NDJSON with recognisable column names; --map fills gaps"))
+    rows.append(
+        ("generic", "Any CSV/XLSX/JSON/NDJSON with recognisable column names; --map fills gaps")
+    )
     return sorted(rows)
 
 
@@ -115,19 +117,25 @@ def parse_file(path: Path, opts: ImportOptions) -> Parsed:
     data = path.read_bytes()
     kind = detect_kind(path, data[:8192])
     if kind == "xls":
-        raise ImportProblem(f"{path}: old-style .xls workbooks are not supported; save it as .xlsx in Excel.")
+        raise ImportProblem(
+            f"{path}: old-style .xls workbooks are not supported; save it as .xlsx in Excel."
+        )
     if kind == "xlsx":
         cells, sheet = read_xlsx_cells(path, opts.sheet)
-        return _parse_table(path, cells, list(range(1, len(cells) + 1)), opts, sheet=sheet, delimiter="")
+        return _parse_table(
+            path, cells, list(range(1, len(cells) + 1)), opts, sheet=sheet, delimiter=""
+        )
     text, _encoding = decode(data)
     if kind == "json":
         return _parse_json(path, text, opts)
-    cells_s, lines, dialect = read_csv_cells(path, text)
-    return _parse_table(path, list(cells_s), lines, opts, sheet=None, delimiter=dialect["delimiter"])
+    rows, lines, dialect = read_csv_cells(path, text)
+    csv_cells: list[list[str | None]] = [list(r) for r in rows]
+    return _parse_table(path, csv_cells, lines, opts, sheet=None, delimiter=dialect["delimiter"])
 
 
 def _find_format(name: str) -> RecordFormat | TableFormat:
-    for fmt in [*record_formats(), *table_formats()]:
+    formats: list[RecordFormat | TableFormat] = [*record_formats(), *table_formats()]
+    for fmt in formats:
         if fmt.name == name:
             return fmt
     names = ", ".join(n for n, _ in all_formats())
@@ -148,22 +156,44 @@ def _parse_json(path: Path, text: str, opts: ImportOptions) -> Parsed:
     if forced is not None and not isinstance(forced, RecordFormat):
         raise ImportProblem(f"--format {forced.name} is a spreadsheet format, but {path} is JSON.")
     fmt = forced or _detect_record_format(records)
-    ctx = ParseContext(platform=opts.platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst)
+    ctx = ParseContext(
+        platform=opts.platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst
+    )
     rows: list[dict[str, Any]] = []
     payloads: list[tuple[int, str, str]] = []
     for rec in records:
         payload = rec.raw if rec.raw is not None else json.dumps(rec.value, ensure_ascii=False)
         payloads.append((rec.record_no, rec.locator, payload))
         if fmt is None:
-            rows.append({**_generic_record(rec.value, opts), "_record_no": rec.record_no, "_locator": rec.locator})
+            rows.append(
+                {
+                    **_generic_record(rec.value, opts),
+                    "_record_no": rec.record_no,
+                    "_locator": rec.locator,
+                }
+            )
             continue
         if not fmt.detect(rec.value):
-            rejects.append((rec.record_no, rec.locator, f"record is not in the {fmt.name} shape", payload[:10_000]))
+            rejects.append(
+                (
+                    rec.record_no,
+                    rec.locator,
+                    f"record is not in the {fmt.name} shape",
+                    payload[:10_000],
+                )
+            )
             continue
         try:
             parsed = fmt.parse(rec.value, ctx)
         except Exception as err:  # a parser bug must not lose the rest of the file
-            rejects.append((rec.record_no, rec.locator, f"could not be parsed ({type(err).__name__}: {err})", payload[:10_000]))
+            rejects.append(
+                (
+                    rec.record_no,
+                    rec.locator,
+                    f"could not be parsed ({type(err).__name__}: {err})",
+                    payload[:10_000],
+                )
+            )
             continue
         if not parsed:
             ctx.note("records with no replies")
@@ -174,9 +204,15 @@ def _parse_json(path: Path, text: str, opts: ImportOptions) -> Parsed:
         fmt=fmt.name if fmt else "generic-json",
         platform=platform,
         raw=raw_frame(rows),
-        records=pl.DataFrame(payloads, schema={"record_no": pl.Int64, "locator": pl.String, "payload": pl.String}, orient="row"),
+        records=pl.DataFrame(
+            payloads,
+            schema={"record_no": pl.Int64, "locator": pl.String, "payload": pl.String},
+            orient="row",
+        ),
         rejects=rejects,
-        batch=BatchOptions(platform=platform, thread=opts.thread, dayfirst=True if opts.dayfirst else None),
+        batch=BatchOptions(
+            platform=platform, thread=opts.thread, dayfirst=True if opts.dayfirst else None
+        ),
         notes=dict(ctx.notes),
     )
 
@@ -233,7 +269,9 @@ def _parse_table(
         raise ImportProblem(f"{where}: the file has no rows. Export it again.")
     forced = _find_format(opts.fmt) if opts.fmt and opts.fmt != "generic" else None
     if forced is not None and not isinstance(forced, TableFormat):
-        raise ImportProblem(f"--format {forced.name} is a JSON format, but {path} is a spreadsheet/CSV.")
+        raise ImportProblem(
+            f"--format {forced.name} is a JSON format, but {path} is a spreadsheet/CSV."
+        )
     h, fmt = find_header(cells, forced)
     if opts.fmt == "generic":
         fmt = None
@@ -258,7 +296,9 @@ def _parse_table(
         wide = sum(1 for r in body if len(r) > len(header))
         repaired = sum(1 for r in cells[h + 1 :] if len(r) > len(header)) - wide
         if repaired > 0:
-            notes["rows_rejoined"] = f"{repaired} rows had unquoted commas; their cells were re-joined"
+            notes["rows_rejoined"] = (
+                f"{repaired} rows had unquoted commas; their cells were re-joined"
+            )
         bad_set = set(bad)
         for i in bad:
             rejects.append(
@@ -272,10 +312,19 @@ def _parse_table(
             )
         body = [r for i, r in enumerate(body) if i not in bad_set]
         numbers = [n for i, n in enumerate(numbers) if i not in bad_set]
-    table = Table(header=header, rows=body, row_numbers=numbers, preamble=cells[:h], header_row=h + 1, sheet=sheet)
+    table = Table(
+        header=header,
+        rows=body,
+        row_numbers=numbers,
+        preamble=cells[:h],
+        header_row=h + 1,
+        sheet=sheet,
+    )
     frame = columns_frame(table, plan)
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
-    ctx = ParseContext(platform=platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst, meta=meta)
+    ctx = ParseContext(
+        platform=platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst, meta=meta
+    )
     raw = frame
     if fmt is not None and fmt.derive is not None:
         raw = fmt.derive(raw, ctx)
@@ -295,7 +344,8 @@ def _parse_table(
         rejects=rejects,
         batch=BatchOptions(
             platform=platform,
-            thread=opts.thread or (str(meta.get("source url") or meta.get("post url") or "") or None),
+            thread=opts.thread
+            or (str(meta.get("source url") or meta.get("post url") or "") or None),
             dayfirst=True if (opts.dayfirst or (fmt is not None and fmt.dayfirst)) else None,
             date_formats=tuple(fmt.date_formats) if fmt else (),
             blank_counts_zero=True,
@@ -312,7 +362,10 @@ def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
     rejects = _reject_frame(parsed, batch)
     usable = batch.replies.height + batch.roots.height
     if usable == 0:
-        reasons = "; ".join(sorted({str(r) for r in rejects["reason"].head(3).to_list()})) or "no rows found"
+        reasons = (
+            "; ".join(sorted({str(r) for r in rejects["reason"].head(3).to_list()}))
+            or "no rows found"
+        )
         raise ImportProblem(f"{path}: no usable replies ({rows_in} rows read: {reasons}).")
     notes = {**parsed.notes, **batch.notes}
     sha = sha256_file(path)
@@ -340,14 +393,22 @@ def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
         first_last = batch.replies.select(
             pl.col("created_at").min().alias("first"), pl.col("created_at").max().alias("last")
         ).row(0)
-        threads = sorted(set(batch.replies["thread_id"].drop_nulls().unique().to_list()) | set(batch.roots["thread_id"].to_list()))
+        threads = sorted(
+            set(batch.replies["thread_id"].drop_nulls().unique().to_list())
+            | set(batch.roots["thread_id"].to_list())
+        )
         counts = RunCounts(
             rows_in=rows_in,
             rows_added=merged.added,
             rows_updated=merged.updated,
             rows_unchanged=merged.unchanged,
             rows_rejected=rejects.height,
-            summary={**notes, "threads": threads[:50], "first": first_last[0], "last": first_last[1]},
+            summary={
+                **notes,
+                "threads": threads[:50],
+                "first": first_last[0],
+                "last": first_last[1],
+            },
         )
         finish_run(store, run_id, counts)
     return ImportResult(
@@ -364,7 +425,9 @@ def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
         last=first_last[1],
         threads=threads,
         notes=notes,
-        reject_examples=[f"{loc}: {why}" for loc, why in rejects.select("locator", "reason").head(3).iter_rows()],
+        reject_examples=[
+            f"{loc}: {why}" for loc, why in rejects.select("locator", "reason").head(3).iter_rows()
+        ],
     )
 
 

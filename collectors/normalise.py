@@ -228,9 +228,19 @@ def parse_datetimes(s: pl.Series, opts: BatchOptions) -> tuple[pl.Series, dict[s
     )
     sample = iso.filter(texty).unique(maintain_order=True).head(2000).to_list()
     order = opts.dayfirst if opts.dayfirst is not None else _slash_order(sample)
-    if opts.dayfirst is None and order is None and any(re.match(r"^\d{1,2}/\d{1,2}/", x) for x in sample):
-        notes["ambiguous_dates"] = "dates like 03/04/25 were read month-first; use --dayfirst if they are day-first"
-    ordered = _DAYFIRST_FORMATS + _MONTHFIRST_FORMATS if order else _MONTHFIRST_FORMATS + _DAYFIRST_FORMATS
+    if (
+        opts.dayfirst is None
+        and order is None
+        and any(re.match(r"^\d{1,2}/\d{1,2}/", x) for x in sample)
+    ):
+        notes["ambiguous_dates"] = (
+            "dates like 03/04/25 were read month-first; use --dayfirst if they are day-first"
+        )
+    ordered = (
+        _DAYFIRST_FORMATS + _MONTHFIRST_FORMATS
+        if order
+        else _MONTHFIRST_FORMATS + _DAYFIRST_FORMATS
+    )
     formats = _pick_formats(sample, [*opts.date_formats, *_ISO_FORMATS, *ordered])
     parsed = [_parse_with(iso, fmt) for fmt in formats]
     as_text = (
@@ -260,7 +270,9 @@ def clean_ids(s: pl.Series) -> tuple[pl.Series, int]:
     return t.alias(s.name), n_sci
 
 
-def _thread_key(native: pl.Series, url: pl.Series, platform: pl.Series, fallback: str | None) -> pl.Series:
+def _thread_key(
+    native: pl.Series, url: pl.Series, platform: pl.Series, fallback: str | None
+) -> pl.Series:
     """`platform:native_id` for each row, from its native id, its thread URL, or the fallback."""
     # URLs are few and repetitive: parse each distinct one once.
     mapping = {u: (parse_post_url(u) or (None, u))[1] for u in url.drop_nulls().unique().to_list()}
@@ -346,12 +358,18 @@ def normalise_batch(raw: pl.DataFrame, opts: BatchOptions) -> NormalisedBatch:
         .otherwise(None)
     ).to_series()
 
-    platform = raw["platform"].fill_null(opts.platform).str.strip_chars().str.to_lowercase()
+    default_platform = opts.platform
+    if default_platform == "other" and opts.thread:
+        # `--thread https://x.com/...` tells the platform of a generic file.
+        default_platform = (parse_post_url(opts.thread) or (default_platform, ""))[0]
+    platform = raw["platform"].fill_null(default_platform).str.strip_chars().str.to_lowercase()
     created_at, date_notes = parse_datetimes(raw["created_at"], opts)
     notes.update(date_notes)
     columns: dict[str, pl.Series] = {"platform": platform, "text": text, "created_at": created_at}
     for name in COUNT_FIELDS:
-        values, bad = parse_counts(raw[name], blank_is_zero=opts.blank_counts_zero and raw[name].null_count() < n)
+        values, bad = parse_counts(
+            raw[name], blank_is_zero=opts.blank_counts_zero and raw[name].null_count() < n
+        )
         columns[name] = values
         if bad:
             notes[f"unparsed_{name}"] = bad
@@ -370,10 +388,20 @@ def normalise_batch(raw: pl.DataFrame, opts: BatchOptions) -> NormalisedBatch:
     columns["parent_author"] = columns["parent_author"].str.strip_prefix("@")
     columns["lang"] = columns["lang"].str.to_lowercase()
     thread_url = raw["thread_url"].str.strip_chars().replace("", None)
-    columns["thread_id"] = _thread_key(columns.pop("thread_native_id"), thread_url, platform, opts.thread)
-    columns["depth"] = raw["depth"].str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int32, strict=False)
-    columns["is_root"] = raw["is_root"].fill_null("false").str.to_lowercase().is_in(["true", "1", "yes"])
-    parent_row = raw["_parent_row"] if "_parent_row" in raw.columns else pl.Series([None] * n, dtype=pl.Int64)
+    columns["thread_id"] = _thread_key(
+        columns.pop("thread_native_id"), thread_url, platform, opts.thread
+    )
+    columns["depth"] = (
+        raw["depth"].str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int32, strict=False)
+    )
+    columns["is_root"] = (
+        raw["is_root"].fill_null("false").str.to_lowercase().is_in(["true", "1", "yes"])
+    )
+    parent_row = (
+        raw["_parent_row"]
+        if "_parent_row" in raw.columns
+        else pl.Series([None] * n, dtype=pl.Int64)
+    )
     df = pl.DataFrame(columns).with_columns(
         thread_url=thread_url,
         _parent_row=parent_row.cast(pl.Int64, strict=False),
@@ -395,17 +423,24 @@ def normalise_batch(raw: pl.DataFrame, opts: BatchOptions) -> NormalisedBatch:
             )
     # Formats that only say "the row above is my parent" (TikTokCommentScraper).
     if df["_parent_row"].is_not_null().any():
-        lookup = df.select(pl.col("_record_no").alias("_parent_row"), pl.col("reply_id").alias("_pid"))
-        df = df.join(lookup, on="_parent_row", how="left", maintain_order="left").with_columns(
-            parent_id=pl.coalesce("parent_id", "_pid")
-        ).drop("_pid")
+        lookup = df.select(
+            pl.col("_record_no").alias("_parent_row"), pl.col("reply_id").alias("_pid")
+        )
+        df = (
+            df.join(lookup, on="_parent_row", how="left", maintain_order="left")
+            .with_columns(parent_id=pl.coalesce("parent_id", "_pid"))
+            .drop("_pid")
+        )
     df = df.drop("_parent_row")
     # Depth 1 where the parent is the thread's own post and the source gave no depth.
     df = df.with_columns(
         depth=pl.when(
             pl.col("depth").is_null()
             & pl.col("parent_id").is_not_null()
-            & (pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("parent_id")]) == pl.col("thread_id"))
+            & (
+                pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("parent_id")])
+                == pl.col("thread_id")
+            )
         )
         .then(1)
         .otherwise(pl.col("depth"))
@@ -452,7 +487,9 @@ def _split_roots(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows marked is_root that some other row replies to are thread posts; others stay replies."""
     if not df["is_root"].any():
         return df.clear(), df
-    keys = df.select(pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("reply_id")]).alias("k"))["k"]
+    keys = df.select(
+        pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("reply_id")]).alias("k")
+    )["k"]
     others = df.filter(~pl.col("is_root"))
     referenced = set(others["thread_id"].drop_nulls().to_list()) | set(
         others.select(pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("parent_id")]))
@@ -463,6 +500,8 @@ def _split_roots(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     is_thread_post = df["is_root"] & keys.is_in(list(referenced))
     roots = df.filter(is_thread_post).with_columns(thread_id=keys.filter(is_thread_post))
     replies = df.filter(~is_thread_post).with_columns(
-        depth=pl.when(pl.col("is_root") & pl.col("depth").is_null()).then(0).otherwise(pl.col("depth"))
+        depth=pl.when(pl.col("is_root") & pl.col("depth").is_null())
+        .then(0)
+        .otherwise(pl.col("depth"))
     )
     return roots, replies

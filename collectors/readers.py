@@ -28,7 +28,9 @@ class ImportProblem(Exception):
 def check_path(path: Path) -> None:
     """Fail early, clearly, for missing files, directories and empty files."""
     if not path.exists():
-        raise ImportProblem(f"{path}: no such file. Check the path (and quote it if it has spaces).")
+        raise ImportProblem(
+            f"{path}: no such file. Check the path (and quote it if it has spaces)."
+        )
     if path.is_dir():
         raise ImportProblem(
             f"{path} is a directory. Pass the export files inside it, e.g. {path}/*.csv."

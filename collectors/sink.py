@@ -56,7 +56,9 @@ def save_raw_records(
 ) -> int:
     """Keep every raw record/row (record_no, locator, payload) of a run."""
     frame = pl.DataFrame(
-        list(records), schema={"record_no": pl.Int64, "locator": pl.String, "payload": pl.String}, orient="row"
+        list(records),
+        schema={"record_no": pl.Int64, "locator": pl.String, "payload": pl.String},
+        orient="row",
     )
     return save_raw_frame(store, run_id, frame, source=source, retrieved_at=retrieved_at)
 
@@ -95,7 +97,9 @@ def save_rejects(store: Store, run_id: int, frame: pl.DataFrame, *, source: str)
     return frame.height
 
 
-def save_batch(store: Store, run_id: int, batch: NormalisedBatch, *, seen_at: datetime) -> MergeCounts:
+def save_batch(
+    store: Store, run_id: int, batch: NormalisedBatch, *, seen_at: datetime
+) -> MergeCounts:
     """Merge replies, record metric snapshots and upsert threads for one batch."""
     counts = MergeCounts()
     if batch.replies.height:
@@ -104,7 +108,9 @@ def save_batch(store: Store, run_id: int, batch: NormalisedBatch, *, seen_at: da
     return counts
 
 
-def _merge_replies(store: Store, run_id: int, frame: pl.DataFrame, seen_at: datetime) -> MergeCounts:
+def _merge_replies(
+    store: Store, run_id: int, frame: pl.DataFrame, seen_at: datetime
+) -> MergeCounts:
     con = store.con
     con.register("_batch", frame.to_arrow())
     try:
@@ -183,9 +189,13 @@ def _upsert_threads(store: Store, batch: NormalisedBatch, seen_at: datetime) -> 
         "text",
         "created_at",
     )
-    seen = batch.replies.filter(pl.col("thread_id").is_not_null()).group_by("thread_id").agg(
-        pl.col("platform").first(),
-        pl.col("thread_url").drop_nulls().first().alias("url"),
+    seen = (
+        batch.replies.filter(pl.col("thread_id").is_not_null())
+        .group_by("thread_id")
+        .agg(
+            pl.col("platform").first(),
+            pl.col("thread_url").drop_nulls().first().alias("url"),
+        )
     )
     seen = seen.with_columns(
         native_id=pl.col("thread_id").str.splitn(":", 2).struct.field("field_1"),

@@ -25,7 +25,9 @@ def describe_import(result: ImportResult) -> str:
         parts.append(f"Replies from {_date(result.first)} to {_date(result.last)} UTC.")
     n = len(result.threads)
     if n:
-        parts.append(f"{n} thread{'s' if n != 1 else ''}" + (f" ({result.threads[0]})." if n == 1 else "."))
+        parts.append(
+            f"{n} thread{'s' if n != 1 else ''}" + (f" ({result.threads[0]})." if n == 1 else ".")
+        )
     notes = result.notes
     if notes.get("relative_times"):
         parts.append(
@@ -40,7 +42,9 @@ def describe_import(result: ImportResult) -> str:
         if notes.get(key):
             parts.append(str(notes[key]).rstrip(".") + ".")
     if notes.get("derived_ids"):
-        parts.append(f"{notes['derived_ids']} replies had no id in the file; stable ids were derived.")
+        parts.append(
+            f"{notes['derived_ids']} replies had no id in the file; stable ids were derived."
+        )
     if notes.get("duplicates_in_input"):
         parts.append(f"{notes['duplicates_in_input']} duplicate rows in the file were merged.")
     if result.rejected:
@@ -48,7 +52,7 @@ def describe_import(result: ImportResult) -> str:
             f"Rejected rows: {'; '.join(result.reject_examples)}. "
             f"See them all with: replyscope rejects --run {result.run_id}."
         )
-    parts.append("Next: replyscope status (or replyscope sql \"SELECT ...\").")
+    parts.append('Next: replyscope status (or replyscope sql "SELECT ...").')
     return " ".join(parts)
 
 

@@ -26,30 +26,134 @@ HEADER_SCAN_ROWS = 40
 # Generic column recognition: RawReply field -> header spellings (compared
 # after removing case, spaces and punctuation).
 GENERIC_COLUMNS: dict[str, tuple[str, ...]] = {
-    "text": ("text", "comment", "message", "body", "content", "fulltext", "tweet", "commenttext",
-             "reply", "replytext", "commentbody", "rawcontent", "caption", "post", "posttext"),
-    "reply_id": ("id", "replyid", "commentid", "tweetid", "idstr", "cid", "postid", "statusid",
-                 "messageid"),
-    "like_count": ("likes", "likecount", "favoritecount", "favouritecount", "favouritescount",
-                   "favoritescount", "likescount", "nlikes", "diggcount", "score", "votes",
-                   "reactions", "reactioncount", "publicmetricslikecount", "upvotes"),
-    "author_handle": ("author", "username", "handle", "screenname", "user", "userhandle",
-                      "authorhandle", "ownerusername", "authorusername", "userscreenname",
-                      "authorname_handle", "uniqueid", "user@"),
-    "author_name": ("name", "authorname", "displayname", "nickname", "fullname", "username_display",
-                    "profilename", "authordisplayname", "userdisplayname"),
+    "text": (
+        "text",
+        "comment",
+        "message",
+        "body",
+        "content",
+        "fulltext",
+        "tweet",
+        "commenttext",
+        "reply",
+        "replytext",
+        "commentbody",
+        "rawcontent",
+        "caption",
+        "post",
+        "posttext",
+    ),
+    "reply_id": (
+        "id",
+        "replyid",
+        "commentid",
+        "tweetid",
+        "idstr",
+        "cid",
+        "postid",
+        "statusid",
+        "messageid",
+    ),
+    "like_count": (
+        "likes",
+        "likecount",
+        "favoritecount",
+        "favouritecount",
+        "favouritescount",
+        "favoritescount",
+        "likescount",
+        "nlikes",
+        "diggcount",
+        "score",
+        "votes",
+        "reactions",
+        "reactioncount",
+        "publicmetricslikecount",
+        "upvotes",
+    ),
+    "author_handle": (
+        "author",
+        "username",
+        "handle",
+        "screenname",
+        "user",
+        "userhandle",
+        "authorhandle",
+        "ownerusername",
+        "authorusername",
+        "userscreenname",
+        "authorname_handle",
+        "uniqueid",
+        "user@",
+    ),
+    "author_name": (
+        "name",
+        "authorname",
+        "displayname",
+        "nickname",
+        "fullname",
+        "username_display",
+        "profilename",
+        "authordisplayname",
+        "userdisplayname",
+    ),
     "author_id": ("authorid", "userid", "profileid", "useridstr", "authorchannelid", "ownerid"),
-    "created_at": ("createdat", "date", "timestamp", "time", "created", "publishedat", "createdutc",
-                   "postedat", "datetime", "createtime", "createtimeiso", "dateposted", "postdate"),
-    "parent_id": ("parentid", "inreplyto", "inreplytoid", "inreplytostatusid", "replytoid",
-                  "replytocommentid", "inreplytotweetid", "inreplytostatusidstr", "parent",
-                  "referencedtweetsrepliedtoid", "repliestoid"),
-    "thread_native_id": ("threadid", "conversationid", "linkid", "videoid", "rootid", "submissionid"),
+    "created_at": (
+        "createdat",
+        "date",
+        "timestamp",
+        "time",
+        "created",
+        "publishedat",
+        "createdutc",
+        "postedat",
+        "datetime",
+        "createtime",
+        "createtimeiso",
+        "dateposted",
+        "postdate",
+    ),
+    "parent_id": (
+        "parentid",
+        "inreplyto",
+        "inreplytoid",
+        "inreplytostatusid",
+        "replytoid",
+        "replytocommentid",
+        "inreplytotweetid",
+        "inreplytostatusidstr",
+        "parent",
+        "referencedtweetsrepliedtoid",
+        "repliestoid",
+    ),
+    "thread_native_id": (
+        "threadid",
+        "conversationid",
+        "linkid",
+        "videoid",
+        "rootid",
+        "submissionid",
+    ),
     "thread_url": ("posturl", "threadurl", "videourl", "videoweburl", "facebookurl", "sourceurl"),
-    "reply_count": ("replies", "replycount", "repliescount", "nreplies", "numberofreplies",
-                    "publicmetricsreplycount", "commentscount"),
-    "repost_count": ("retweets", "retweetcount", "reposts", "repostcount", "shares", "sharecount",
-                     "nretweets", "publicmetricsretweetcount"),
+    "reply_count": (
+        "replies",
+        "replycount",
+        "repliescount",
+        "nreplies",
+        "numberofreplies",
+        "publicmetricsreplycount",
+        "commentscount",
+    ),
+    "repost_count": (
+        "retweets",
+        "retweetcount",
+        "reposts",
+        "repostcount",
+        "shares",
+        "sharecount",
+        "nretweets",
+        "publicmetricsretweetcount",
+    ),
     "quote_count": ("quotes", "quotecount", "publicmetricsquotecount"),
     "lang": ("lang", "language"),
     "url": ("url", "link", "permalink", "commenturl", "tweeturl"),
@@ -84,8 +188,12 @@ def map_field(name: str) -> str:
     key = name.strip().lower()
     key = MAP_ALIASES.get(key, key)
     if key not in RAW_FIELDS or key in ("platform", "is_root"):
-        fields = sorted({*MAP_ALIASES, *(f for f in RAW_FIELDS if f not in ("platform", "is_root"))})
-        raise ImportProblem(f"--map {name}=...: unknown field {name!r}; use one of {', '.join(fields)}.")
+        fields = sorted(
+            {*MAP_ALIASES, *(f for f in RAW_FIELDS if f not in ("platform", "is_root"))}
+        )
+        raise ImportProblem(
+            f"--map {name}=...: unknown field {name!r}; use one of {', '.join(fields)}."
+        )
     return key
 
 
@@ -103,7 +211,9 @@ class TablePlan:
         return self.fmt.name if self.fmt else "generic"
 
 
-def find_header(cells: list[list[str | None]], forced: TableFormat | None) -> tuple[int, TableFormat | None]:
+def find_header(
+    cells: list[list[str | None]], forced: TableFormat | None
+) -> tuple[int, TableFormat | None]:
     """Index of the header row and the best known format for it (None = generic)."""
     formats = [forced] if forced else table_formats()
     best: tuple[int, int, TableFormat | None] = (0, -1, None)
@@ -235,7 +345,10 @@ def repair_wide_rows(
         c
         for c in range(width)
         if c == text_col
-        or (sum(1 for r in good if " " in str(r[c] or "")) > 0.05 * max(len(good), 1) and not sigs[c][0])
+        or (
+            sum(1 for r in good if " " in str(r[c] or "")) > 0.05 * max(len(good), 1)
+            and not sigs[c][0]
+        )
     ]
     still_bad: list[int] = []
     for i, row in enumerate(rows):
@@ -284,7 +397,10 @@ def columns_frame(table: Table, plan: TablePlan) -> pl.DataFrame:
         pl.Series("_record_no", table.row_numbers, dtype=pl.Int64),
         pl.Series(
             "_locator",
-            [f"{'sheet ' + repr(table.sheet) + ' ' if table.sheet else ''}row {n}" for n in table.row_numbers],
+            [
+                f"{'sheet ' + repr(table.sheet) + ' ' if table.sheet else ''}row {n}"
+                for n in table.row_numbers
+            ],
             dtype=pl.String,
         ),
     )

@@ -149,7 +149,12 @@ FORMATS: list[TableFormat] = [
         description="ExportComments.com YouTube comments (CSV/XLSX; dd/mm/yy dates)",
         platform="youtube",
         required=frozenset({"name", "date", "likes", "ishearted", "comment"}),
-        columns={"author_name": "name", "created_at": "date", "like_count": "likes", "text": "comment"},
+        columns={
+            "author_name": "name",
+            "created_at": "date",
+            "like_count": "likes",
+            "text": "comment",
+        },
         derive=_exportcomments_handle,
         dayfirst=True,
         optional=frozenset({"ispinned", "(view source)"}),
@@ -177,7 +182,9 @@ FORMATS: list[TableFormat] = [
         name="tiktokcommentscraper",
         description="TikTokCommentScraper Comments.csv / .xlsx (abbreviated likes, unquoted commas, preamble)",
         platform="tiktok",
-        required=frozenset({"comment text", "user @", "likes", "is 2nd level comment", "user replied to"}),
+        required=frozenset(
+            {"comment text", "user @", "likes", "is 2nd level comment", "user replied to"}
+        ),
         columns={
             "author_name": "nickname",
             "author_handle": "user @",
@@ -217,7 +224,9 @@ FORMATS: list[TableFormat] = [
         name="twarc-csv",
         description="twarc-csv output of twarc2 JSON (dotted column names)",
         platform="x",
-        required=frozenset({"id", "conversation_id", "text", "public_metrics.like_count", "author.username"}),
+        required=frozenset(
+            {"id", "conversation_id", "text", "public_metrics.like_count", "author.username"}
+        ),
         columns={
             "reply_id": "id",
             "thread_native_id": "conversation_id",
@@ -240,7 +249,9 @@ FORMATS: list[TableFormat] = [
         name="apify-twitter-legacy",
         description="Apify legacy Twitter Scraper CSV (user/screen_name, full_text, favorite_count)",
         platform="x",
-        required=frozenset({"id", "conversation_id", "full_text", "favorite_count", "user/screen_name"}),
+        required=frozenset(
+            {"id", "conversation_id", "full_text", "favorite_count", "user/screen_name"}
+        ),
         columns={
             "reply_id": "id",
             "thread_native_id": "conversation_id",

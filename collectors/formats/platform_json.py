@@ -1,0 +1,149 @@
+"""Import formats for the JSON the live-collectable platforms return.
+
+The parsers live in the per-platform collector modules (the live collectors
+use them on the same JSON shapes); this module only says how to recognise a
+saved record of each shape. Detectors must never raise: records can be any
+JSON value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from collectors import bluesky, mastodon, reddit, youtube
+from collectors.formats.base import RecordDetector, RecordFormat
+
+_REDDIT_KINDS = {"t1", "t3", "more"}
+
+
+def _is_bluesky_thread(record: Any) -> bool:
+    """getPostThread response `{"thread": ...}`, or a bare threadViewPost."""
+    if not isinstance(record, Mapping):
+        return False
+    if "thread" in record:
+        node = record["thread"]
+        if not isinstance(node, Mapping):
+            return False
+        kind = node.get("$type")
+        if isinstance(kind, str) and kind.startswith("app.bsky.feed.defs#"):
+            return True
+        uri = node.get("post", {}).get("uri") if isinstance(node.get("post"), Mapping) else None
+        return isinstance(uri, str) and uri.startswith("at://")
+    return record.get("$type") == "app.bsky.feed.defs#threadViewPost" and isinstance(
+        record.get("post"), Mapping
+    )
+
+
+def _is_mastodon_context(record: Any) -> bool:
+    """statuses/:id/context response: both lists, and statuses look like statuses."""
+    if not isinstance(record, Mapping):
+        return False
+    ancestors, descendants = record.get("ancestors"), record.get("descendants")
+    if not isinstance(ancestors, list) or not isinstance(descendants, list):
+        return False
+    return all(
+        isinstance(s, Mapping) and "in_reply_to_id" in s and "content" in s
+        for s in [*ancestors[:1], *descendants[:1]]
+    )
+
+
+def _is_reddit_listing(record: Any) -> bool:
+    """A Reddit Listing whose children are posts, comments or more stubs."""
+    if not isinstance(record, Mapping) or record.get("kind") != "Listing":
+        return False
+    data = record.get("data")
+    children = data.get("children") if isinstance(data, Mapping) else None
+    if not isinstance(children, list):
+        return False
+    # An empty Listing is a post without comments; otherwise posts/comments show up early.
+    return not children or any(
+        isinstance(c, Mapping) and c.get("kind") in _REDDIT_KINDS for c in children[:5]
+    )
+
+
+def _is_pushshift_comment(record: Any) -> bool:
+    """A flat Reddit comment dict (Pushshift dump line): body + link_id + parent_id."""
+    if not isinstance(record, Mapping) or "kind" in record:
+        return False
+    link = record.get("link_id")
+    return (
+        isinstance(record.get("body"), str)
+        and isinstance(link, str)
+        and link.startswith("t3_")
+        and isinstance(record.get("parent_id"), str)
+        and "id" in record
+        and "created_utc" in record
+    )
+
+
+def _kind_in(*kinds: str) -> RecordDetector:
+    """Detector for YouTube API resources, which name themselves in `kind`."""
+
+    def detect(record: Any) -> bool:
+        return isinstance(record, Mapping) and record.get("kind") in kinds
+
+    return detect
+
+
+def _is_youtube_downloader(record: Any) -> bool:
+    """youtube-comment-downloader line: cid/text/time/author plus votes or channel."""
+    return (
+        isinstance(record, Mapping)
+        and isinstance(record.get("cid"), str)
+        and all(k in record for k in ("text", "time", "author"))
+        and ("votes" in record or "channel" in record)
+    )
+
+
+FORMATS: list[RecordFormat] = [
+    RecordFormat(
+        name="bluesky-thread",
+        description="Bluesky app.bsky.feed.getPostThread response (nested replies)",
+        platform="bluesky",
+        detect=_is_bluesky_thread,
+        parse=bluesky.parse_thread,
+    ),
+    RecordFormat(
+        name="mastodon-context",
+        description="Mastodon GET /api/v1/statuses/:id/context response",
+        platform="mastodon",
+        detect=_is_mastodon_context,
+        parse=mastodon.parse_context,
+    ),
+    RecordFormat(
+        name="reddit-listing",
+        description="Reddit /comments/<id>.json Listing (post, comment tree, more stubs)",
+        platform="reddit",
+        detect=_is_reddit_listing,
+        parse=reddit.parse_listing,
+    ),
+    RecordFormat(
+        name="pushshift",
+        description="Pushshift Reddit comment dump (NDJSON, one comment per line)",
+        platform="reddit",
+        detect=_is_pushshift_comment,
+        parse=reddit.parse_pushshift,
+    ),
+    RecordFormat(
+        name="youtube-api-commentthreads",
+        description="YouTube Data API v3 commentThreads.list page",
+        platform="youtube",
+        detect=_kind_in("youtube#commentThreadListResponse", "youtube#commentThread"),
+        parse=youtube.parse_comment_threads,
+    ),
+    RecordFormat(
+        name="youtube-api-comments",
+        description="YouTube Data API v3 comments.list page (replies via parentId)",
+        platform="youtube",
+        detect=_kind_in("youtube#commentListResponse", "youtube#comment"),
+        parse=youtube.parse_comment_list,
+    ),
+    RecordFormat(
+        name="youtube-comment-downloader",
+        description="youtube-comment-downloader NDJSON (cid, text, time, author, votes)",
+        platform="youtube",
+        detect=_is_youtube_downloader,
+        parse=youtube.parse_downloader,
+    ),
+]
