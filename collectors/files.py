@@ -133,11 +133,16 @@ def parse_file(path: Path, opts: ImportOptions) -> Parsed:
     return _parse_table(path, csv_cells, lines, opts, sheet=None, delimiter=dialect["delimiter"])
 
 
-def _find_format(name: str) -> RecordFormat | TableFormat:
-    formats: list[RecordFormat | TableFormat] = [*record_formats(), *table_formats()]
-    for fmt in formats:
+def _find_format(name: str, kind: str) -> RecordFormat | TableFormat:
+    """The format called name among the JSON ('json') or spreadsheet ('table') formats."""
+    records, tables = record_formats(), table_formats()
+    pool: list[RecordFormat | TableFormat] = [*records] if kind == "json" else [*tables]
+    for fmt in pool:
         if fmt.name == name:
             return fmt
+    if any(f.name == name for f in [*records, *tables]):
+        other = "spreadsheet/CSV" if kind == "json" else "JSON"
+        raise ImportProblem(f"--format {name} is a {other} format, but this file is not {other}.")
     names = ", ".join(n for n, _ in all_formats())
     raise ImportProblem(f"--format {name}: unknown format. Known formats: {names}.")
 
@@ -152,9 +157,8 @@ def _parse_json(path: Path, text: str, opts: ImportOptions) -> Parsed:
             records.append(item)
     if not records:
         raise ImportProblem(f"{path}: no JSON records could be read; is this the right file?")
-    forced = _find_format(opts.fmt) if opts.fmt and opts.fmt != "generic" else None
-    if forced is not None and not isinstance(forced, RecordFormat):
-        raise ImportProblem(f"--format {forced.name} is a spreadsheet format, but {path} is JSON.")
+    forced = _find_format(opts.fmt, "json") if opts.fmt and opts.fmt != "generic" else None
+    assert forced is None or isinstance(forced, RecordFormat)
     fmt = forced or _detect_record_format(records)
     ctx = ParseContext(
         platform=opts.platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst
@@ -267,11 +271,8 @@ def _parse_table(
     where = f"{path}" + (f" (sheet {sheet!r})" if sheet else "")
     if not any(any(c not in (None, "") for c in row) for row in cells):
         raise ImportProblem(f"{where}: the file has no rows. Export it again.")
-    forced = _find_format(opts.fmt) if opts.fmt and opts.fmt != "generic" else None
-    if forced is not None and not isinstance(forced, TableFormat):
-        raise ImportProblem(
-            f"--format {forced.name} is a JSON format, but {path} is a spreadsheet/CSV."
-        )
+    forced = _find_format(opts.fmt, "table") if opts.fmt and opts.fmt != "generic" else None
+    assert forced is None or isinstance(forced, TableFormat)
     h, fmt = find_header(cells, forced)
     if opts.fmt == "generic":
         fmt = None
