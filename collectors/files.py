@@ -140,7 +140,7 @@ def _find_format(name: str, kind: str) -> RecordFormat | TableFormat:
     for fmt in pool:
         if fmt.name == name:
             return fmt
-    if any(f.name == name for f in [*records, *tables]):
+    if any(f.name == name for f in records) or any(f.name == name for f in tables):
         other = "spreadsheet/CSV" if kind == "json" else "JSON"
         raise ImportProblem(f"--format {name} is a {other} format, but this file is not {other}.")
     names = ", ".join(n for n, _ in all_formats())
