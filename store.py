@@ -93,9 +93,11 @@ MIGRATIONS: list[list[str]] = [
             url            VARCHAR,
             first_seen_at  TIMESTAMPTZ NOT NULL,
             last_seen_at   TIMESTAMPTZ NOT NULL,
-            source_run_id  BIGINT NOT NULL,
-            PRIMARY KEY (platform, reply_id)
+            source_run_id  BIGINT NOT NULL
         )""",
+        # (platform, reply_id) is the key: importers merge on it and never
+        # insert a second row for it. It is not declared as a PRIMARY KEY
+        # because maintaining DuckDB's index doubles the time of a large import.
         """CREATE TABLE metric_snapshots (
             platform      VARCHAR NOT NULL,
             reply_id      VARCHAR NOT NULL,
@@ -140,6 +142,14 @@ def resolve_db_path(option: str | None) -> Path:
     return Path(option or os.environ.get(ENV_DB) or DEFAULT_DB)
 
 
+def fetch_one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
+) -> tuple[Any, ...] | None:
+    """First row of a query, with the result fully consumed (DuckDB 2 wants that)."""
+    rows = con.execute(sql, list(params or [])).fetchall()
+    return tuple(rows[0]) if rows else None
+
+
 def _lock_message(path: Path, err: Exception) -> str:
     # DuckDB names the other process ("PID 1234") in its message; keep that.
     pid = re.search(r"PID (\d+)", str(err))
@@ -177,12 +187,12 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return the schema version recorded in the store (0 for an empty file)."""
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'"
-    ).fetchone()
+    has_meta = fetch_one(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'"
+    )
     if not has_meta or not has_meta[0]:
         return 0
-    row = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    row = fetch_one(con, "SELECT value FROM store_meta WHERE key = 'schema_version'")
     return int(row[0]) if row else 0
 
 
@@ -281,7 +291,8 @@ def start_run(
     platform: str | None = None,
 ) -> int:
     """Insert a `runs` row with status 'running' and return its run_id."""
-    row = store.con.execute(
+    row = fetch_one(
+        store.con,
         """INSERT INTO runs (kind, status, started_at, tool_version, parameters, input_path,
                              input_sha256, input_url, format, platform)
            VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
@@ -296,7 +307,7 @@ def start_run(
             fmt,
             platform,
         ],
-    ).fetchone()
+    )
     assert row is not None
     return int(row[0])
 

@@ -16,33 +16,54 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from collectors.formats import record_formats, table_formats
 from collectors.formats.base import RecordFormat, TableFormat, norm_header
 from collectors.model import ParseContext
-from collectors.normalise import BatchOptions, NormalisedBatch, normalise_batch, raw_frame
+from collectors.normalise import (
+    REJECTS_T,
+    REPLIES_T,
+    ROOTS_T,
+    BatchOptions,
+    Normalised,
+    normalise_into,
+    raw_frame,
+    register_raw,
+)
 from collectors.readers import (
     ImportProblem,
     JsonProblem,
     JsonRecord,
-    Table,
     check_path,
     decode,
     detect_kind,
-    read_csv_cells,
+    parse_csv_text,
     read_json_records,
     read_xlsx_cells,
+    sniff_dialect,
 )
 from collectors.sink import save_batch, save_raw_frame, save_rejects
+from collectors.tableload import (
+    RAW_T,
+    SRC_T,
+    build_raw,
+    drop_temp,
+    label_rejected_rows,
+    load_cells,
+    load_csv_fast,
+    save_table_records,
+)
 from collectors.tables import (
+    HEADER_SCAN_ROWS,
+    TablePlan,
     check_duplicate_headers,
-    columns_frame,
     find_header,
     plan_columns,
     repair_wide_rows,
 )
-from store import RunCounts, Store, finish_run, now_utc, start_run
+from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run, tool_version
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -81,15 +102,15 @@ class ImportResult:
 
 @dataclass
 class Parsed:
-    """A file read and parsed, not yet normalised."""
+    """A file read into the temp table _raw (RawReply fields as text), not yet normalised."""
 
     fmt: str
     platform: str
-    raw: pl.DataFrame
-    records: pl.DataFrame  # record_no, locator, payload
-    rejects: list[tuple[int, str, str, str]]  # record_no, locator, reason, raw
     batch: BatchOptions
     notes: dict[str, Any]
+    rejects: list[tuple[int, str, str, str]]  # record_no, locator, reason, raw (read-time problems)
+    header: list[str] | None = None  # tables: raw rows are in _src
+    records: pl.DataFrame | None = None  # JSON: record_no, locator, payload
 
 
 def all_formats() -> list[tuple[str, str]]:
@@ -111,26 +132,29 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def parse_file(path: Path, opts: ImportOptions) -> Parsed:
-    """Read and parse a file into raw reply columns (no store access)."""
+HEAD_BYTES = 1 << 20  # enough to sniff the dialect and find a header below a preamble
+
+
+def parse_file(con: duckdb.DuckDBPyConnection, path: Path, opts: ImportOptions) -> Parsed:
+    """Read and parse a file into the temp table _raw of `con` (nothing is stored yet)."""
     check_path(path)
-    data = path.read_bytes()
-    kind = detect_kind(path, data[:8192])
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    kind = detect_kind(path, head[:8192])
     if kind == "xls":
         raise ImportProblem(
             f"{path}: old-style .xls workbooks are not supported; save it as .xlsx in Excel."
         )
     if kind == "xlsx":
         cells, sheet = read_xlsx_cells(path, opts.sheet)
-        return _parse_table(
-            path, cells, list(range(1, len(cells) + 1)), opts, sheet=sheet, delimiter=""
-        )
-    text, _encoding = decode(data)
+        return _parse_table(con, path, cells, opts, sheet=sheet, csv_text=None)
     if kind == "json":
-        return _parse_json(path, text, opts)
-    rows, lines, dialect = read_csv_cells(path, text)
-    csv_cells: list[list[str | None]] = [list(r) for r in rows]
-    return _parse_table(path, csv_cells, lines, opts, sheet=None, delimiter=dialect["delimiter"])
+        return _parse_json(con, path, decode(path.read_bytes())[0], opts)
+    head_text, encoding = decode(head, strict=False)
+    if encoding.startswith("utf-8") and len(head) == HEAD_BYTES:
+        # Cut the partial last line so the sniffer sees whole rows.
+        head_text = head_text[: head_text.rfind("\n") + 1] or head_text
+    return _parse_table(con, path, None, opts, sheet=None, csv_text=(head_text, encoding))
 
 
 def _find_format(name: str, kind: str) -> RecordFormat | TableFormat:
@@ -147,7 +171,9 @@ def _find_format(name: str, kind: str) -> RecordFormat | TableFormat:
     raise ImportProblem(f"--format {name}: unknown format. Known formats: {names}.")
 
 
-def _parse_json(path: Path, text: str, opts: ImportOptions) -> Parsed:
+def _parse_json(
+    con: duckdb.DuckDBPyConnection, path: Path, text: str, opts: ImportOptions
+) -> Parsed:
     records: list[JsonRecord] = []
     rejects: list[tuple[int, str, str, str]] = []
     for item in read_json_records(path, text):
@@ -204,20 +230,20 @@ def _parse_json(path: Path, text: str, opts: ImportOptions) -> Parsed:
         for row in parsed:
             rows.append({**row, "_record_no": rec.record_no, "_locator": rec.locator})
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
+    register_raw(con, raw_frame(rows), RAW_T)
     return Parsed(
         fmt=fmt.name if fmt else "generic-json",
         platform=platform,
-        raw=raw_frame(rows),
+        batch=BatchOptions(
+            platform=platform, thread=opts.thread, dayfirst=True if opts.dayfirst else None
+        ),
+        notes=dict(ctx.notes),
+        rejects=rejects,
         records=pl.DataFrame(
             payloads,
             schema={"record_no": pl.Int64, "locator": pl.String, "payload": pl.String},
             orient="row",
         ),
-        rejects=rejects,
-        batch=BatchOptions(
-            platform=platform, thread=opts.thread, dayfirst=True if opts.dayfirst else None
-        ),
-        notes=dict(ctx.notes),
     )
 
 
@@ -260,118 +286,160 @@ def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
 
 
 def _parse_table(
+    con: duckdb.DuckDBPyConnection,
     path: Path,
-    cells: list[list[str | None]],
-    lines: list[int],
+    cells: list[list[str | None]] | None,
     opts: ImportOptions,
     *,
     sheet: str | None,
-    delimiter: str,
+    csv_text: tuple[str, str] | None,
 ) -> Parsed:
+    """Find header and format, load the rows into _src (DuckDB or Python), build _raw."""
     where = f"{path}" + (f" (sheet {sheet!r})" if sheet else "")
-    if not any(any(c not in (None, "") for c in row) for row in cells):
+    dialect: dict[str, Any] = {}
+    if csv_text is not None:
+        text, _encoding = csv_text
+        dialect = sniff_dialect(text)
+        head_rows, _ = parse_csv_text(path, text, dialect, limit=HEADER_SCAN_ROWS + 5)
+        probe: list[list[str | None]] = [list(r) for r in head_rows]
+    else:
+        assert cells is not None
+        probe = cells
+    if not any(any(c not in (None, "") for c in row) for row in probe):
         raise ImportProblem(f"{where}: the file has no rows. Export it again.")
     forced = _find_format(opts.fmt, "table") if opts.fmt and opts.fmt != "generic" else None
     assert forced is None or isinstance(forced, TableFormat)
-    h, fmt = find_header(cells, forced)
+    h, fmt = find_header(probe, forced)
     if opts.fmt == "generic":
         fmt = None
-    header = [str(c or "") for c in cells[h]]
+    header = [str(c or "") for c in probe[h]]
     check_duplicate_headers(header, where)
     meta = {
         norm_header(row[0]): row[1]
-        for row in cells[:h]
+        for row in probe[:h]
         if len(row) >= 2 and row[0] not in (None, "") and row[1] not in (None, "")
     }
     plan = plan_columns(header, fmt, opts.mapping, where)
-    body = cells[h + 1 :]
-    numbers = lines[h + 1 :]
-    # Drop fully blank rows (Excel leaves them) without counting them as rows.
-    keep = [i for i, row in enumerate(body) if any(c not in (None, "") for c in row)]
-    body = [body[i] for i in keep]
-    numbers = [numbers[i] for i in keep]
     rejects: list[tuple[int, str, str, str]] = []
     notes: dict[str, Any] = {}
-    if delimiter and any(len(r) > len(header) for r in body):
-        body, bad = repair_wide_rows(header, body, delimiter, plan.columns["text"])
-        wide = sum(1 for r in body if len(r) > len(header))
-        repaired = sum(1 for r in cells[h + 1 :] if len(r) > len(header)) - wide
-        if repaired > 0:
-            notes["rows_rejoined"] = (
-                f"{repaired} rows had unquoted commas; their cells were re-joined"
-            )
-        bad_set = set(bad)
-        for i in bad:
-            rejects.append(
-                (
-                    numbers[i],
-                    f"line {numbers[i]}",
-                    f"row has {len(body[i])} cells but the header has {len(header)}, and the extra "
-                    "cells cannot be told apart safely; re-export with quoted fields",
-                    delimiter.join(str(c or "") for c in body[i])[:10_000],
-                )
-            )
-        body = [r for i, r in enumerate(body) if i not in bad_set]
-        numbers = [n for i, n in enumerate(numbers) if i not in bad_set]
-    table = Table(
-        header=header,
-        rows=body,
-        row_numbers=numbers,
-        preamble=cells[:h],
-        header_row=h + 1,
-        sheet=sheet,
+    fast = (
+        csv_text is not None
+        and csv_text[1].startswith("utf-8")
+        and load_csv_fast(con, path, h + 1, len(header), dialect)
     )
-    frame = columns_frame(table, plan)
+    if not fast:
+        if cells is None:
+            full, _ = decode(path.read_bytes())
+            rows, _ = parse_csv_text(path, full, dialect)
+            cells = [list(r) for r in rows]
+        body, numbers = _body_rows(cells, h)
+        if dialect and any(len(r) > len(header) for r in body):
+            body, numbers, wide_rejects, repaired = _repair(
+                header, body, numbers, dialect["delimiter"], plan
+            )
+            rejects += wide_rejects
+            if repaired:
+                notes["rows_rejoined"] = (
+                    f"{repaired} rows had unquoted commas; their cells were re-joined"
+                )
+        load_cells(con, body, numbers, len(header))
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
     ctx = ParseContext(
         platform=platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst, meta=meta
     )
-    raw = frame
-    if fmt is not None and fmt.derive is not None:
-        raw = fmt.derive(raw, ctx)
-    src_cols = [c for c in frame.columns if c.startswith("src:")]
-    payload = frame.select(
-        "_record_no",
-        "_locator",
-        pl.struct([pl.col(c).alias(c[4:]) for c in src_cols]).struct.json_encode().alias("payload"),
-    ).rename({"_record_no": "record_no", "_locator": "locator"})
+    build_raw(con, plan, fmt, ctx, sheet=sheet)
     if h:
         notes["header_row"] = h + 1
     return Parsed(
         fmt=plan.name,
         platform=platform,
-        raw=raw.drop(src_cols),
-        records=payload,
-        rejects=rejects,
         batch=BatchOptions(
             platform=platform,
             thread=opts.thread
             or (str(meta.get("source url") or meta.get("post url") or "") or None),
             dayfirst=True if (opts.dayfirst or (fmt is not None and fmt.dayfirst)) else None,
-            date_formats=tuple(fmt.date_formats) if fmt else (),
             blank_counts_zero=True,
         ),
         notes=notes,
+        rejects=rejects,
+        header=header,
     )
+
+
+def _body_rows(cells: list[list[str | None]], h: int) -> tuple[list[list[str | None]], list[int]]:
+    """Data rows below the header (fully blank rows dropped) with their row numbers."""
+    body: list[list[str | None]] = []
+    numbers: list[int] = []
+    for i in range(h + 1, len(cells)):
+        if any(c not in (None, "") for c in cells[i]):
+            body.append(cells[i])
+            numbers.append(i + 1)
+    return body, numbers
+
+
+def _repair(
+    header: list[str],
+    body: list[list[str | None]],
+    numbers: list[int],
+    delimiter: str,
+    plan: TablePlan,
+) -> tuple[list[list[str | None]], list[int], list[tuple[int, str, str, str]], int]:
+    """Re-join rows split by unquoted commas; reject the ones that stay ambiguous."""
+    wide_before = sum(1 for r in body if len(r) > len(header))
+    body, bad = repair_wide_rows(header, body, delimiter, plan.columns["text"])
+    bad_set = set(bad)
+    rejects = [
+        (
+            numbers[i],
+            f"row {numbers[i]}",
+            f"row has {len(body[i])} cells but the header has {len(header)}, and the extra "
+            "cells cannot be told apart safely; re-export with quoted fields",
+            delimiter.join(str(c or "") for c in body[i])[:10_000],
+        )
+        for i in bad
+    ]
+    keep = [i for i in range(len(body)) if i not in bad_set]
+    return [body[i] for i in keep], [numbers[i] for i in keep], rejects, wide_before - len(bad)
 
 
 def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
     """Import one file as one run; raise ImportProblem (store untouched) if nothing is usable."""
-    parsed = parse_file(path, opts)
-    batch = normalise_batch(parsed.raw, parsed.batch)
-    rows_in = parsed.raw.height + len(parsed.rejects)
-    rejects = _reject_frame(parsed, batch)
-    usable = batch.replies.height + batch.roots.height
-    if usable == 0:
-        reasons = (
-            "; ".join(sorted({str(r) for r in rejects["reason"].head(3).to_list()}))
-            or "no rows found"
-        )
-        raise ImportProblem(f"{path}: no usable replies ({rows_in} rows read: {reasons}).")
-    notes = {**parsed.notes, **batch.notes}
-    sha = sha256_file(path)
+    con = store.con
+    sha = sha256_file(path) if path.is_file() else None
     now = now_utc()
+    # Reading and normalising only touch temp tables: no transaction is needed
+    # (and DuckDB's fast CSV reader may fail and fall back, which would abort one).
+    try:
+        parsed = parse_file(con, path, opts)
+        result = normalise_into(con, RAW_T, parsed.batch)
+        rows_in = result.replies + result.roots + result.rejects + len(parsed.rejects)
+        if result.replies + result.roots == 0:
+            reasons = [r for *_, r, _ in parsed.rejects] + [
+                r[0]
+                for r in con.execute(f"SELECT DISTINCT reason FROM {REJECTS_T} LIMIT 3").fetchall()
+            ]
+            shown = "; ".join(sorted(set(reasons))[:3]) or "no rows found"
+            raise ImportProblem(f"{path}: no usable replies ({rows_in} rows read: {shown}).")
+        return _save_import(store, path, opts, parsed, result, rows_in, sha, now)
+    finally:
+        drop_temp(con, REPLIES_T, ROOTS_T, REJECTS_T, RAW_T, SRC_T)
+
+
+def _save_import(
+    store: Store,
+    path: Path,
+    opts: ImportOptions,
+    parsed: Parsed,
+    result: Normalised,
+    rows_in: int,
+    sha: str | None,
+    now: datetime,
+) -> ImportResult:
+    """Write one parsed, normalised file into the store in a single transaction."""
+    con = store.con
+    source = str(path)
     with store.transaction():
+        notes = {**parsed.notes, **result.notes}
         run_id = start_run(
             store,
             "import",
@@ -388,28 +456,40 @@ def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
             fmt=parsed.fmt,
             platform=parsed.platform,
         )
-        save_raw_frame(store, run_id, parsed.records, source=str(path), retrieved_at=now)
-        save_rejects(store, run_id, rejects, source=str(path))
-        merged = save_batch(store, run_id, batch, seen_at=now)
-        first_last = batch.replies.select(
-            pl.col("created_at").min().alias("first"), pl.col("created_at").max().alias("last")
-        ).row(0)
+        if parsed.header is not None:
+            save_table_records(
+                con, run_id, parsed.header, source=source, retrieved_at=now, version=tool_version()
+            )
+        elif parsed.records is not None:
+            save_raw_frame(store, run_id, parsed.records, source=source, retrieved_at=now)
+        rejected = save_rejects(store, run_id, parsed.rejects, source=source)
+        if parsed.header is not None and rejected:
+            label_rejected_rows(con, run_id, parsed.header)
+        merged = save_batch(store, run_id, seen_at=now)
+        first, last = fetch_one(
+            con, f"SELECT min(created_at), max(created_at) FROM {REPLIES_T}"
+        ) or (None, None)
         threads = sorted(
-            set(batch.replies["thread_id"].drop_nulls().unique().to_list())
-            | set(batch.roots["thread_id"].to_list())
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT thread_id FROM {REPLIES_T} WHERE thread_id IS NOT NULL "
+                f"UNION SELECT thread_id FROM {ROOTS_T}"
+            ).fetchall()
         )
+        examples = [
+            f"{loc}: {why}"
+            for loc, why in con.execute(
+                "SELECT locator, reason FROM rejects WHERE run_id = ? ORDER BY record_no LIMIT 3",
+                [run_id],
+            ).fetchall()
+        ]
         counts = RunCounts(
             rows_in=rows_in,
             rows_added=merged.added,
             rows_updated=merged.updated,
             rows_unchanged=merged.unchanged,
-            rows_rejected=rejects.height,
-            summary={
-                **notes,
-                "threads": threads[:50],
-                "first": first_last[0],
-                "last": first_last[1],
-            },
+            rows_rejected=rejected,
+            summary={**notes, "threads": threads[:50], "first": first, "last": last},
         )
         finish_run(store, run_id, counts)
     return ImportResult(
@@ -421,31 +501,10 @@ def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
         added=merged.added,
         updated=merged.updated,
         unchanged=merged.unchanged,
-        rejected=rejects.height,
-        first=first_last[0],
-        last=first_last[1],
+        rejected=rejected,
+        first=first,
+        last=last,
         threads=threads,
         notes=notes,
-        reject_examples=[
-            f"{loc}: {why}" for loc, why in rejects.select("locator", "reason").head(3).iter_rows()
-        ],
+        reject_examples=examples,
     )
-
-
-def _reject_frame(parsed: Parsed, batch: NormalisedBatch) -> pl.DataFrame:
-    """Rejects from reading (bad lines/rows) and from normalising (no text, ...), with raw rows."""
-    early = pl.DataFrame(
-        parsed.rejects,
-        schema={"record_no": pl.Int64, "locator": pl.String, "reason": pl.String, "raw": pl.String},
-        orient="row",
-    )
-    late = batch.rejects.rename({"_record_no": "record_no", "_locator": "locator"})
-    if late.height:
-        late = late.join(
-            parsed.records.select("record_no", pl.col("payload").alias("raw")).unique("record_no"),
-            on="record_no",
-            how="left",
-        ).select("record_no", "locator", "reason", "raw")
-    else:
-        late = early.clear()
-    return pl.concat([early, late], how="vertical_relaxed")

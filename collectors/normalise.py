@@ -1,70 +1,129 @@
-"""Vectorised normalisation of raw reply rows into typed store rows.
+"""Normalisation of raw reply rows into typed store rows, in DuckDB SQL.
 
-Every importer and collector hands a batch of RawReply-shaped string columns
-to `normalise_batch`; it applies one set of rules (counts like "1.2K", many
-date shapes to UTC, text repair, ids) with polars expressions, so a million
-rows take seconds, and every source is treated the same way.
+Every importer and collector puts its raw rows (RawReply fields as text, see
+collectors.model) in a DuckDB table and calls `normalise_into`; one set of
+rules (counts like "1.2K", many date shapes to UTC, text repair, exact ids,
+thread and depth from parents) runs as set-based SQL, so a million rows take
+seconds and every source is treated the same way. Python only touches the
+few rows that need it (HTML entities, mojibake, thread URLs).
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import ftfy
 import polars as pl
 
 from collectors.model import COUNT_FIELDS, RAW_FIELDS
 from collectors.urls import parse_post_url
+from store import fetch_one
 
 MAX_TEXT_BYTES = 1_000_000  # no platform allows a reply anywhere near 1 MB
 
-_ENTITY = r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-# Typical UTF-8-read-as-latin-1/cp1252 sequences ("Ã©", "â€™", "Ã¥").
-_MOJIBAKE = r"[ÃÂ][\x80-\xBF¡-¿]|â€|Ã[\x80-\xFF]|ðŸ"
-_RELATIVE = (
-    r"(?i)\bago\b|\bjust now\b|^yesterday$|\bvor\b|\bil y a\b|\bhace\b|پہلے|前$|\bfa\b$|\bgeleden\b"
-)
-_SCI_ID = r"^\d+(?:\.\d+)?[eE]\+?\d+$"
+# Tables normalise_into leaves behind (temporary, per connection).
+REPLIES_T, ROOTS_T, REJECTS_T = "_n_replies", "_n_roots", "_n_rejects"
 
-_ISO_FORMATS = (
-    "%Y-%m-%d %H:%M:%S%.f%z",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%d %H:%M%z",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%a %b %d %H:%M:%S %z %Y",  # legacy Twitter
-    "%a, %d %b %Y %H:%M:%S %z",  # RFC 2822
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d",
+_ENTITY = r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+# UTF-8 read as latin-1/cp1252: "Ã©", "â€™", "Ã¥", "ðŸ".
+_MOJIBAKE = r"[ÃÂ][\x{80}-\x{BF}¡-¿]|â€|ðŸ"
+_RELATIVE = (
+    r"(?i)(\bago\b|\bjust now\b|^yesterday$|\bvor\b|\bil y a\b|\bhace\b|پہلے|前$|\bgeleden\b)"
 )
-_DAYFIRST_FORMATS = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%y %H:%M",
-    "%d/%m/%Y",
-    "%d/%m/%y",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y",
-    "%d.%m.%y",
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y",
-)
-_MONTHFIRST_FORMATS = (
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%y %H:%M:%S",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%y %H:%M",
-    "%m/%d/%Y",
-    "%m/%d/%y",
-)
+
+# Date formats (DuckDB strptime) grouped by the value shape that may use them:
+# strptime's %Y happily reads "25" as year 25, so each group has a guard.
+_GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    # name: (guard regex, day-first formats, month-first formats)
+    "dmy4": (
+        r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(\D|$)",
+        (
+            "%d/%m/%Y %H:%M:%S",
+            "%d/%m/%Y %H:%M",
+            "%d/%m/%Y",
+            "%d.%m.%Y %H:%M:%S",
+            "%d.%m.%Y %H:%M",
+            "%d.%m.%Y",
+            "%d-%m-%Y %H:%M:%S",
+            "%d-%m-%Y %H:%M",
+            "%d-%m-%Y",
+        ),
+        (
+            "%m/%d/%Y %H:%M:%S",
+            "%m/%d/%Y %I:%M:%S %p",
+            "%m/%d/%Y %I:%M %p",
+            "%m/%d/%Y %H:%M",
+            "%m/%d/%Y",
+            "%m-%d-%Y %H:%M:%S",
+            "%m-%d-%Y",
+        ),
+    ),
+    "dmy2": (
+        r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\D|$)",
+        (
+            "%d/%m/%y %H:%M:%S",
+            "%d/%m/%y %H:%M",
+            "%d/%m/%y",
+            "%d.%m.%y %H:%M:%S",
+            "%d.%m.%y %H:%M",
+            "%d.%m.%y",
+            "%d-%m-%y",
+        ),
+        ("%m/%d/%y %H:%M:%S", "%m/%d/%y %I:%M:%S %p", "%m/%d/%y %H:%M", "%m/%d/%y"),
+    ),
+    "ymd_slash": (
+        r"^\d{4}/\d{1,2}/\d{1,2}",
+        ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d"),
+        (),
+    ),
+    "words": (
+        r"^[A-Za-z]{3}",
+        (
+            "%a %b %d %H:%M:%S %z %Y",
+            "%a, %d %b %Y %H:%M:%S %z",
+            "%b %d, %Y %H:%M:%S",
+            "%b %d, %Y",
+            "%B %d, %Y",
+            "%d %b %Y",
+        ),
+        (),
+    ),
+}
+
+_MACROS = [
+    r"""CREATE OR REPLACE TEMP MACRO rs_blank(x) AS nullif(trim(x), '')""",
+    # A count cell: "1.2K" -> 1200, "1,234" -> 1234, "12.0" -> 12; NULL if not a count.
+    # Plain integers (nearly all cells) skip the regular expressions.
+    r"""CREATE OR REPLACE TEMP MACRO rs_count_key(x) AS
+        regexp_replace(lower(regexp_replace(trim(x), '[,\s_'']', '', 'g')), '^\+', '')""",
+    r"""CREATE OR REPLACE TEMP MACRO rs_count(x) AS
+        CASE WHEN x IS NULL THEN NULL
+             WHEN TRY_CAST(x AS BIGINT) IS NOT NULL THEN TRY_CAST(x AS BIGINT)
+             ELSE CAST(round(
+                TRY_CAST(regexp_extract(rs_count_key(x), '^(\d+(?:\.\d+)?)([kmb])?$', 1) AS DOUBLE)
+                * CASE regexp_extract(rs_count_key(x), '^(\d+(?:\.\d+)?)([kmb])?$', 2)
+                    WHEN 'k' THEN 1e3 WHEN 'm' THEN 1e6 WHEN 'b' THEN 1e9 ELSE 1 END) AS BIGINT) END""",
+    # Exact id text: strip, drop a float's ".0", refuse Excel's 1.54E+18.
+    r"""CREATE OR REPLACE TEMP MACRO rs_id(x) AS
+        CASE WHEN x IS NULL THEN NULL
+             WHEN NOT contains(x, '.') AND NOT contains(x, ' ') AND NOT contains(x, '+') THEN nullif(x, '')
+             WHEN trim(x) = '' OR regexp_full_match(trim(x), '\d+(\.\d+)?[eE]\+?\d+') THEN NULL
+             ELSE regexp_replace(trim(x), '^(\d+)\.0+$', '\1') END""",
+    r"""CREATE OR REPLACE TEMP MACRO rs_is_sci(x) AS
+        x IS NOT NULL AND contains(x, '+') AND regexp_full_match(trim(x), '\d+(\.\d+)?[eE]\+?\d+')""",
+    # Epoch seconds / ms / µs, or Excel serial days (1899-12-30 based).
+    r"""CREATE OR REPLACE TEMP MACRO rs_epoch(v) AS
+        CASE WHEN v > 1e4 AND v < 1e5 THEN to_timestamp((v - 25569) * 86400)
+             WHEN abs(v) < 1e11 THEN to_timestamp(v)
+             WHEN abs(v) < 1e14 THEN to_timestamp(v / 1e3)
+             WHEN abs(v) < 1e17 THEN to_timestamp(v / 1e6)
+             ELSE to_timestamp(v / 1e9) END""",
+]
 
 
 @dataclass
@@ -74,13 +133,22 @@ class BatchOptions:
     platform: str = "other"
     thread: str | None = None  # native id or URL used when a row names no thread
     dayfirst: bool | None = None  # None: decide from the data
-    date_formats: Sequence[str] = ()
     blank_counts_zero: bool = False  # spreadsheets write 0 likes as a blank cell
 
 
 @dataclass
+class Normalised:
+    """Row counts of the tables normalise_into produced, and notes for the summary."""
+
+    replies: int
+    roots: int
+    rejects: int
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class NormalisedBatch:
-    """Typed rows ready for the store, the rows that could not be used, and notes."""
+    """The same result as polars frames (for tests and small batches)."""
 
     replies: pl.DataFrame
     roots: pl.DataFrame
@@ -88,95 +156,13 @@ class NormalisedBatch:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def _apply_where(s: pl.Series, mask: pl.Series, fn: Callable[[str], str]) -> pl.Series:
-    """Apply a Python function only to the rows that need it (most rows don't)."""
-    idx = mask.fill_null(False).arg_true()
-    if idx.len() == 0:
-        return s
-    fixed = pl.Series([fn(v) for v in s.gather(idx).to_list()], dtype=pl.String)
-    return s.scatter(idx, fixed)
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Any:
+    row = fetch_one(con, sql, list(params))
+    return row[0] if row else None
 
 
-def _fix_mojibake(text: str) -> str:
-    return ftfy.fix_encoding(text)
-
-
-def clean_text(s: pl.Series) -> pl.Series:
-    """Strip BOMs and NULs, unify newlines, unescape HTML entities, repair mojibake."""
-    s = s.cast(pl.String).str.replace_all("[\ufeff\x00]", "").str.replace_all("\r\n?", "\n")
-    s = _apply_where(s, s.str.contains(_MOJIBAKE), _fix_mojibake)
-    # Unescape twice at most: some tools double-escape (&amp;amp;).
-    for _ in range(2):
-        s = _apply_where(s, s.str.contains(_ENTITY), html.unescape)
-    return s.str.strip_chars()
-
-
-_COUNT_RE = r"^(\d+(?:\.\d+)?)([kmb])?$"
-
-
-def parse_counts(s: pl.Series, *, blank_is_zero: bool) -> tuple[pl.Series, int]:
-    """'1.2K' / '26.5K' / '3M' / '1,234' / 12.0 / blank -> Int64; returns (values, n unparsed)."""
-    t = (
-        s.cast(pl.String)
-        .str.strip_chars()
-        .str.to_lowercase()
-        .str.replace_all(r"[,\s\u00a0_']", "")
-        .str.replace(r"^\+", "")
-    )
-    blank = t.is_null() | (t == "")
-    num = t.str.extract(_COUNT_RE, 1).cast(pl.Float64, strict=False)
-    suffix = t.str.extract(_COUNT_RE, 2)
-    mult = (
-        pl.DataFrame({"x": suffix})
-        .select(
-            pl.when(pl.col("x") == "k")
-            .then(1_000.0)
-            .when(pl.col("x") == "m")
-            .then(1_000_000.0)
-            .when(pl.col("x") == "b")
-            .then(1_000_000_000.0)
-            .otherwise(1.0)
-        )
-        .to_series()
-    )
-    values = (num * mult).round(0).cast(pl.Int64, strict=False)
-    bad = int((values.is_null() & ~blank).sum())
-    if blank_is_zero:
-        values = pl.select(pl.when(blank).then(0).otherwise(values)).to_series()
-    return values.alias(s.name), bad
-
-
-def _pick_formats(sample: list[str], candidates: Sequence[str]) -> list[str]:
-    """The candidate formats that parse at least one sample value, in order."""
-    if not sample:
-        return []
-    probe = pl.Series(sample, dtype=pl.String)
-    chosen = []
-    for fmt in candidates:
-        if _parse_with(probe, fmt).null_count() < len(sample):
-            chosen.append(fmt)
-    return chosen
-
-
-def _year_guard(fmt: str) -> str | None:
-    """A regex the value must match for fmt: chrono's %Y happily reads "25" as year 25."""
-    if fmt.startswith("%Y"):
-        return r"^\d{4}\D"
-    if re.search(r"[/.-]%Y", fmt):
-        return r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:\D|$)"
-    if re.search(r"[/.-]%y", fmt):
-        return r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:\D|$)"
-    return None
-
-
-def _parse_with(values: pl.Series, fmt: str) -> pl.Series:
-    """Parse with one strftime format, only where the value's year width fits it."""
-    parsed = values.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
-    guard = _year_guard(fmt)
-    if guard is None:
-        return parsed
-    ok = values.str.contains(guard).fill_null(False)
-    return pl.select(pl.when(ok).then(parsed).otherwise(None)).to_series()
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
 
 
 def _slash_order(sample: list[str]) -> bool | None:
@@ -184,49 +170,24 @@ def _slash_order(sample: list[str]) -> bool | None:
     day_first = month_first = False
     for value in sample:
         m = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b", value)
-        if not m:
-            continue
-        a, b = int(m.group(1)), int(m.group(2))
-        day_first |= a > 12
-        month_first |= b > 12
-    if day_first != month_first:
-        return day_first
-    return None
+        if m:
+            day_first |= int(m.group(1)) > 12
+            month_first |= int(m.group(2)) > 12
+    return day_first if day_first != month_first else None
 
 
-def parse_datetimes(s: pl.Series, opts: BatchOptions) -> tuple[pl.Series, dict[str, Any]]:
-    """Many date shapes -> Datetime(us, UTC); relative times ('5 years ago') become null."""
-    notes: dict[str, Any] = {}
-    t = s.cast(pl.String).str.strip_chars()
-    numeric = t.str.contains(r"^-?\d+(?:\.\d+)?$").fill_null(False)
-    v = pl.select(pl.when(numeric).then(t).otherwise(None)).to_series().cast(pl.Float64)
-    frame = pl.DataFrame({"v": v})
-    as_number = frame.select(
-        pl.when((pl.col("v") > 1e4) & (pl.col("v") < 1e5))
-        # Excel serial day numbers count from 1899-12-30.
-        .then((pl.col("v") - 25569.0) * 86_400_000_000.0)
-        .when(pl.col("v").abs() < 1e11)
-        .then(pl.col("v") * 1_000_000.0)
-        .when(pl.col("v").abs() < 1e14)
-        .then(pl.col("v") * 1_000.0)
-        .when(pl.col("v").abs() < 1e17)
-        .then(pl.col("v"))
-        .otherwise(pl.col("v") / 1_000.0)
-        .round(0)
-        .cast(pl.Int64)
-        .cast(pl.Datetime("us"))
-        .dt.replace_time_zone("UTC")
-    ).to_series()
-
-    relative = t.str.contains(_RELATIVE).fill_null(False) & ~numeric
-    texty = t.is_not_null() & (t != "") & ~numeric & ~relative
-    # One spelling for ISO-ish strings: "T" -> " ", "Z"/" UTC" -> "+0000".
-    iso = (
-        t.str.replace(r"^(\d{4}-\d{2}-\d{2})T", "${1} ")
-        .str.replace(r"(?i)\s*(?:Z|UTC|GMT)$", "+0000")
-        .str.replace(r"([+-]\d{2}):(\d{2})$", "${1}${2}")
-    )
-    sample = iso.filter(texty).unique(maintain_order=True).head(2000).to_list()
+def _date_sql(
+    con: duckdb.DuckDBPyConnection, table: str, opts: BatchOptions, notes: dict[str, Any]
+) -> str:
+    """A SQL expression over column `_c` (the date text) that yields TIMESTAMPTZ or NULL."""
+    sample = [
+        r[0]
+        for r in con.execute(
+            f"""SELECT DISTINCT c FROM (SELECT trim(created_at) AS c FROM "{table}"
+                WHERE created_at IS NOT NULL AND NOT regexp_full_match(trim(created_at), '-?\\d+(\\.\\d+)?')
+                LIMIT 20000) LIMIT 2000"""
+        ).fetchall()
+    ]
     order = opts.dayfirst if opts.dayfirst is not None else _slash_order(sample)
     if (
         opts.dayfirst is None
@@ -236,76 +197,325 @@ def parse_datetimes(s: pl.Series, opts: BatchOptions) -> tuple[pl.Series, dict[s
         notes["ambiguous_dates"] = (
             "dates like 03/04/25 were read month-first; use --dayfirst if they are day-first"
         )
-    ordered = (
-        _DAYFIRST_FORMATS + _MONTHFIRST_FORMATS
-        if order
-        else _MONTHFIRST_FORMATS + _DAYFIRST_FORMATS
+    parts = [
+        "CASE WHEN regexp_matches(_c, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN TRY_CAST(_c AS TIMESTAMPTZ) END"
+    ]
+    for guard, dayfirst, monthfirst in _GROUPS.values():
+        if not any(re.search(guard, s) for s in sample):
+            continue
+        formats = [*dayfirst, *monthfirst] if order else [*monthfirst, *dayfirst]
+        fmt_list = "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+        parts.append(
+            f"CASE WHEN regexp_matches(_c, '{guard}') THEN CAST(try_strptime(_c, {fmt_list}) AS TIMESTAMPTZ) END"
+        )
+    return "coalesce(" + ", ".join(parts) + ")"
+
+
+def _fix_text(text: str) -> str:
+    fixed = ftfy.fix_encoding(text) if re.search("[ÃÂ][\x80-\xbf¡-¿]|â€|ðŸ", text) else text
+    # Unescape twice at most: some tools double-escape (&amp;amp;).
+    for _ in range(2):
+        if not re.search(_ENTITY, fixed):
+            break
+        fixed = html.unescape(fixed)
+    return fixed.strip()
+
+
+def normalise_into(
+    con: duckdb.DuckDBPyConnection, raw_table: str, opts: BatchOptions
+) -> Normalised:
+    """Normalise `raw_table` into temp tables _n_replies, _n_roots and _n_rejects."""
+    notes: dict[str, Any] = {}
+    for statement in _MACROS:
+        con.execute(statement)
+    have = _columns(con, raw_table)
+
+    def col(name: str) -> str:
+        return f'r."{name}"' if name in have else "CAST(NULL AS VARCHAR)"
+
+    default_platform = opts.platform
+    if default_platform == "other" and opts.thread:
+        # `--thread https://x.com/...` tells the platform of a generic file.
+        default_platform = (parse_post_url(opts.thread) or (default_platform, ""))[0]
+    counts = ",\n".join(_count_sql(con, raw_table, have, opts))
+    date_sql = _date_sql(con, raw_table, opts, notes) if "created_at" in have else "NULL"
+    fallback = _register_thread_urls(con, raw_table, have, opts)
+    # A row key: rowid for tables; views (spreadsheet rows) have unique row numbers.
+    is_view = fetch_one(
+        con,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_type = 'VIEW'",
+        [raw_table],
     )
-    formats = _pick_formats(sample, [*opts.date_formats, *_ISO_FORMATS, *ordered])
-    parsed = [_parse_with(iso, fmt) for fmt in formats]
-    as_text = (
-        pl.select(pl.coalesce(parsed)).to_series()
-        if parsed
-        else pl.Series([None] * len(t), dtype=pl.Datetime("us", "UTC"))
+    row_key = '"_record_no"' if is_view and is_view[0] else "rowid"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _n0 AS
+        SELECT
+            r._i,
+            {col("_record_no") if "_record_no" in have else "r._i + 1"} AS _record_no,
+            {col("_locator")} AS _locator,
+            {"CAST(r._parent_row AS BIGINT)" if "_parent_row" in have else "CAST(NULL AS BIGINT)"} AS _parent_row,
+            r._platform AS platform,
+            r._text AS text,
+            rs_id({col("reply_id")}) AS reply_id,
+            CASE WHEN coalesce(rs_id({col("thread_native_id")}), m.native, ?) IS NOT NULL
+                 THEN r._platform || ':' || coalesce(rs_id({col("thread_native_id")}), m.native, ?) END AS thread_id,
+            rs_blank({col("thread_url")}) AS thread_url,
+            rs_id({col("parent_id")}) AS parent_id,
+            ltrim(rs_blank({col("parent_author")}), '@') AS parent_author,
+            CAST(TRY_CAST(rs_blank({col("depth")}) AS DOUBLE) AS INTEGER) AS depth,
+            rs_id({col("author_id")}) AS author_id,
+            ltrim(rs_blank({col("author_handle")}), '@') AS author_handle,
+            rs_blank({col("author_name")}) AS author_name,
+            {counts},
+            lower(rs_blank({col("lang")})) AS lang,
+            rs_blank({col("url")}) AS url,
+            coalesce(lower(trim({col("is_root")})) IN ('true', '1', 'yes'), false) AS is_root,
+            CASE WHEN r._c IS NULL THEN NULL
+                 WHEN r._numeric THEN rs_epoch(CAST(r._c AS DOUBLE))
+                 WHEN r._relative THEN NULL
+                 ELSE {date_sql} END AS created_at,
+            r._c AS _created_raw,
+            r._relative,
+            rs_is_sci({col("reply_id")}) AS _sci_id,
+            regexp_matches(r._text, '{_ENTITY}|{_MOJIBAKE}') AS _fix
+        FROM (
+            SELECT *, {row_key} AS _i,
+                   lower(trim(coalesce({col("platform")}, ?))) AS _platform,
+                   trim(regexp_replace(replace(replace({col("text")}, chr(13) || chr(10), chr(10)), chr(13), chr(10)),
+                                       '[\\x{{feff}}\\x{{0}}]', '', 'g')) AS _text,
+                   regexp_replace(rs_blank({col("created_at")}), '\\s*(UTC|GMT)$', '+00:00') AS _c,
+                   regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') AS _numeric,
+                   coalesce(regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) AS _relative
+            FROM "{raw_table}" r
+        ) r
+        LEFT JOIN _thread_urls m ON m.u = rs_blank({col("thread_url")})""",
+        [fallback, fallback, default_platform],
     )
-    result = pl.select(
-        pl.when(numeric).then(as_number).when(texty).then(as_text).otherwise(None)
-    ).to_series()
-    n_relative = int(relative.sum())
-    if n_relative:
-        notes["relative_times"] = n_relative
-    unparsed = texty & result.is_null()
-    if int(unparsed.sum()):
-        notes["unparsed_dates"] = int(unparsed.sum())
-        notes["unparsed_date_example"] = t.filter(unparsed).head(1).to_list()[0]
-    return result.alias("created_at"), notes
+    con.execute("DROP TABLE IF EXISTS _thread_urls")
+    _repair_text(con)
+    _collect_notes(con, notes)
+    _split_rejects(con)
+    _derive_ids(con, notes)
+    _parents_from_rows(con)
+    _dedupe(con, notes)
+    _inherit_from_parents(con)
+    _split_roots(con, notes)
+    replies = _scalar(con, f"SELECT count(*) FROM {REPLIES_T}")
+    roots = _scalar(con, f"SELECT count(*) FROM {ROOTS_T}")
+    rejects = _scalar(con, f"SELECT count(*) FROM {REJECTS_T}")
+    con.execute("DROP TABLE IF EXISTS _n0")
+    return Normalised(replies=int(replies), roots=int(roots), rejects=int(rejects), notes=notes)
 
 
-def clean_ids(s: pl.Series) -> tuple[pl.Series, int]:
-    """Exact id strings: strip, drop a float's '.0', null out Excel's scientific notation."""
-    t = s.cast(pl.String).str.strip_chars().str.replace(r"^(\d+)\.0+$", "${1}")
-    sci = t.str.contains(_SCI_ID).fill_null(False)
-    n_sci = int(sci.sum())
-    t = pl.select(pl.when(sci | (t == "")).then(None).otherwise(t)).to_series()
-    return t.alias(s.name), n_sci
+def _count_sql(
+    con: duckdb.DuckDBPyConnection, raw_table: str, have: set[str], opts: BatchOptions
+) -> list[str]:
+    """SELECT items for the count columns (and a flag for unreadable cells)."""
+    present = [c for c in COUNT_FIELDS if c in have]
+    given: set[str] = set()
+    if opts.blank_counts_zero and present:
+        # A blank likes cell in a spreadsheet means 0 — but only in a column the
+        # source actually has; a count it never gives stays unknown (NULL).
+        row = fetch_one(
+            con, "SELECT " + ", ".join(f'count("{c}")' for c in present) + f' FROM "{raw_table}"'
+        )
+        given = {c for c, n in zip(present, row or (), strict=False) if n}
+    items = []
+    for c in COUNT_FIELDS:
+        if c not in present:
+            items.append(f"CAST(NULL AS BIGINT) AS {c}, false AS _bad_{c}")
+            continue
+        blank = "0" if c in given else "NULL"
+        items.append(
+            f'CASE WHEN rs_blank(r."{c}") IS NULL THEN {blank} ELSE rs_count(r."{c}") END AS {c}, '
+            f'rs_blank(r."{c}") IS NOT NULL AND rs_count(r."{c}") IS NULL AS _bad_{c}'
+        )
+    return items
 
 
-def _thread_key(
-    native: pl.Series, url: pl.Series, platform: pl.Series, fallback: str | None
-) -> pl.Series:
-    """`platform:native_id` for each row, from its native id, its thread URL, or the fallback."""
-    # URLs are few and repetitive: parse each distinct one once.
-    mapping = {u: (parse_post_url(u) or (None, u))[1] for u in url.drop_nulls().unique().to_list()}
-    if mapping:
-        from_url = url.replace_strict(mapping, default=None, return_dtype=pl.String)
-    else:
-        from_url = pl.Series([None] * len(url), dtype=pl.String)
-    fb_native = None
-    if fallback:
-        parsed = parse_post_url(fallback)
-        fb_native = parsed[1] if parsed else fallback
-    key = pl.select(pl.coalesce([native, from_url, pl.lit(fb_native, dtype=pl.String)])).to_series()
-    return pl.select(
-        pl.when(key.is_not_null()).then(pl.concat_str([platform, pl.lit(":"), key])).otherwise(None)
-    ).to_series()
+def _register_thread_urls(
+    con: duckdb.DuckDBPyConnection, raw_table: str, have: set[str], opts: BatchOptions
+) -> str | None:
+    """Map each distinct thread URL to its native id (Python, once per URL); return --thread's id."""
+    urls: list[str] = []
+    if "thread_url" in have:
+        urls = [
+            r[0]
+            for r in con.execute(
+                f'SELECT DISTINCT rs_blank(thread_url) FROM "{raw_table}" WHERE rs_blank(thread_url) IS NOT NULL'
+            ).fetchall()
+        ]
+    mapping = pl.DataFrame(
+        {"u": urls, "native": [(parse_post_url(u) or (None, u))[1] for u in urls]},
+        schema={"u": pl.String, "native": pl.String},
+    )
+    con.register("_thread_urls_in", mapping.to_arrow())
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _thread_urls AS SELECT * FROM _thread_urls_in")
+    finally:
+        con.unregister("_thread_urls_in")
+    if not opts.thread:
+        return None
+    parsed = parse_post_url(opts.thread)
+    return parsed[1] if parsed else opts.thread.strip()
 
 
-def _derived_ids(df: pl.DataFrame) -> pl.Series:
+def _collect_notes(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> None:
+    """One pass for everything the summary reports about values."""
+    bad = ", ".join(f"count(*) FILTER (_bad_{c})" for c in COUNT_FIELDS)
+    row = fetch_one(
+        con,
+        f"""SELECT count(*) FILTER (_relative),
+                   count(*) FILTER (created_at IS NULL AND _created_raw IS NOT NULL AND NOT _relative),
+                   any_value(_created_raw) FILTER (created_at IS NULL AND _created_raw IS NOT NULL AND NOT _relative),
+                   count(*) FILTER (_sci_id), {bad}
+            FROM _n0""",
+    )
+    assert row is not None
+    relative, unparsed, example, sci, *bad_counts = row
+    if relative:
+        notes["relative_times"] = int(relative)
+    if unparsed:
+        notes["unparsed_dates"] = int(unparsed)
+        notes["unparsed_date_example"] = example
+    if sci:
+        notes["scientific_ids"] = (
+            f"{sci} ids were in scientific notation (Excel rounds long ids); they were not used"
+        )
+    for name, n in zip(COUNT_FIELDS, bad_counts, strict=True):
+        if n:
+            notes[f"unparsed_{name}"] = int(n)
+
+
+def _repair_text(con: duckdb.DuckDBPyConnection) -> None:
+    """HTML entities and mojibake: fixed in Python, only for the rows that have them."""
+    rows = con.execute("SELECT _i, text FROM _n0 WHERE _fix").fetchall()
+    if not rows:
+        return
+    fixes = pl.DataFrame(
+        {"rid": [r[0] for r in rows], "fixed": [_fix_text(r[1]) for r in rows]},
+        schema={"rid": pl.Int64, "fixed": pl.String},
+    )
+    con.register("_text_fixes", fixes.to_arrow())
+    try:
+        con.execute("UPDATE _n0 SET text = f.fixed FROM _text_fixes f WHERE _n0._i = f.rid")
+    finally:
+        con.unregister("_text_fixes")
+
+
+def _split_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {REJECTS_T} AS
+        SELECT _record_no AS record_no, _locator AS locator,
+            CASE WHEN text IS NULL OR text = '' THEN 'no text: the reply text cell is empty'
+                 ELSE format('text is {{:.1f}} MB, larger than a reply can be (1 MB): not a reply export, or a broken cell',
+                             octet_length(encode(text)) / 1e6) END AS reason
+        FROM _n0 WHERE text IS NULL OR text = '' OR octet_length(encode(text)) > {MAX_TEXT_BYTES}"""
+    )
+    con.execute(
+        f"DELETE FROM _n0 WHERE text IS NULL OR text = '' OR octet_length(encode(text)) > {MAX_TEXT_BYTES}"
+    )
+
+
+def _derive_ids(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> None:
     """Stable ids for rows the source gave none: thread, author, text and occurrence."""
-    who = pl.coalesce(["author_id", "author_handle", "author_name", pl.lit("")])
-    keyed = df.select(
-        pl.concat_str(
-            [pl.col("platform"), pl.col("thread_id").fill_null(""), who, pl.col("text")],
-            separator="\x1f",
-        ).alias("k")
-    ).with_columns(n=pl.int_range(pl.len()).over("k"))
-    return pl.Series(
-        [
-            "h" + hashlib.sha1(f"{k}\x1f{n}".encode()).hexdigest()[:16]
-            for k, n in zip(keyed["k"].to_list(), keyed["n"].to_list(), strict=True)
-        ],
-        dtype=pl.String,
+    missing = _scalar(con, "SELECT count(*) FROM _n0 WHERE reply_id IS NULL")
+    if not missing:
+        return
+    notes["derived_ids"] = int(missing)
+    con.execute(
+        """UPDATE _n0 SET reply_id = d.rid FROM (
+               SELECT _i AS r, 'h' || left(sha256(k || chr(31) || CAST(row_number() OVER (PARTITION BY k ORDER BY _i) - 1 AS VARCHAR)), 16) AS rid
+               FROM (SELECT _i, concat_ws(chr(31), platform, coalesce(thread_id, ''),
+                                             coalesce(author_id, author_handle, author_name, ''), text) AS k
+                     FROM _n0 WHERE reply_id IS NULL)
+           ) d WHERE _n0._i = d.r"""
     )
+
+
+def _parents_from_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Formats that only say "the row above is my parent" (TikTokCommentScraper)."""
+    if not _scalar(con, "SELECT count(*) FROM _n0 WHERE _parent_row IS NOT NULL"):
+        return
+    con.execute(
+        """UPDATE _n0 SET parent_id = p.reply_id FROM _n0 p
+           WHERE _n0._parent_row = p._record_no AND _n0.parent_id IS NULL"""
+    )
+
+
+def _dedupe(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> None:
+    dups = _scalar(con, "SELECT count(*) - count(DISTINCT (platform, reply_id)) FROM _n0")
+    if not dups:
+        return
+    notes["duplicates_in_input"] = int(dups)
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _n1 AS SELECT * FROM _n0
+           QUALIFY row_number() OVER (PARTITION BY platform, reply_id ORDER BY _i DESC) = 1
+           ORDER BY _i"""
+    )
+    con.execute("DROP TABLE _n0")
+    con.execute("ALTER TABLE _n1 RENAME TO _n0")
+
+
+def _inherit_from_parents(con: duckdb.DuckDBPyConnection, rounds: int = 100) -> None:
+    """Depth 1 for replies to the thread's post; then thread and depth from parents."""
+    con.execute(
+        """UPDATE _n0 SET depth = 1
+           WHERE depth IS NULL AND parent_id IS NOT NULL AND thread_id = platform || ':' || parent_id"""
+    )
+    for _ in range(rounds):
+        row = fetch_one(
+            con,
+            """UPDATE _n0 SET thread_id = coalesce(_n0.thread_id, p.thread_id),
+                              depth = coalesce(_n0.depth, p.depth + 1)
+               FROM (SELECT platform, reply_id, thread_id, depth FROM _n0
+                     WHERE thread_id IS NOT NULL OR depth IS NOT NULL) p
+               WHERE _n0.parent_id = p.reply_id AND _n0.platform = p.platform
+                 AND ((_n0.thread_id IS NULL AND p.thread_id IS NOT NULL)
+                      OR (_n0.depth IS NULL AND p.depth IS NOT NULL))""",
+        )
+        if not row or not row[0]:
+            break
+
+
+def _split_roots(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> None:
+    """Rows marked is_root that other rows reply to are thread posts; others stay replies."""
+    fields = [f for f in RAW_FIELDS if f not in ("thread_native_id", "is_root")]
+    keep = ", ".join([*fields, "thread_id", "_record_no"])
+    keep_reply = ", ".join(
+        [
+            *(
+                f
+                if f != "depth"
+                else "CASE WHEN is_root AND depth IS NULL THEN 0 ELSE depth END AS depth"
+                for f in fields
+            ),
+            "thread_id",
+            "_record_no",
+        ]
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {ROOTS_T} AS
+        SELECT {keep}, platform || ':' || reply_id AS root_key FROM _n0 r
+        WHERE is_root AND EXISTS (
+            SELECT 1 FROM _n0 o WHERE NOT o.is_root AND o.platform = r.platform
+              AND (o.thread_id = r.platform || ':' || r.reply_id OR o.parent_id = r.reply_id))"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {REPLIES_T} AS
+        SELECT {keep_reply}
+        FROM _n0 n
+        WHERE NOT (is_root AND platform || ':' || reply_id IN (SELECT root_key FROM {ROOTS_T}))
+        ORDER BY _i"""
+    )
+    con.execute(f"UPDATE {ROOTS_T} SET thread_id = root_key")
+    con.execute("DROP TABLE _n0")
+    roots = _scalar(con, f"SELECT count(*) FROM {ROOTS_T}")
+    if roots:
+        notes["thread_posts"] = int(roots)
+
+
+# --- polars convenience layer --------------------------------------------------
 
 
 def raw_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -331,177 +541,33 @@ def _to_str(value: Any) -> str:
     return str(value)
 
 
+def register_raw(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str = "_raw") -> str:
+    """Copy a polars raw frame into a temp table (ids and text stay exact strings)."""
+    con.register("_raw_frame", frame.to_arrow())
+    try:
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _raw_frame')
+    finally:
+        con.unregister("_raw_frame")
+    return name
+
+
 def normalise_batch(raw: pl.DataFrame, opts: BatchOptions) -> NormalisedBatch:
-    """Turn raw string columns into typed rows; route unusable rows to rejects."""
-    n = raw.height
-    for name in RAW_FIELDS:
-        if name not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    if "_record_no" not in raw.columns:
-        raw = raw.with_columns(pl.int_range(1, n + 1, dtype=pl.Int64).alias("_record_no"))
-    if "_locator" not in raw.columns:
-        raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias("_locator"))
-    notes: dict[str, Any] = {}
+    """normalise_into on a private in-memory DuckDB; results as polars frames."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if raw.height == 0:
+            raw = raw_frame([])
+        result = normalise_into(con, register_raw(con, raw), opts)
 
-    text = clean_text(raw["text"])
-    size = text.str.len_bytes().fill_null(0)
-    reason = pl.select(
-        pl.when(text.is_null() | (text == ""))
-        .then(pl.lit("no text: the reply text cell is empty"))
-        .when(size > MAX_TEXT_BYTES)
-        .then(
-            pl.format(
-                "text is {} MB, larger than a reply can be (1 MB): not a reply export, or a broken cell",
-                (size / 1e6).round(1),
-            )
+        def frame(table: str) -> pl.DataFrame:
+            return pl.from_arrow(con.sql(f"SELECT * FROM {table}").to_arrow_table())  # type: ignore[return-value]
+
+        return NormalisedBatch(
+            replies=frame(REPLIES_T),
+            roots=frame(ROOTS_T),
+            rejects=frame(REJECTS_T).rename({"record_no": "_record_no", "locator": "_locator"}),
+            notes=result.notes,
         )
-        .otherwise(None)
-    ).to_series()
-
-    default_platform = opts.platform
-    if default_platform == "other" and opts.thread:
-        # `--thread https://x.com/...` tells the platform of a generic file.
-        default_platform = (parse_post_url(opts.thread) or (default_platform, ""))[0]
-    platform = raw["platform"].fill_null(default_platform).str.strip_chars().str.to_lowercase()
-    created_at, date_notes = parse_datetimes(raw["created_at"], opts)
-    notes.update(date_notes)
-    columns: dict[str, pl.Series] = {"platform": platform, "text": text, "created_at": created_at}
-    for name in COUNT_FIELDS:
-        values, bad = parse_counts(
-            raw[name], blank_is_zero=opts.blank_counts_zero and raw[name].null_count() < n
-        )
-        columns[name] = values
-        if bad:
-            notes[f"unparsed_{name}"] = bad
-    n_sci = 0
-    for name in ("reply_id", "parent_id", "thread_native_id", "author_id"):
-        ids, sci = clean_ids(raw[name])
-        columns[name] = ids
-        n_sci += sci
-    if n_sci:
-        notes["scientific_ids"] = (
-            f"{n_sci} ids were in scientific notation (Excel rounds long ids); they were not used"
-        )
-    for name in ("author_handle", "author_name", "parent_author", "lang", "url"):
-        columns[name] = raw[name].str.strip_chars().replace("", None)
-    columns["author_handle"] = columns["author_handle"].str.strip_prefix("@")
-    columns["parent_author"] = columns["parent_author"].str.strip_prefix("@")
-    columns["lang"] = columns["lang"].str.to_lowercase()
-    thread_url = raw["thread_url"].str.strip_chars().replace("", None)
-    columns["thread_id"] = _thread_key(
-        columns.pop("thread_native_id"), thread_url, platform, opts.thread
-    )
-    columns["depth"] = (
-        raw["depth"].str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int32, strict=False)
-    )
-    columns["is_root"] = (
-        raw["is_root"].fill_null("false").str.to_lowercase().is_in(["true", "1", "yes"])
-    )
-    parent_row = (
-        raw["_parent_row"]
-        if "_parent_row" in raw.columns
-        else pl.Series([None] * n, dtype=pl.Int64)
-    )
-    df = pl.DataFrame(columns).with_columns(
-        thread_url=thread_url,
-        _parent_row=parent_row.cast(pl.Int64, strict=False),
-        _record_no=raw["_record_no"],
-        _locator=raw["_locator"],
-        _reason=reason,
-    )
-
-    rejects = df.filter(pl.col("_reason").is_not_null()).select(
-        "_record_no", "_locator", pl.col("_reason").alias("reason")
-    )
-    df = df.filter(pl.col("_reason").is_null()).drop("_reason")
-    if df.height:
-        missing = df["reply_id"].is_null()
-        if int(missing.sum()):
-            notes["derived_ids"] = int(missing.sum())
-            df = df.with_columns(
-                reply_id=pl.when(missing).then(_derived_ids(df)).otherwise(pl.col("reply_id"))
-            )
-    # Formats that only say "the row above is my parent" (TikTokCommentScraper).
-    if df["_parent_row"].is_not_null().any():
-        lookup = df.select(
-            pl.col("_record_no").alias("_parent_row"), pl.col("reply_id").alias("_pid")
-        )
-        df = (
-            df.join(lookup, on="_parent_row", how="left", maintain_order="left")
-            .with_columns(parent_id=pl.coalesce("parent_id", "_pid"))
-            .drop("_pid")
-        )
-    df = df.drop("_parent_row")
-    # Depth 1 where the parent is the thread's own post and the source gave no depth.
-    df = df.with_columns(
-        depth=pl.when(
-            pl.col("depth").is_null()
-            & pl.col("parent_id").is_not_null()
-            & (
-                pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("parent_id")])
-                == pl.col("thread_id")
-            )
-        )
-        .then(1)
-        .otherwise(pl.col("depth"))
-    )
-    df = _inherit_from_parents(df)
-    before = df.height
-    df = df.unique(subset=["platform", "reply_id"], keep="last", maintain_order=True)
-    if before - df.height:
-        notes["duplicates_in_input"] = before - df.height
-
-    roots, replies = _split_roots(df)
-    if roots.height:
-        notes["thread_posts"] = roots.height
-    return NormalisedBatch(replies=replies, roots=roots, rejects=rejects, notes=notes)
-
-
-def _inherit_from_parents(df: pl.DataFrame, rounds: int = 50) -> pl.DataFrame:
-    """Fill a reply's missing thread and depth from its parent in the same batch."""
-    for _ in range(rounds):
-        need = df.filter(
-            pl.col("parent_id").is_not_null()
-            & (pl.col("thread_id").is_null() | pl.col("depth").is_null())
-        )
-        if need.height == 0:
-            break
-        parents = df.select(
-            "platform",
-            pl.col("reply_id").alias("parent_id"),
-            pl.col("thread_id").alias("_pt"),
-            pl.col("depth").alias("_pd"),
-        ).unique(subset=["platform", "parent_id"], keep="last")
-        joined = df.join(parents, on=["platform", "parent_id"], how="left", maintain_order="left")
-        updated = joined.with_columns(
-            thread_id=pl.coalesce("thread_id", "_pt"),
-            depth=pl.coalesce("depth", pl.col("_pd") + 1),
-        ).drop("_pt", "_pd")
-        if updated.equals(df):
-            break
-        df = updated
-    return df
-
-
-def _split_roots(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows marked is_root that some other row replies to are thread posts; others stay replies."""
-    if not df["is_root"].any():
-        return df.clear(), df
-    keys = df.select(
-        pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("reply_id")]).alias("k")
-    )["k"]
-    others = df.filter(~pl.col("is_root"))
-    referenced = set(others["thread_id"].drop_nulls().to_list()) | set(
-        others.select(pl.concat_str([pl.col("platform"), pl.lit(":"), pl.col("parent_id")]))
-        .to_series()
-        .drop_nulls()
-        .to_list()
-    )
-    is_thread_post = df["is_root"] & keys.is_in(list(referenced))
-    roots = df.filter(is_thread_post).with_columns(thread_id=keys.filter(is_thread_post))
-    replies = df.filter(~is_thread_post).with_columns(
-        depth=pl.when(pl.col("is_root") & pl.col("depth").is_null())
-        .then(0)
-        .otherwise(pl.col("depth"))
-    )
-    return roots, replies
+    finally:
+        con.close()

@@ -146,18 +146,6 @@ def _read_ndjson(body: str) -> Iterator[JsonRecord | JsonProblem]:
 # --- tables -----------------------------------------------------------------
 
 
-@dataclass
-class Table:
-    """Cells of a CSV or sheet: header row, data rows, and what came before the header."""
-
-    header: list[str]
-    rows: list[list[str | None]]
-    row_numbers: list[int]  # 1-based line/row number of each data row in the file
-    preamble: list[list[str | None]]
-    header_row: int  # 1-based
-    sheet: str | None = None
-
-
 def sniff_dialect(text: str) -> dict[str, Any]:
     """Pick the CSV delimiter and quoting that give the most consistent rows."""
     sample = text[:200_000]
@@ -197,25 +185,24 @@ def _csv_rows(text: str, opts: dict[str, Any], limit: int | None = None) -> list
     return out
 
 
-def read_csv_cells(path: Path, text: str) -> tuple[list[list[str]], list[int], dict[str, Any]]:
-    """All CSV rows (with the line each starts on), using the sniffed dialect."""
-    opts = sniff_dialect(text)
+def parse_csv_text(
+    path: Path, text: str, dialect: dict[str, Any], limit: int | None = None
+) -> tuple[list[list[str]], int]:
+    """CSV rows of text with the given dialect (at most `limit`); returns (rows, rows read)."""
     csv.field_size_limit(64 * MAX_CELL_BYTES)
     rows: list[list[str]] = []
-    lines: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), **opts)
-    line = 1
+    reader = csv.reader(io.StringIO(text, newline=""), **dialect)
     try:
         for row in reader:
             rows.append(row)
-            lines.append(line)
-            line = reader.line_num + 1
+            if limit is not None and len(rows) >= limit:
+                break
     except csv.Error as err:
         raise ImportProblem(
-            f"{path}: row near line {reader.line_num} cannot be read as CSV ({err}). "
+            f"{path}: row {len(rows) + 1} (near line {reader.line_num}) cannot be read as CSV ({err}). "
             "Re-export the file, or open and save it as CSV UTF-8 in Excel."
         ) from err
-    return rows, lines, opts
+    return rows, len(rows)
 
 
 def _cell_text(value: Any) -> str | None:

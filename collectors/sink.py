@@ -13,8 +13,8 @@ from datetime import datetime
 
 import polars as pl
 
-from collectors.normalise import NormalisedBatch
-from store import Store, tool_version
+from collectors.normalise import REJECTS_T, REPLIES_T, ROOTS_T
+from store import Store, fetch_one, tool_version
 
 REPLY_COLUMNS = (
     "platform",
@@ -81,57 +81,68 @@ def save_raw_frame(
     return frame.height
 
 
-def save_rejects(store: Store, run_id: int, frame: pl.DataFrame, *, source: str) -> int:
-    """Store rejected rows: (record_no, locator, reason, raw)."""
-    if frame.height == 0:
-        return 0
-    store.con.register("_rej_in", frame.select("record_no", "locator", "reason", "raw").to_arrow())
-    try:
-        store.con.execute(
-            """INSERT INTO rejects (run_id, record_no, locator, source, reason, raw)
-               SELECT ?, record_no, locator, ?, reason, raw FROM _rej_in""",
-            [run_id, source],
+def save_rejects(
+    store: Store, run_id: int, early: list[tuple[int, str, str, str]], *, source: str
+) -> int:
+    """Store rejected rows: read-time problems, then the normaliser's (raw row from raw_records)."""
+    con = store.con
+    if early:
+        frame = pl.DataFrame(
+            early,
+            schema={
+                "record_no": pl.Int64,
+                "locator": pl.String,
+                "reason": pl.String,
+                "raw": pl.String,
+            },
+            orient="row",
         )
-    finally:
-        store.con.unregister("_rej_in")
-    return frame.height
+        con.register("_rej_in", frame.to_arrow())
+        try:
+            con.execute(
+                """INSERT INTO rejects (run_id, record_no, locator, source, reason, raw)
+                   SELECT ?, record_no, locator, ?, reason, raw FROM _rej_in""",
+                [run_id, source],
+            )
+        finally:
+            con.unregister("_rej_in")
+    con.execute(
+        f"""INSERT INTO rejects (run_id, record_no, locator, source, reason, raw)
+            SELECT ?, j.record_no, j.locator, ?, j.reason, r.payload
+            FROM {REJECTS_T} j
+            LEFT JOIN (SELECT record_no, payload FROM raw_records WHERE run_id = ?) r USING (record_no)""",
+        [run_id, source, run_id],
+    )
+    row = fetch_one(con, "SELECT count(*) FROM rejects WHERE run_id = ?", [run_id])
+    return int(row[0]) if row else 0
 
 
-def save_batch(
-    store: Store, run_id: int, batch: NormalisedBatch, *, seen_at: datetime
-) -> MergeCounts:
-    """Merge replies, record metric snapshots and upsert threads for one batch."""
-    counts = MergeCounts()
-    if batch.replies.height:
-        counts = _merge_replies(store, run_id, batch.replies.select(REPLY_COLUMNS), seen_at)
-    _upsert_threads(store, batch, seen_at)
+def save_batch(store: Store, run_id: int, *, seen_at: datetime) -> MergeCounts:
+    """Merge the normalised replies, record metric snapshots and upsert threads."""
+    counts = _merge_replies(store, run_id, seen_at)
+    _upsert_threads(store, seen_at)
     return counts
 
 
-def _merge_replies(
-    store: Store, run_id: int, frame: pl.DataFrame, seen_at: datetime
-) -> MergeCounts:
+def _merge_replies(store: Store, run_id: int, seen_at: datetime) -> MergeCounts:
     con = store.con
-    con.register("_batch", frame.to_arrow())
-    try:
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _stage AS
-               SELECT b.*,
-                      r.reply_id IS NOT NULL AS existed,
-                      r.reply_id IS NOT NULL AND (
-                          r.like_count IS DISTINCT FROM coalesce(b.like_count, r.like_count)
-                       OR r.reply_count IS DISTINCT FROM coalesce(b.reply_count, r.reply_count)
-                       OR r.repost_count IS DISTINCT FROM coalesce(b.repost_count, r.repost_count)
-                       OR r.quote_count IS DISTINCT FROM coalesce(b.quote_count, r.quote_count)
-                       OR r.text IS DISTINCT FROM b.text) AS changed
-               FROM _batch b LEFT JOIN replies r USING (platform, reply_id)"""
-        )
-    finally:
-        con.unregister("_batch")
-    row = con.execute(
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _stage AS
+           SELECT b.*,
+                  r.reply_id IS NOT NULL AS existed,
+                  r.reply_id IS NOT NULL AND (
+                      r.like_count IS DISTINCT FROM coalesce(b.like_count, r.like_count)
+                   OR r.reply_count IS DISTINCT FROM coalesce(b.reply_count, r.reply_count)
+                   OR r.repost_count IS DISTINCT FROM coalesce(b.repost_count, r.repost_count)
+                   OR r.quote_count IS DISTINCT FROM coalesce(b.quote_count, r.quote_count)
+                   OR r.text IS DISTINCT FROM b.text) AS changed
+           FROM {REPLIES_T} b LEFT JOIN replies r USING (platform, reply_id)"""
+    )
+    row = fetch_one(
+        con,
         "SELECT count(*) FILTER (NOT existed), count(*) FILTER (changed), "
-        "count(*) FILTER (existed AND NOT changed) FROM _stage"
-    ).fetchone()
+        "count(*) FILTER (existed AND NOT changed) FROM _stage",
+    )
     assert row is not None
     counts = MergeCounts(added=int(row[0]), updated=int(row[1]), unchanged=int(row[2]))
     if counts.updated or counts.unchanged:
@@ -179,49 +190,27 @@ def _merge_replies(
     return counts
 
 
-def _upsert_threads(store: Store, batch: NormalisedBatch, seen_at: datetime) -> None:
-    roots = batch.roots.select(
-        "thread_id",
-        "platform",
-        pl.col("reply_id").alias("native_id"),
-        pl.coalesce("url", "thread_url").alias("url"),
-        pl.coalesce("author_handle", "author_name").alias("author"),
-        "text",
-        "created_at",
+def _upsert_threads(store: Store, seen_at: datetime) -> None:
+    store.con.execute(
+        f"""INSERT INTO threads (thread_id, platform, native_id, url, author, text, created_at,
+                                first_seen_at, last_harvested_at)
+           SELECT thread_id, any_value(platform), any_value(native_id), any_value(url), any_value(author),
+                  any_value(text), any_value(created_at), ?, ?
+           FROM (
+               SELECT thread_id, platform, reply_id AS native_id, coalesce(url, thread_url) AS url,
+                      coalesce(author_handle, author_name) AS author, text, created_at
+               FROM {ROOTS_T}
+               UNION ALL
+               SELECT thread_id, platform, substr(thread_id, strpos(thread_id, ':') + 1), thread_url,
+                      NULL, NULL, NULL
+               FROM {REPLIES_T} WHERE thread_id IS NOT NULL
+           )
+           GROUP BY thread_id
+           ON CONFLICT (thread_id) DO UPDATE SET
+               url = coalesce(excluded.url, threads.url),
+               author = coalesce(excluded.author, threads.author),
+               text = coalesce(excluded.text, threads.text),
+               created_at = coalesce(excluded.created_at, threads.created_at),
+               last_harvested_at = excluded.last_harvested_at""",
+        [seen_at, seen_at],
     )
-    seen = (
-        batch.replies.filter(pl.col("thread_id").is_not_null())
-        .group_by("thread_id")
-        .agg(
-            pl.col("platform").first(),
-            pl.col("thread_url").drop_nulls().first().alias("url"),
-        )
-    )
-    seen = seen.with_columns(
-        native_id=pl.col("thread_id").str.splitn(":", 2).struct.field("field_1"),
-        author=pl.lit(None, dtype=pl.String),
-        text=pl.lit(None, dtype=pl.String),
-        created_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")),
-    ).select(roots.columns)
-    frame = pl.concat([roots, seen], how="vertical_relaxed").unique(
-        subset=["thread_id"], keep="first", maintain_order=True
-    )
-    if frame.height == 0:
-        return
-    store.con.register("_threads_in", frame.to_arrow())
-    try:
-        store.con.execute(
-            """INSERT INTO threads (thread_id, platform, native_id, url, author, text, created_at,
-                                    first_seen_at, last_harvested_at)
-               SELECT thread_id, platform, native_id, url, author, text, created_at, ?, ?
-               FROM _threads_in
-               ON CONFLICT (thread_id) DO UPDATE SET
-                   url = coalesce(excluded.url, threads.url),
-                   author = coalesce(excluded.author, threads.author),
-                   text = coalesce(excluded.text, threads.text),
-                   created_at = coalesce(excluded.created_at, threads.created_at),
-                   last_harvested_at = excluded.last_harvested_at""",
-            [seen_at, seen_at],
-        )
-    finally:
-        store.con.unregister("_threads_in")

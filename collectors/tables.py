@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import polars as pl
-
 from collectors.formats import table_formats
 from collectors.formats.base import TableFormat, norm_header
 from collectors.model import RAW_FIELDS
-from collectors.readers import ImportProblem, Table
+from collectors.readers import ImportProblem
 
 HEADER_SCAN_ROWS = 40
 
@@ -379,28 +377,3 @@ def repair_wide_rows(
         else:
             still_bad.append(i)
     return rows, still_bad
-
-
-def columns_frame(table: Table, plan: TablePlan) -> pl.DataFrame:
-    """Raw string frame of the mapped fields (plus every source column as src:NAME)."""
-    data: dict[str, list[str | None]] = {}
-    width = len(table.header)
-    padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in table.rows]
-    for fld, col in plan.columns.items():
-        data[fld] = [r[col] for r in padded]
-    for col, name in enumerate(table.header):
-        key = f"src:{norm_header(name) or col}"
-        if key not in data:
-            data[key] = [r[col] for r in padded]
-    frame = pl.DataFrame(data, schema={k: pl.String for k in data})
-    return frame.with_columns(
-        pl.Series("_record_no", table.row_numbers, dtype=pl.Int64),
-        pl.Series(
-            "_locator",
-            [
-                f"{'sheet ' + repr(table.sheet) + ' ' if table.sheet else ''}row {n}"
-                for n in table.row_numbers
-            ],
-            dtype=pl.String,
-        ),
-    )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import polars as pl
 import pytest
 
-from collectors.normalise import BatchOptions, normalise_batch, parse_counts, raw_frame
+from collectors.normalise import BatchOptions, normalise_batch, raw_frame
 
 
 def _one(row: dict[str, object], **opts: object) -> dict[str, object]:
@@ -33,13 +32,22 @@ def _one(row: dict[str, object], **opts: object) -> dict[str, object]:
     ],
 )
 def test_counts(raw: str | None, expected: int | None) -> None:
-    values, _ = parse_counts(pl.Series([raw], dtype=pl.String), blank_is_zero=False)
-    assert values.to_list() == [expected]
+    assert _one({"like_count": raw})["like_count"] == expected
+
+
+def test_unreadable_counts_are_counted() -> None:
+    batch = normalise_batch(raw_frame([{"text": "a", "like_count": "n/a"}]), BatchOptions())
+    assert batch.notes["unparsed_like_count"] == 1
 
 
 def test_blank_likes_are_zero_in_spreadsheets() -> None:
-    values, bad = parse_counts(pl.Series(["", None, "3"], dtype=pl.String), blank_is_zero=True)
-    assert values.to_list() == [0, 0, 3] and bad == 0
+    frame = raw_frame(
+        [{"text": "a", "like_count": ""}, {"text": "b"}, {"text": "c", "like_count": "3"}]
+    )
+    batch = normalise_batch(frame, BatchOptions(blank_counts_zero=True))
+    assert batch.replies["like_count"].to_list() == [0, 0, 3]
+    # a column the source does not have at all stays empty, not 0
+    assert batch.replies["reply_count"].to_list() == [None, None, None]
 
 
 @pytest.mark.parametrize(

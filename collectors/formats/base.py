@@ -56,8 +56,6 @@ class TableFormat:
     # Extra derivation over the raw string columns, after `columns` mapping;
     # receives the mapped frame plus every source column (prefixed "src:").
     derive: TableDeriver | None = None
-    # Date formats (polars strftime syntax) tried first for created_at.
-    date_formats: Sequence[str] = ()
     dayfirst: bool = False
     priority: int = 0
     # Headers that, when present, make a match stronger (tie-breaks).

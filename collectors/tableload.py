@@ -1,0 +1,161 @@
+"""Load spreadsheet cells into DuckDB: the `_src` table of cells and the `_raw` fields.
+
+Both CSV paths end in the same place: a temp table `_src` with one VARCHAR
+column per header cell (c0, c1, ...) and `_record_no`, the row number as a
+spreadsheet shows it. Big clean CSVs are read by DuckDB's parallel reader;
+anything it refuses (rows with extra cells, odd escapes, other encodings)
+goes through Python's csv module with the repairs in collectors.tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from collectors.formats.base import TableFormat, norm_header
+from collectors.model import ParseContext
+from collectors.tables import TablePlan
+
+SRC_T, RAW_T = "_src", "_raw"
+
+
+def load_csv_fast(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    header_row: int,
+    width: int,
+    dialect: dict[str, object],
+) -> bool:
+    """Read a UTF-8 CSV's data rows with DuckDB into _src; False if DuckDB refuses the file."""
+    if dialect.get("escapechar"):
+        return False
+    delim = str(dialect.get("delimiter", ","))
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {SRC_T} AS
+            SELECT * FROM read_csv(?, header = false, skip = ?, columns = {columns}, delim = ?,
+                                   quote = '"', escape = '"', auto_detect = false, strict_mode = true,
+                                   max_line_size = 20000000, encoding = 'utf-8')""",
+            [str(path), header_row, delim],
+        )
+    except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS {SRC_T}")
+        return False
+    # Row numbers as a spreadsheet shows them (header = row header_row + 1).
+    con.execute(f"ALTER TABLE {SRC_T} ADD COLUMN _record_no BIGINT")
+    con.execute(f"UPDATE {SRC_T} SET _record_no = rowid + ?", [header_row + 2])
+    # DuckDB reads an empty unquoted cell as NULL and a fully blank line as a
+    # row of NULLs; drop the latter as the Python path does.
+    cond = " AND ".join(f"c{i} IS NULL" for i in range(width))
+    con.execute(f"DELETE FROM {SRC_T} WHERE {cond}")
+    return True
+
+
+def load_cells(
+    con: duckdb.DuckDBPyConnection, rows: list[list[str | None]], numbers: list[int], width: int
+) -> None:
+    """Put already-parsed rows (XLSX, or CSV via Python) into _src."""
+    data: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
+    for row in rows:
+        for i in range(width):
+            data[f"c{i}"].append(row[i] if i < len(row) else None)
+    frame = pl.DataFrame(data, schema={k: pl.String for k in data}).with_columns(
+        pl.Series("_record_no", numbers, dtype=pl.Int64)
+    )
+    con.register("_cells", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SRC_T} AS SELECT * FROM _cells")
+    finally:
+        con.unregister("_cells")
+
+
+def build_raw(
+    con: duckdb.DuckDBPyConnection,
+    plan: TablePlan,
+    fmt: TableFormat | None,
+    ctx: ParseContext,
+    *,
+    sheet: str | None,
+) -> None:
+    """Create _raw (RawReply fields as text) from _src using the plan and the format's derive."""
+    prefix = (f"sheet {sheet!r} row " if sheet else "row ").replace("'", "''")
+    fields = ", ".join(f'c{col} AS "{fld}"' for fld, col in plan.columns.items())
+    select = f"SELECT {fields}, _record_no, '{prefix}' || _record_no AS _locator FROM {SRC_T}"
+    if fmt is None or fmt.derive is None:
+        # A view: the normaliser reads the cells once, straight from _src.
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW_T} AS {select}")
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_T} AS {select} ORDER BY _record_no")
+    # Formats that combine columns work on a polars frame; such exports are
+    # small (one post's comments), so the round trip costs little.
+    src_names = ", ".join(
+        f'c{i} AS "src:{norm_header(h) or i}"'
+        for i, h in enumerate(plan.header)
+        if i not in plan.columns.values()
+    )
+    query = f"SELECT r.*{', ' + src_names if src_names else ''} FROM {RAW_T} r JOIN {SRC_T} s USING (_record_no) ORDER BY _record_no"
+    frame = pl.from_arrow(con.sql(query).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    # Mapped columns are also visible under their src: name for derive functions.
+    for fld, col in plan.columns.items():
+        name = f"src:{norm_header(plan.header[col]) or col}"
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.col(fld).alias(name))
+    derived = fmt.derive(frame, ctx)
+    derived = derived.drop([c for c in derived.columns if c.startswith("src:")])
+    con.register("_derived", derived.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_T} AS SELECT * FROM _derived")
+    finally:
+        con.unregister("_derived")
+
+
+def save_table_records(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    header: list[str],
+    *,
+    source: str,
+    retrieved_at: object,
+    version: str,
+) -> None:
+    """Keep every row as a JSON array of its cells, and the header once as record 0."""
+    import json
+
+    cells = ", ".join(f"c{i}" for i in range(len(header)))
+    con.execute(
+        """INSERT INTO raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)
+           VALUES (?, 0, 'header', ?, ?, ?, ?)""",
+        [run_id, source, retrieved_at, version, json.dumps(header, ensure_ascii=False)],
+    )
+    con.execute(
+        f"""INSERT INTO raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)
+            SELECT ?, _record_no, 'row ' || _record_no, ?, ?, ?, to_json([{cells}]) FROM {SRC_T}""",
+        [run_id, source, retrieved_at, version],
+    )
+
+
+def label_rejected_rows(con: duckdb.DuckDBPyConnection, run_id: int, header: list[str]) -> None:
+    """Show rejected spreadsheet rows as {header: cell} objects, easier to read than arrays."""
+    keys = [name.strip() or f"column {i + 1}" for i, name in enumerate(header)]
+    pairs = ", ".join(f"?, c{i}" for i in range(len(header)))
+    con.execute(
+        f"""UPDATE rejects SET raw = CAST(j.obj AS VARCHAR)
+            FROM (SELECT _record_no, json_object({pairs}) AS obj FROM {SRC_T}) j
+            WHERE rejects.run_id = ? AND rejects.record_no = j._record_no""",
+        [*keys, run_id],
+    )
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop temp tables or views by name, whichever each one is."""
+    for name in names:
+        rows = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_catalog = 'temp' AND table_name = ?",
+            [name],
+        ).fetchall()
+        for (kind,) in rows:
+            con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.{name}")
