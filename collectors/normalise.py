@@ -277,16 +277,28 @@ def normalise_into(
             r._c AS _created_raw,
             r._relative,
             rs_is_sci({col("reply_id")}) AS _sci_id,
-            regexp_matches(r._text, '{_ENTITY}|{_MOJIBAKE}') AS _fix
+            (contains(r._text, '&') AND regexp_matches(r._text, '{_ENTITY}'))
+             OR ((contains(r._text, 'Ã') OR contains(r._text, 'Â') OR contains(r._text, 'â€')
+                  OR contains(r._text, 'ðŸ')) AND regexp_matches(r._text, '{_MOJIBAKE}')) AS _fix
         FROM (
+            SELECT *,
+                   -- Cheap tests first: nearly no cell needs the costly rewrite.
+                   CASE WHEN starts_with(_t1, ' ') OR ends_with(_t1, ' ') OR starts_with(_t1, chr(10))
+                             OR ends_with(_t1, chr(10)) OR starts_with(_t1, chr(9)) OR ends_with(_t1, chr(9))
+                        THEN regexp_replace(_t1, '^\\s+|\\s+$', '', 'g') ELSE _t1 END AS _text
+            FROM (
             SELECT *, {row_key} AS _i,
                    lower(trim(coalesce({col("platform")}, ?))) AS _platform,
-                   trim(regexp_replace(replace(replace({col("text")}, chr(13) || chr(10), chr(10)), chr(13), chr(10)),
-                                       '[\\x{{feff}}\\x{{0}}]', '', 'g')) AS _text,
+                   CASE WHEN contains({col("text")}, chr(13)) OR contains({col("text")}, chr(65279))
+                             OR contains({col("text")}, chr(0))
+                        THEN regexp_replace(replace(replace({col("text")}, chr(13) || chr(10), chr(10)), chr(13), chr(10)),
+                                            '[\\x{{feff}}\\x{{0}}]', '', 'g')
+                        ELSE {col("text")} END AS _t1,
                    regexp_replace(rs_blank({col("created_at")}), '\\s*(UTC|GMT)$', '+00:00') AS _c,
                    regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') AS _numeric,
                    coalesce(regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) AS _relative
             FROM "{raw_table}" r
+            ) r
         ) r
         LEFT JOIN _thread_urls m ON m.u = rs_blank({col("thread_url")})""",
         [fallback, fallback, default_platform],
@@ -458,61 +470,75 @@ def _dedupe(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> None:
 
 
 def _inherit_from_parents(con: duckdb.DuckDBPyConnection, rounds: int = 100) -> None:
-    """Depth 1 for replies to the thread's post; then thread and depth from parents."""
+    """Depth 1 for replies to the thread's post; then thread and depth from parents in the batch."""
     con.execute(
         """UPDATE _n0 SET depth = 1
            WHERE depth IS NULL AND parent_id IS NOT NULL AND thread_id = platform || ':' || parent_id"""
     )
+    # Work on two small tables (rows still missing something, and their
+    # parents) rather than re-joining the whole batch once per level.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _pn AS
+           SELECT _i, platform, reply_id, parent_id, thread_id, depth FROM _n0
+           WHERE parent_id IS NOT NULL AND (thread_id IS NULL OR depth IS NULL)"""
+    )
+    if not _scalar(con, "SELECT count(*) FROM _pn"):
+        con.execute("DROP TABLE _pn")
+        return
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _pp AS
+           SELECT n.platform, n.reply_id, any_value(n.thread_id) AS thread_id, any_value(n.depth) AS depth
+           FROM _n0 n SEMI JOIN _pn c ON c.platform = n.platform AND c.parent_id = n.reply_id
+           GROUP BY ALL"""
+    )
     for _ in range(rounds):
         row = fetch_one(
             con,
-            """UPDATE _n0 SET thread_id = coalesce(_n0.thread_id, p.thread_id),
-                              depth = coalesce(_n0.depth, p.depth + 1)
-               FROM (SELECT platform, reply_id, thread_id, depth FROM _n0
-                     WHERE thread_id IS NOT NULL OR depth IS NOT NULL) p
-               WHERE _n0.parent_id = p.reply_id AND _n0.platform = p.platform
-                 AND ((_n0.thread_id IS NULL AND p.thread_id IS NOT NULL)
-                      OR (_n0.depth IS NULL AND p.depth IS NOT NULL))""",
+            """UPDATE _pn SET thread_id = coalesce(_pn.thread_id, p.thread_id),
+                              depth = coalesce(_pn.depth, p.depth + 1)
+               FROM _pp p
+               WHERE p.platform = _pn.platform AND p.reply_id = _pn.parent_id
+                 AND ((_pn.thread_id IS NULL AND p.thread_id IS NOT NULL)
+                      OR (_pn.depth IS NULL AND p.depth IS NOT NULL))""",
         )
         if not row or not row[0]:
             break
+        # Rows resolved this round may be parents of rows still waiting.
+        con.execute(
+            """UPDATE _pp SET thread_id = coalesce(_pp.thread_id, n.thread_id),
+                              depth = coalesce(_pp.depth, n.depth)
+               FROM _pn n
+               WHERE n.platform = _pp.platform AND n.reply_id = _pp.reply_id
+                 AND ((_pp.thread_id IS NULL AND n.thread_id IS NOT NULL)
+                      OR (_pp.depth IS NULL AND n.depth IS NOT NULL))"""
+        )
+    con.execute(
+        """UPDATE _n0 SET thread_id = coalesce(_n0.thread_id, c.thread_id), depth = coalesce(_n0.depth, c.depth)
+           FROM _pn c WHERE c._i = _n0._i"""
+    )
+    con.execute("DROP TABLE _pn")
+    con.execute("DROP TABLE _pp")
 
 
 def _split_roots(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> None:
     """Rows marked is_root that other rows reply to are thread posts; others stay replies."""
-    fields = [f for f in RAW_FIELDS if f not in ("thread_native_id", "is_root")]
-    keep = ", ".join([*fields, "thread_id", "_record_no"])
-    keep_reply = ", ".join(
-        [
-            *(
-                f
-                if f != "depth"
-                else "CASE WHEN is_root AND depth IS NULL THEN 0 ELSE depth END AS depth"
-                for f in fields
-            ),
-            "thread_id",
-            "_record_no",
-        ]
-    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {ROOTS_T} AS
-        SELECT {keep}, platform || ':' || reply_id AS root_key FROM _n0 r
+        SELECT * EXCLUDE (thread_id), platform || ':' || reply_id AS thread_id FROM _n0 r
         WHERE is_root AND EXISTS (
             SELECT 1 FROM _n0 o WHERE NOT o.is_root AND o.platform = r.platform
               AND (o.thread_id = r.platform || ':' || r.reply_id OR o.parent_id = r.reply_id))"""
     )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {REPLIES_T} AS
-        SELECT {keep_reply}
-        FROM _n0 n
-        WHERE NOT (is_root AND platform || ':' || reply_id IN (SELECT root_key FROM {ROOTS_T}))
-        ORDER BY _i"""
-    )
-    con.execute(f"UPDATE {ROOTS_T} SET thread_id = root_key")
-    con.execute("DROP TABLE _n0")
     roots = _scalar(con, f"SELECT count(*) FROM {ROOTS_T}")
     if roots:
         notes["thread_posts"] = int(roots)
+        con.execute(f"DELETE FROM _n0 WHERE _i IN (SELECT _i FROM {ROOTS_T})")
+    # A post marked as a possible root that nobody in the file replies to is a
+    # stand-alone post (a search result, a timeline tweet): depth 0.
+    con.execute("UPDATE _n0 SET depth = 0 WHERE is_root AND depth IS NULL")
+    # Renaming instead of copying: _n0 holds every reply's text.
+    con.execute(f"DROP TABLE IF EXISTS {REPLIES_T}")
+    con.execute(f"ALTER TABLE _n0 RENAME TO {REPLIES_T}")
 
 
 # --- polars convenience layer --------------------------------------------------

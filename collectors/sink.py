@@ -126,9 +126,31 @@ def save_batch(store: Store, run_id: int, *, seen_at: datetime) -> MergeCounts:
 
 def _merge_replies(store: Store, run_id: int, seen_at: datetime) -> MergeCounts:
     con = store.con
+    cols = ", ".join(REPLY_COLUMNS)
+    snapshot = (
+        "INSERT INTO metric_snapshots (platform, reply_id, observed_at, run_id, like_count, reply_count,"
+        " repost_count, quote_count) SELECT platform, reply_id, ?, ?, like_count, reply_count,"
+        " repost_count, quote_count FROM {source}"
+        " WHERE coalesce(like_count, reply_count, repost_count, quote_count) IS NOT NULL"
+    )
+    known = fetch_one(
+        con,
+        f"SELECT count(*) FROM replies WHERE platform IN (SELECT DISTINCT platform FROM {REPLIES_T})",
+    )
+    if not known or not known[0]:
+        # Nothing of these platforms is stored yet: every row is new.
+        con.execute(
+            f"""INSERT INTO replies ({cols}, first_seen_at, last_seen_at, source_run_id)
+                SELECT {cols}, ?, ?, ? FROM {REPLIES_T} ORDER BY _i""",
+            [seen_at, seen_at, run_id],
+        )
+        con.execute(snapshot.format(source=REPLIES_T), [seen_at, run_id])
+        added = fetch_one(con, f"SELECT count(*) FROM {REPLIES_T}")
+        return MergeCounts(added=int(added[0]) if added else 0)
+    # Keys only: which rows exist already, and which of those changed.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _stage AS
-           SELECT b.*,
+           SELECT b._i,
                   r.reply_id IS NOT NULL AS existed,
                   r.reply_id IS NOT NULL AND (
                       r.like_count IS DISTINCT FROM coalesce(b.like_count, r.like_count)
@@ -149,7 +171,7 @@ def _merge_replies(store: Store, run_id: int, seen_at: datetime) -> MergeCounts:
         # Later observations win for counts and text; facts the new source
         # lacks (a thread, a date, a handle) are kept from the old row.
         con.execute(
-            """UPDATE replies AS r SET
+            f"""UPDATE replies AS r SET
                    like_count = coalesce(s.like_count, r.like_count),
                    reply_count = coalesce(s.reply_count, r.reply_count),
                    repost_count = coalesce(s.repost_count, r.repost_count),
@@ -166,24 +188,21 @@ def _merge_replies(store: Store, run_id: int, seen_at: datetime) -> MergeCounts:
                    lang = coalesce(r.lang, s.lang),
                    url = coalesce(r.url, s.url),
                    last_seen_at = ?
-               FROM _stage s
-               WHERE s.existed AND r.platform = s.platform AND r.reply_id = s.reply_id""",
+               FROM (SELECT b.* FROM {REPLIES_T} b JOIN _stage k USING (_i) WHERE k.existed) s
+               WHERE r.platform = s.platform AND r.reply_id = s.reply_id""",
             [seen_at],
         )
-    cols = ", ".join(REPLY_COLUMNS)
     if counts.added:
         con.execute(
             f"""INSERT INTO replies ({cols}, first_seen_at, last_seen_at, source_run_id)
-                SELECT {cols}, ?, ?, ? FROM _stage WHERE NOT existed""",
+                SELECT {cols}, ?, ?, ? FROM {REPLIES_T} b JOIN _stage k USING (_i)
+                WHERE NOT k.existed ORDER BY b._i""",
             [seen_at, seen_at, run_id],
         )
     con.execute(
-        """INSERT INTO metric_snapshots
-               (platform, reply_id, observed_at, run_id, like_count, reply_count, repost_count, quote_count)
-           SELECT platform, reply_id, ?, ?, like_count, reply_count, repost_count, quote_count
-           FROM _stage
-           WHERE (NOT existed OR changed)
-             AND coalesce(like_count, reply_count, repost_count, quote_count) IS NOT NULL""",
+        snapshot.format(
+            source=f"(SELECT b.* FROM {REPLIES_T} b JOIN _stage k USING (_i) WHERE NOT k.existed OR k.changed)"
+        ),
         [seen_at, run_id],
     )
     con.execute("DROP TABLE _stage")
