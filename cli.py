@@ -49,6 +49,27 @@ def open_store(ctx: Ctx, *, read_only: bool = False) -> Iterator[Store]:
         store.close()
 
 
+class Phases:
+    """Shows the current step of a long job on one stderr line (only on a terminal)."""
+
+    def __init__(self, ctx: Ctx, label: str) -> None:
+        self.on = ctx.show_progress()
+        self.label = label
+        self.width = 0
+
+    def __call__(self, phase: str) -> None:
+        if self.on:
+            text = f"{self.label}: {phase}…"
+            click.echo("\r" + text.ljust(self.width), err=True, nl=False)
+            self.width = len(text)
+
+    def done(self) -> None:
+        """Clear the line before the summary is printed."""
+        if self.on and self.width:
+            click.echo("\r" + " " * self.width + "\r", err=True, nl=False)
+            self.width = 0
+
+
 def say(ctx: Ctx, message: str) -> None:
     """A human message on stderr (silenced by --quiet)."""
     if not ctx.quiet:
@@ -151,14 +172,17 @@ def import_cmd(
     )
     failures = 0
     with open_store(ctx) as store:
-        for path in paths:
+        for n, path in enumerate(paths, start=1):
+            phase = Phases(ctx, f"[{n}/{len(paths)}] {path.name}")
             try:
-                result = import_file(store, path, opts)
+                result = import_file(store, path, opts, phase)
             except ImportProblem as err:
+                phase.done()
                 failures += 1
                 click.echo(f"Error: {err}", err=True)
                 continue
             except Exception as err:  # a bug must not hide which file or lose the others
+                phase.done()
                 failures += 1
                 click.echo(
                     f"Error: {path}: unexpected problem ({type(err).__name__}: {err}). Nothing from this "
@@ -166,6 +190,7 @@ def import_cmd(
                     err=True,
                 )
                 continue
+            phase.done()
             say(ctx, describe_import(result))
     if failures:
         raise SystemExit(1)

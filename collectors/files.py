@@ -65,7 +65,7 @@ from collectors.tables import (
 )
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run, tool_version
 
-ProgressFn = Callable[[str, int, int], None]
+PhaseFn = Callable[[str], None]  # told "reading", "normalising", "saving"
 
 
 @dataclass
@@ -325,7 +325,14 @@ def _parse_table(
     fast = (
         csv_text is not None
         and csv_text[1].startswith("utf-8")
-        and load_csv_fast(con, path, h + 1, len(header), dialect)
+        and load_csv_fast(
+            con,
+            path,
+            h + 1,
+            len(header),
+            dialect,
+            [list(map(str, r)) for r in probe[h + 1 : h + 21]],
+        )
     )
     if not fast:
         if cells is None:
@@ -402,15 +409,20 @@ def _repair(
     return [body[i] for i in keep], [numbers[i] for i in keep], rejects, wide_before - len(bad)
 
 
-def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
+def import_file(
+    store: Store, path: Path, opts: ImportOptions, progress: PhaseFn | None = None
+) -> ImportResult:
     """Import one file as one run; raise ImportProblem (store untouched) if nothing is usable."""
+    say = progress or (lambda _phase: None)
     con = store.con
     sha = sha256_file(path) if path.is_file() else None
     now = now_utc()
     # Reading and normalising only touch temp tables: no transaction is needed
     # (and DuckDB's fast CSV reader may fail and fall back, which would abort one).
     try:
+        say("reading")
         parsed = parse_file(con, path, opts)
+        say("normalising")
         result = normalise_into(con, RAW_T, parsed.batch)
         rows_in = result.replies + result.roots + result.rejects + len(parsed.rejects)
         if result.replies + result.roots == 0:
@@ -420,6 +432,7 @@ def import_file(store: Store, path: Path, opts: ImportOptions) -> ImportResult:
             ]
             shown = "; ".join(sorted(set(reasons))[:3]) or "no rows found"
             raise ImportProblem(f"{path}: no usable replies ({rows_in} rows read: {shown}).")
+        say("saving")
         return _save_import(store, path, opts, parsed, result, rows_in, sha, now)
     finally:
         drop_temp(con, REPLIES_T, ROOTS_T, REJECTS_T, RAW_T, SRC_T)

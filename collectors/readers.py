@@ -167,7 +167,9 @@ def sniff_dialect(text: str) -> dict[str, Any]:
             if top < 2:
                 continue
             score = widths.count(top) / len(widths) + 0.001 * top
-            if score > best[0]:
+            # A tie goes to backslash escaping when the text has \" in it
+            # (LinkedIn): plain reading would leave stray quotes in cells.
+            if score > best[0] or (escape and score == best[0] and '\\"' in sample):
                 best = (score, opts)
     return best[1]
 

@@ -65,7 +65,8 @@ def render_status(store: Store) -> str:
         store,
         """SELECT platform, count(*) AS replies, count(DISTINCT thread_id) AS threads,
                   count(DISTINCT coalesce(author_id, author_handle, author_name)) AS authors,
-                  sum(like_count) AS likes, min(created_at) AS first, max(created_at) AS last
+                  sum(like_count) AS likes, strftime(min(created_at), '%Y-%m-%d %H:%M') AS first,
+                  strftime(max(created_at), '%Y-%m-%d %H:%M') AS last
            FROM replies GROUP BY platform ORDER BY replies DESC""",
     )
     total = sum(int(r[1]) for r in rows)

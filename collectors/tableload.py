@@ -24,11 +24,16 @@ SRC_T, RAW_T = "_src", "_raw"
 def load_csv_fast(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    header_row: int,
+    skip: int,
     width: int,
     dialect: dict[str, object],
+    expected: list[list[str]],
 ) -> bool:
-    """Read a UTF-8 CSV's data rows with DuckDB into _src; False if DuckDB refuses the file."""
+    """Read a UTF-8 CSV's data rows with DuckDB into _src; False if DuckDB refuses the file.
+
+    `expected` holds the first data rows as Python's csv module read them:
+    DuckDB must agree with them, or the file goes the slow, careful way.
+    """
     if dialect.get("escapechar"):
         return False
     delim = str(dialect.get("delimiter", ","))
@@ -39,14 +44,27 @@ def load_csv_fast(
             SELECT * FROM read_csv(?, header = false, skip = ?, columns = {columns}, delim = ?,
                                    quote = '"', escape = '"', auto_detect = false, strict_mode = true,
                                    max_line_size = 20000000, encoding = 'utf-8')""",
-            [str(path), header_row, delim],
+            [str(path), skip, delim],
         )
     except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS {SRC_T}")
         return False
-    # Row numbers as a spreadsheet shows them (header = row header_row + 1).
+    got = [
+        [c or "" for c in row]
+        for row in con.execute(
+            f"SELECT * FROM {SRC_T} ORDER BY rowid LIMIT ?", [len(expected)]
+        ).fetchall()
+        if any(c is not None for c in row)
+    ]
+    want = [[*row, *[""] * (width - len(row))] for row in expected if any(row)]
+    if got != want[: len(got)] or len(got) < min(len(want), 1):
+        # Mixed line endings and similar oddities can make DuckDB read
+        # something else than the file says, silently: trust the slow path.
+        con.execute(f"DROP TABLE IF EXISTS {SRC_T}")
+        return False
+    # Row numbers as a spreadsheet shows them: `skip` lines come before the first data row.
     con.execute(f"ALTER TABLE {SRC_T} ADD COLUMN _record_no BIGINT")
-    con.execute(f"UPDATE {SRC_T} SET _record_no = rowid + ?", [header_row + 2])
+    con.execute(f"UPDATE {SRC_T} SET _record_no = rowid + ?", [skip + 1])
     # DuckDB reads an empty unquoted cell as NULL and a fully blank line as a
     # row of NULLs; drop the latter as the Python path does.
     cond = " AND ".join(f"c{i} IS NULL" for i in range(width))
