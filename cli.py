@@ -196,6 +196,107 @@ def import_cmd(
         raise SystemExit(1)
 
 
+@main.command("collect")
+@click.argument("url", required=False)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of post URLs, one per line.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many replies.")
+@click.option(
+    "--api-base",
+    metavar="URL",
+    help="Use this API host (self-hosted instance, mirror, test server).",
+)
+@click.option(
+    "--archive", is_flag=True, help="X only: search the full archive (needs academic/pro access)."
+)
+@click.pass_obj
+def collect_cmd(
+    ctx: Ctx,
+    url: str | None,
+    from_file: Path | None,
+    limit: int | None,
+    api_base: str | None,
+    archive: bool,
+) -> None:
+    """Harvest every reply to a post from the platform's API into the store.
+
+    The platform comes from the URL. Credentials come from environment
+    variables only (X_BEARER_TOKEN, YOUTUBE_API_KEY, REDDIT_CLIENT_ID and
+    REDDIT_CLIENT_SECRET, MASTODON_ACCESS_TOKEN); Bluesky needs none. An
+    interrupted harvest keeps what it saved; run the same command again to
+    continue.
+
+    \b
+    Examples:
+      replyscope collect https://bsky.app/profile/someone.bsky.social/post/3k7qmjev5lr2s
+      replyscope collect https://www.reddit.com/r/unitedkingdom/comments/1abcde/ --limit 500
+      replyscope collect --from threads.txt
+    """
+    from collectors.collect import CollectResult, client_for, collect, resolve_target
+    from collectors.http import Event, FetchError
+    from collectors.readers import ImportProblem
+    from collectors.summary import describe_collect
+
+    urls = [url] if url else []
+    if from_file:
+        urls += [
+            line.strip()
+            for line in from_file.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+    if not urls:
+        raise click.UsageError("give a post URL, or --from FILE with one URL per line.")
+    failures = 0
+    with open_store(ctx) as store:
+        for link in urls:
+            try:
+                target = resolve_target(link, api_base=api_base, archive=archive)
+            except ImportProblem as err:
+                failures += 1
+                click.echo(f"Error: {err}", err=True)
+                continue
+            line = Phases(ctx, target.platform)
+
+            def show_event(event: Event, line: Phases = line) -> None:
+                line(str(event))
+
+            def show_step(progress: CollectResult, line: Phases = line) -> None:
+                line(
+                    f"{progress.added + progress.updated + progress.unchanged} replies, {progress.pages} pages"
+                )
+
+            client = client_for(target, on_event=show_event)
+            try:
+                with client:
+                    result = collect(
+                        store,
+                        target,
+                        client=client,
+                        limit=limit,
+                        on_step=show_step,
+                    )
+            except KeyboardInterrupt:
+                line.done()
+                click.echo(
+                    f"Interrupted: what was received is stored. Run the same command to continue ({link}).",
+                    err=True,
+                )
+                raise SystemExit(130) from None
+            except FetchError as err:
+                line.done()
+                failures += 1
+                click.echo(f"Error: {err} What was received so far is stored.", err=True)
+                continue
+            line.done()
+            say(ctx, describe_collect(result))
+    if failures:
+        raise SystemExit(1)
+
+
 @main.command("formats")
 def formats_cmd() -> None:
     """List the export formats `replyscope import` recognises, one line each.

@@ -132,6 +132,21 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
+# 2: the cursor of each live collection, so an interrupted harvest resumes.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE collect_state (
+            run_id      BIGINT PRIMARY KEY,
+            thread_id   VARCHAR NOT NULL,
+            platform    VARCHAR NOT NULL,
+            url         VARCHAR NOT NULL,
+            state       JSON,
+            pages       BIGINT NOT NULL DEFAULT 0,
+            updated_at  TIMESTAMPTZ NOT NULL
+        )""",
+    ]
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LOCK_PATTERNS = ("Could not set lock", "Conflicting lock", "lock on file")

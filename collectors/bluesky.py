@@ -13,9 +13,12 @@ postView), optional `parent` (the ancestor chain, nearest first) and optional
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
+from collectors.collect import Step, Target
+from collectors.http import FetchError, HttpClient, HttpPolicy
 from collectors.model import ParseContext, RawReply, get_path
 from collectors.textutil import as_str
 
@@ -219,3 +222,103 @@ def _replies(node: Mapping[str, Any], ctx: ParseContext) -> list[Any]:
         ctx.note("bluesky: unusable replies list")
         return []
     return replies
+
+
+# --- live collection -------------------------------------------------------------
+
+PUBLIC_API = "https://public.api.bsky.app"
+
+
+def http_policy(env: Mapping[str, str]) -> HttpPolicy:
+    """Pacing for the public AppView (~3000 requests / 5 min per IP; we stay well below)."""
+    del env  # no credentials needed
+    return HttpPolicy(min_interval=0.2)
+
+
+MAX_DEPTH = 1000  # the API's maximum for depth and parentHeight
+
+
+def resolve_handle_url(base: str, handle: str) -> str:
+    """URL of com.atproto.identity.resolveHandle for a handle."""
+    return f"{base}/xrpc/com.atproto.identity.resolveHandle?{urlencode({'handle': handle})}"
+
+
+def get_thread_url(base: str, uri: str, *, parent_height: int) -> str:
+    """URL of app.bsky.feed.getPostThread with the deepest reply tree the API gives."""
+    query = urlencode({"uri": uri, "depth": MAX_DEPTH, "parentHeight": parent_height})
+    return f"{base}/xrpc/app.bsky.feed.getPostThread?{query}"
+
+
+def cut_off_posts(record: Any) -> list[str]:
+    """URIs of posts in a thread response whose replies were not all returned."""
+    thread = record.get("thread") if isinstance(record, Mapping) else None
+    out: list[str] = []
+    stack = [thread]
+    while stack:
+        node = stack.pop()
+        if _node_kind(node) != "post":
+            continue
+        assert isinstance(node, Mapping)
+        replies = node.get("replies")
+        children: list[Any] = replies if isinstance(replies, list) else []
+        count = get_path(node, "post", "replyCount")
+        if isinstance(count, int) and count > len(children):
+            out.append(str(node["post"]["uri"]))
+        stack.extend(children)
+    return out
+
+
+def _chain_uris(record: Any) -> set[str]:
+    """The fetched post and every ancestor given in its `parent` chain."""
+    out: set[str] = set()
+    node = record.get("thread") if isinstance(record, Mapping) else None
+    while isinstance(node, Mapping):
+        uri = get_path(node, "post", "uri")
+        if isinstance(uri, str):
+            out.add(uri)
+        node = node.get("parent")
+    return out
+
+
+def fetch_thread(
+    client: HttpClient, target: Target, state: dict[str, Any], ctx: ParseContext
+) -> Iterator[Step]:
+    """Harvest a whole thread: the root's tree, then every sub-tree the server cut off."""
+    base = target.api_base or PUBLIC_API
+    state = dict(state)
+    if "root" not in state:
+        # bsky.app URLs name the author by handle; post URIs need the DID.
+        who, _, rkey = target.native_id.removeprefix("at://").partition(f"/{POST_COLLECTION}/")
+        did = who
+        if not who.startswith("did:"):
+            page = client.get_json(resolve_handle_url(base, who))
+            did = str(get_path(page.payload, "did") or "")
+            if not did:
+                raise FetchError(f"bluesky: could not resolve the handle {who!r} in {target.url}")
+            state = {"did": did}
+            yield Step(page=page, rows=[], state=dict(state))
+        root = f"at://{did}/{POST_COLLECTION}/{rkey}"
+        state = {"root": root, "queue": [root], "done": []}
+    while state["queue"]:
+        uri = state["queue"][0]
+        # Sub-trees come with their ancestors so depths stay exact.
+        page = client.get_json(
+            get_thread_url(base, uri, parent_height=0 if uri == state["root"] else MAX_DEPTH)
+        )
+        rows = parse_thread(page.payload, ctx)
+        if uri != state["root"]:
+            # The sub-tree's own post and its ancestors came with an earlier page.
+            rows = [r for r in rows if r.get("reply_id") not in _chain_uris(page.payload)]
+        done = [*state["done"], uri]
+        waiting = state["queue"][1:]
+        fresh = [
+            u
+            for u in cut_off_posts(page.payload)
+            if u not in done and u not in waiting and u != uri
+        ]
+        if uri in cut_off_posts(page.payload):
+            # Asked for this post's replies directly and still not all came:
+            # the server holds some back (deleted, blocked, muted); count it.
+            ctx.note("bluesky: replies the server did not return")
+        state = {**state, "queue": waiting + fresh, "done": done}
+        yield Step(page=page, rows=rows, state=dict(state))

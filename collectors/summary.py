@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from store import Store, query
 
 if TYPE_CHECKING:
+    from collectors.collect import CollectResult
     from collectors.files import ImportResult
 
 
@@ -92,3 +93,22 @@ def render_status(store: Store) -> str:
     if rows:
         out += ["", "Runs (latest 20)", render_table(names, rows)]
     return "\n".join(out)
+
+
+def describe_collect(result: CollectResult) -> str:
+    """One paragraph: what a harvest fetched and stored, and what it could not."""
+    verb = "Resumed and finished" if result.resumed else "Collected"
+    parts = [
+        f"{verb} {result.target.url} ({result.target.platform}), run {result.run_id}:",
+        f"{result.added} replies added, {result.updated} updated, {result.unchanged} unchanged;",
+        f"{result.pages} pages in {result.requests} requests",
+    ]
+    if result.waited >= 1:
+        parts[-1] += f", {result.waited:.0f} s spent waiting for rate limits or retries"
+    parts[-1] += "."
+    for what, n in sorted(result.notes.items()):
+        parts.append(f"{what}: {n}.")
+    if result.message:
+        parts.append(result.message.rstrip(".") + ".")
+    parts.append("Next: replyscope status.")
+    return " ".join(parts)

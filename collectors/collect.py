@@ -1,0 +1,281 @@
+"""Live collection: harvest every reply to a post, resumably.
+
+A platform harvester is a generator `fetch_thread(client, target, state)` that
+yields one `Step` per response page: the page (kept in raw_records), the reply
+rows parsed from it, and the cursor state after it. This module saves each
+step in its own transaction — page, replies and cursor together — so a run
+killed at any moment keeps everything it received, and running the same
+command again resumes from the saved cursor instead of starting over.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from collectors.http import Event, FetchError, HttpClient, HttpPolicy, Page
+from collectors.model import ParseContext, RawReply
+from collectors.normalise import (
+    REJECTS_T,
+    REPLIES_T,
+    ROOTS_T,
+    BatchOptions,
+    normalise_into,
+    raw_frame,
+    register_raw,
+)
+from collectors.readers import ImportProblem
+from collectors.sink import save_batch, save_raw_records
+from collectors.tableload import drop_temp
+from collectors.urls import mastodon_instance, parse_post_url
+from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
+
+COLLECTABLE = ("bluesky", "mastodon", "reddit", "x", "youtube")
+
+
+@dataclass
+class Target:
+    """The post whose replies we harvest, as understood from its URL."""
+
+    platform: str
+    native_id: str
+    url: str
+    instance: str | None = None  # Mastodon host
+    api_base: str | None = None  # override for self-hosted instances, mirrors, tests
+    archive: bool = False  # X: full-archive search
+
+    @property
+    def thread_id(self) -> str:
+        return f"{self.platform}:{self.native_id}"
+
+
+@dataclass
+class Step:
+    """One fetched page: what to keep, what it contained, where to continue."""
+
+    page: Page
+    rows: list[RawReply]
+    state: dict[str, Any]
+    notes: dict[str, int] = field(default_factory=dict)
+
+
+class Harvester(Protocol):
+    """What each platform module provides to `collect`."""
+
+    def __call__(
+        self, client: HttpClient, target: Target, state: dict[str, Any], ctx: ParseContext
+    ) -> Iterator[Step]: ...
+
+
+@dataclass
+class CollectResult:
+    """What a harvest did, for the summary."""
+
+    run_id: int
+    target: Target
+    resumed: bool
+    pages: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    requests: int = 0
+    waited: float = 0.0
+    notes: dict[str, int] = field(default_factory=dict)
+    finished: bool = False
+    message: str = ""
+
+
+def resolve_target(url: str, *, api_base: str | None = None, archive: bool = False) -> Target:
+    """Which platform and post a pasted URL means; a clear error when none."""
+    parsed = parse_post_url(url)
+    if parsed is None or parsed[0] not in COLLECTABLE:
+        raise ImportProblem(
+            f"{url}: not a post URL replyscope can collect. Use a link to the post itself, e.g. "
+            "https://bsky.app/profile/NAME/post/ID, https://mastodon.social/@NAME/ID, "
+            "https://www.reddit.com/r/SUB/comments/ID/..., https://x.com/NAME/status/ID or "
+            "https://www.youtube.com/watch?v=ID."
+        )
+    platform, native = parsed
+    return Target(
+        platform=platform,
+        native_id=native,
+        url=url.strip(),
+        instance=mastodon_instance(url) if platform == "mastodon" else None,
+        api_base=api_base.rstrip("/") if api_base else None,
+        archive=archive,
+    )
+
+
+def _module(platform: str) -> Any:
+    """The platform's module: it provides fetch_thread(...) and http_policy(env)."""
+    return importlib.import_module(f"collectors.{platform}")
+
+
+def harvester_for(platform: str) -> Harvester:
+    """The fetch_thread generator of a platform module."""
+    harvest: Harvester = _module(platform).fetch_thread
+    return harvest
+
+
+def client_for(
+    target: Target, *, on_event: Callable[[Event], None] | None = None, **kw: Any
+) -> HttpClient:
+    """An HttpClient with the platform's pacing (credentials are added by the harvester)."""
+    policy: HttpPolicy = _module(target.platform).http_policy(os.environ)
+    return HttpClient(target.platform, policy=policy, on_event=on_event, **kw)
+
+
+def _unfinished(store: Store, target: Target) -> tuple[int, dict[str, Any], int] | None:
+    row = fetch_one(
+        store.con,
+        """SELECT s.run_id, s.state, s.pages FROM collect_state s JOIN runs r USING (run_id)
+           WHERE s.thread_id = ? AND r.status IN ('running', 'interrupted')
+           ORDER BY s.run_id DESC LIMIT 1""",
+        [target.thread_id],
+    )
+    if row is None:
+        return None
+    return int(row[0]), json.loads(row[1]) if row[1] else {}, int(row[2])
+
+
+def collect(
+    store: Store,
+    target: Target,
+    *,
+    client: HttpClient,
+    limit: int | None = None,
+    on_step: Callable[[CollectResult], None] | None = None,
+) -> CollectResult:
+    """Harvest the replies of target into the store, resuming an unfinished run of it."""
+    previous = _unfinished(store, target)
+    if previous:
+        run_id, state, pages = previous
+        store.con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
+    else:
+        run_id = start_run(
+            store,
+            "collect",
+            parameters={
+                "url": target.url,
+                "limit": limit,
+                "api_base": target.api_base,
+                "archive": target.archive,
+            },
+            input_url=target.url,
+            fmt=f"{target.platform}-api",
+            platform=target.platform,
+        )
+        state, pages = {}, 0
+        store.con.execute(
+            "INSERT INTO collect_state (run_id, thread_id, platform, url, state, pages, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+            [run_id, target.thread_id, target.platform, target.url, json.dumps(state), now_utc()],
+        )
+    result = CollectResult(run_id=run_id, target=target, resumed=previous is not None, pages=pages)
+    ctx = ParseContext(platform=target.platform, thread=target.native_id, source=target.url)
+    harvest = harvester_for(target.platform)
+    try:
+        for step in harvest(client, target, state, ctx):
+            _save_step(store, run_id, target, step, result)
+            state = step.state
+            result.requests, result.waited = client.requests, client.waited
+            if on_step:
+                on_step(result)
+            if limit is not None and result.added + result.updated + result.unchanged >= limit:
+                result.message = f"stopped at --limit {limit}"
+                break
+        result.finished = True
+    except (FetchError, KeyboardInterrupt) as err:
+        result.message = str(err) or type(err).__name__
+        _finish(store, result, status="interrupted", ctx=ctx)
+        raise
+    except Exception as err:  # a parser or store bug: keep what was saved, say so
+        result.message = f"{type(err).__name__}: {err}"
+        _finish(store, result, status="interrupted", ctx=ctx)
+        raise
+    _finish(store, result, status="ok", ctx=ctx)
+    return result
+
+
+def _finish(store: Store, result: CollectResult, *, status: str, ctx: ParseContext) -> None:
+    for key, n in ctx.notes.items():
+        result.notes[key] = result.notes.get(key, 0) + n
+    ctx.notes.clear()
+    totals = fetch_one(
+        store.con,
+        "SELECT rows_added, rows_updated, rows_unchanged, rows_rejected FROM runs WHERE run_id = ?",
+        [result.run_id],
+    )
+    added, updated, unchanged, rejected = (int(v or 0) for v in (totals or (0, 0, 0, 0)))
+    counts = RunCounts(
+        rows_in=added + updated + unchanged + rejected,
+        rows_added=added,
+        rows_updated=updated,
+        rows_unchanged=unchanged,
+        rows_rejected=rejected,
+        summary={
+            "pages": result.pages,
+            "requests": result.requests,
+            "waited_seconds": round(result.waited, 1),
+            **result.notes,
+        },
+    )
+    finish_run(store, result.run_id, counts, status=status, message=result.message or None)
+
+
+def _save_step(
+    store: Store, run_id: int, target: Target, step: Step, result: CollectResult
+) -> None:
+    """Page, replies and cursor in one transaction: a kill never splits them."""
+    con = store.con
+    with store.transaction():
+        result.pages += 1
+        save_raw_records(
+            store,
+            run_id,
+            [(result.pages, step.page.url, step.page.text)],
+            source=step.page.url,
+            retrieved_at=step.page.retrieved_at,
+        )
+        merged_added = merged_updated = merged_unchanged = rejected = 0
+        if step.rows:
+            rows = [
+                {**r, "_record_no": result.pages, "_locator": f"page {result.pages}"}
+                for r in step.rows
+            ]
+            register_raw(con, raw_frame(rows))
+            normalised = normalise_into(
+                con, "_raw", BatchOptions(platform=target.platform, thread=target.native_id)
+            )
+            merged = save_batch(store, run_id, seen_at=step.page.retrieved_at)
+            merged_added, merged_updated, merged_unchanged = (
+                merged.added,
+                merged.updated,
+                merged.unchanged,
+            )
+            rejected = normalised.rejects
+            if rejected:
+                con.execute(
+                    f"""INSERT INTO rejects (run_id, record_no, locator, source, reason, raw)
+                        SELECT ?, record_no, locator, ?, reason, NULL FROM {REJECTS_T}""",
+                    [run_id, step.page.url],
+                )
+            drop_temp(con, REPLIES_T, ROOTS_T, REJECTS_T, "_raw")
+        result.added += merged_added
+        result.updated += merged_updated
+        result.unchanged += merged_unchanged
+        for key, n in step.notes.items():
+            result.notes[key] = result.notes.get(key, 0) + n
+        con.execute(
+            """UPDATE runs SET rows_added = rows_added + ?, rows_updated = rows_updated + ?,
+                   rows_unchanged = rows_unchanged + ?, rows_rejected = rows_rejected + ?
+               WHERE run_id = ?""",
+            [merged_added, merged_updated, merged_unchanged, rejected, run_id],
+        )
+        con.execute(
+            "UPDATE collect_state SET state = ?, pages = ?, updated_at = ? WHERE run_id = ?",
+            [json.dumps(step.state), result.pages, now_utc(), run_id],
+        )
