@@ -147,6 +147,150 @@ MIGRATIONS.append(
     ]
 )
 
+# 3: codebooks, theme tags, human overrides, theme statistics, validation.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE codebooks (
+            codebook_hash VARCHAR PRIMARY KEY,
+            name          VARCHAR NOT NULL,
+            version       VARCHAR NOT NULL,
+            description   VARCHAR,
+            source        VARCHAR,
+            toml          VARCHAR NOT NULL,
+            first_used_at TIMESTAMPTZ NOT NULL
+        )""",
+        """CREATE TABLE themes (
+            codebook_hash VARCHAR NOT NULL,
+            theme_id      VARCHAR NOT NULL,
+            label         VARCHAR NOT NULL,
+            description   VARCHAR,
+            parent_id     VARCHAR,
+            examples      JSON,
+            position      INTEGER NOT NULL,
+            PRIMARY KEY (codebook_hash, theme_id)
+        )""",
+        """CREATE TABLE theme_terms (
+            codebook_hash VARCHAR NOT NULL,
+            theme_id      VARCHAR NOT NULL,
+            kind          VARCHAR NOT NULL,
+            term          VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE reply_themes (
+            run_id    BIGINT NOT NULL,
+            platform  VARCHAR NOT NULL,
+            reply_id  VARCHAR NOT NULL,
+            theme_id  VARCHAR NOT NULL,
+            score     DOUBLE,
+            method    VARCHAR NOT NULL,
+            evidence  VARCHAR
+        )""",
+        """CREATE TABLE reply_overrides (
+            platform   VARCHAR NOT NULL,
+            reply_id   VARCHAR NOT NULL,
+            theme_id   VARCHAR NOT NULL,
+            tagged     BOOLEAN NOT NULL,
+            source     VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL,
+            run_id     BIGINT
+        )""",
+        """CREATE TABLE theme_stats (
+            run_id          BIGINT NOT NULL,
+            theme_id        VARCHAR NOT NULL,
+            replies         BIGINT NOT NULL,
+            share           DOUBLE,
+            share_low       DOUBLE,
+            share_high      DOUBLE,
+            likes           BIGINT,
+            likes_share     DOUBLE,
+            likes_share_low DOUBLE,
+            likes_share_high DOUBLE,
+            resonance       DOUBLE,
+            replies_in_scope BIGINT NOT NULL
+        )""",
+        """CREATE TABLE embeddings (
+            model      VARCHAR NOT NULL,
+            text_hash  VARCHAR NOT NULL,
+            dim        INTEGER NOT NULL,
+            vector     FLOAT[] NOT NULL
+        )""",
+        """CREATE TABLE validation_scores (
+            run_id      BIGINT NOT NULL,
+            tag_run_id  BIGINT NOT NULL,
+            theme_id    VARCHAR NOT NULL,
+            support     BIGINT,
+            tp BIGINT, fp BIGINT, fn BIGINT, tn BIGINT,
+            precision   DOUBLE,
+            recall      DOUBLE,
+            f1          DOUBLE,
+            kappa       DOUBLE
+        )""",
+    ]
+)
+
+# Views for people: replaced wholesale by later migrations as columns are added.
+VIEWS_V3 = [
+    # The latest successful tagging run's tags, with human overrides applied
+    # (an override of false removes a tag, true adds or confirms one).
+    """CREATE OR REPLACE VIEW reply_theme_tags AS
+    WITH latest AS (SELECT max(run_id) AS run_id FROM runs WHERE kind = 'tag' AND status = 'ok'),
+    auto AS (
+        SELECT t.platform, t.reply_id, t.theme_id, t.score, t.method, t.evidence
+        FROM reply_themes t JOIN latest USING (run_id)
+    ),
+    ovr AS (
+        SELECT platform, reply_id, theme_id, arg_max(tagged, created_at) AS tagged
+        FROM reply_overrides GROUP BY ALL
+    )
+    SELECT coalesce(a.platform, o.platform) AS platform,
+           coalesce(a.reply_id, o.reply_id) AS reply_id,
+           coalesce(a.theme_id, o.theme_id) AS theme_id,
+           a.score,
+           CASE WHEN o.tagged IS NOT NULL THEN 'manual' ELSE a.method END AS method,
+           a.evidence
+    FROM auto a FULL OUTER JOIN ovr o
+      ON a.platform = o.platform AND a.reply_id = o.reply_id AND a.theme_id = o.theme_id
+    WHERE coalesce(o.tagged, true)""",
+    # Likes band of each reply relative to its own thread.
+    """CREATE OR REPLACE VIEW reply_engagement AS
+    SELECT platform, reply_id, thread_id, like_count,
+           CASE WHEN coalesce(like_count, 0) = 0 THEN 'none'
+                WHEN pr >= 0.99 THEN 'top 1%'
+                WHEN pr >= 0.90 THEN 'top 10%'
+                WHEN like_count > med THEN 'above median'
+                ELSE 'below median' END AS likes_band
+    FROM (
+        SELECT platform, reply_id, thread_id, like_count,
+               percent_rank() OVER (PARTITION BY thread_id ORDER BY coalesce(like_count, 0)) AS pr,
+               median(coalesce(like_count, 0)) OVER (PARTITION BY thread_id) AS med
+        FROM replies
+    )""",
+    """CREATE OR REPLACE VIEW replies_tagged AS
+    SELECT r.platform, r.reply_id, r.thread_id, r.parent_id, r.depth,
+           r.author_handle, r.author_name, r.created_at, r.text, r.like_count,
+           e.likes_band, r.lang,
+           coalesce(t.themes, []) AS themes,
+           coalesce(t.evidence, '') AS evidence
+    FROM replies r
+    LEFT JOIN reply_engagement e USING (platform, reply_id)
+    LEFT JOIN (
+        SELECT platform, reply_id, list(theme_id ORDER BY theme_id) AS themes,
+               string_agg(theme_id || ': ' || coalesce(evidence, method), ' | ' ORDER BY theme_id) AS evidence
+        FROM reply_theme_tags GROUP BY ALL
+    ) t USING (platform, reply_id)""",
+    """CREATE OR REPLACE VIEW theme_summary AS
+    WITH latest AS (SELECT max(run_id) AS run_id FROM runs WHERE kind = 'tag' AND status = 'ok')
+    SELECT s.theme_id, th.label, s.replies, s.share, s.share_low, s.share_high,
+           s.likes, s.likes_share, s.likes_share_low, s.likes_share_high, s.resonance,
+           s.replies_in_scope, s.run_id, th.codebook_hash
+    FROM theme_stats s
+    JOIN latest USING (run_id)
+    JOIN runs r USING (run_id)
+    LEFT JOIN themes th
+      ON th.codebook_hash = json_extract_string(r.parameters, '$.codebook_hash') AND th.theme_id = s.theme_id
+    ORDER BY th.position""",
+]
+MIGRATIONS[-1].extend(VIEWS_V3)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LOCK_PATTERNS = ("Could not set lock", "Conflicting lock", "lock on file")

@@ -29,7 +29,7 @@ from collectors.normalise import (
     register_raw,
 )
 from collectors.readers import ImportProblem
-from collectors.sink import save_batch, save_raw_records
+from collectors.sink import fill_depths_from_store, save_batch, save_raw_records
 from collectors.tableload import drop_temp
 from collectors.urls import mastodon_instance, parse_post_url
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
@@ -151,6 +151,10 @@ def collect(
     on_step: Callable[[CollectResult], None] | None = None,
 ) -> CollectResult:
     """Harvest the replies of target into the store, resuming an unfinished run of it."""
+    # Missing credentials are said before a run exists, not as an empty interrupted run.
+    checker = getattr(_module(target.platform), "check_credentials", None)
+    if checker is not None:
+        checker(os.environ)
     previous = _unfinished(store, target)
     if previous:
         run_id, state, pages = previous
@@ -201,6 +205,14 @@ def collect(
 
 
 def _finish(store: Store, result: CollectResult, *, status: str, ctx: ParseContext) -> None:
+    threads = [
+        r[0]
+        for r in store.con.execute(
+            "SELECT DISTINCT thread_id FROM replies WHERE source_run_id = ? AND thread_id IS NOT NULL",
+            [result.run_id],
+        ).fetchall()
+    ]
+    fill_depths_from_store(store, threads)
     for key, n in ctx.notes.items():
         result.notes[key] = result.notes.get(key, 0) + n
     ctx.notes.clear()
@@ -248,7 +260,9 @@ def _save_step(
             ]
             register_raw(con, raw_frame(rows))
             normalised = normalise_into(
-                con, "_raw", BatchOptions(platform=target.platform, thread=target.native_id)
+                con,
+                "_raw",
+                BatchOptions(platform=target.platform, thread=target.native_id, keep_roots=True),
             )
             merged = save_batch(store, run_id, seen_at=step.page.retrieved_at)
             merged_added, merged_updated, merged_unchanged = (

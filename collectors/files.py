@@ -44,7 +44,7 @@ from collectors.readers import (
     read_xlsx_cells,
     sniff_dialect,
 )
-from collectors.sink import save_batch, save_raw_frame, save_rejects
+from collectors.sink import fill_depths_from_store, save_batch, save_raw_frame, save_rejects
 from collectors.tableload import (
     RAW_T,
     SRC_T,
@@ -479,6 +479,20 @@ def _save_import(
         if parsed.header is not None and rejected:
             label_rejected_rows(con, run_id, parsed.header)
         merged = save_batch(store, run_id, seen_at=now)
+        orphans = fetch_one(
+            con, f"SELECT count(*) FROM {REPLIES_T} WHERE depth IS NULL AND parent_id IS NOT NULL"
+        )
+        if orphans and orphans[0]:
+            # Parents stored by an earlier import give these replies their depth.
+            fill_depths_from_store(
+                store,
+                [
+                    r[0]
+                    for r in con.execute(
+                        f"SELECT DISTINCT thread_id FROM {REPLIES_T} WHERE thread_id IS NOT NULL"
+                    ).fetchall()
+                ],
+            )
         first, last = fetch_one(
             con, f"SELECT min(created_at), max(created_at) FROM {REPLIES_T}"
         ) or (None, None)

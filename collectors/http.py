@@ -39,10 +39,20 @@ _SECRET_PARAMS = re.compile(
 class FetchError(Exception):
     """A request that failed for good (after retries), worded for the person running it."""
 
-    def __init__(self, message: str, *, status: int | None = None, url: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        url: str | None = None,
+        body: Any = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.url = url
+        # The parsed JSON error body (None when not JSON): APIs such as Google's
+        # say *why* in it (quotaExceeded vs commentsDisabled), which callers need.
+        self.body = body
 
 
 class AuthError(FetchError):
@@ -126,6 +136,14 @@ def reset_delay(headers: Mapping[str, str], now: float) -> float | None:
         if re.fullmatch(r"\d+(\.\d+)?", value):
             seconds = float(value)
             return max(0.0, seconds - now) if seconds > 1e9 else seconds
+        # Mastodon sends an ISO 8601 time ("2024-05-01T10:05:00.123456Z").
+        if value:
+            try:
+                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is not None:
+                return max(0.0, when.timestamp() - now)
     return None
 
 
@@ -247,6 +265,7 @@ class HttpClient:
                         reset_at=reset_at,
                         url=shown,
                     )
+                last_problem = "HTTP 429, rate limited"
                 self._wait(delay, f"rate limited by {self.platform}")
                 continue
             if response.status_code >= 500:
@@ -263,12 +282,14 @@ class HttpClient:
                     f"{self.platform} refused the request (HTTP {response.status_code}): {_excerpt(response)}",
                     status=response.status_code,
                     url=shown,
+                    body=_json_body(response),
                 )
             if response.status_code >= 400:
                 raise FetchError(
                     f"{self.platform} answered HTTP {response.status_code} for {shown}: {_excerpt(response)}",
                     status=response.status_code,
                     url=shown,
+                    body=_json_body(response),
                 )
             try:
                 payload = response.json()
@@ -303,6 +324,14 @@ class HttpClient:
             delay = reset_delay(response.headers, now)
             if delay is not None and delay <= self.policy.max_wait:
                 self._next_allowed = max(self._next_allowed, now + delay + 1)
+
+
+def _json_body(response: httpx.Response) -> Any:
+    """The error body as parsed JSON, or None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _excerpt(response: httpx.Response) -> str:

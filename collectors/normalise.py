@@ -134,6 +134,9 @@ class BatchOptions:
     thread: str | None = None  # native id or URL used when a row names no thread
     dayfirst: bool | None = None  # None: decide from the data
     blank_counts_zero: bool = False  # spreadsheets write 0 likes as a blank cell
+    # Live collectors know the post they asked for is the thread's post, even
+    # when no reply to it came in the same batch; files only say so by replies.
+    keep_roots: bool = False
 
 
 @dataclass
@@ -311,7 +314,7 @@ def normalise_into(
     _parents_from_rows(con)
     _dedupe(con, notes)
     _inherit_from_parents(con)
-    _split_roots(con, notes)
+    _split_roots(con, notes, keep_all=opts.keep_roots)
     replies = _scalar(con, f"SELECT count(*) FROM {REPLIES_T}")
     roots = _scalar(con, f"SELECT count(*) FROM {ROOTS_T}")
     rejects = _scalar(con, f"SELECT count(*) FROM {REJECTS_T}")
@@ -520,14 +523,16 @@ def _inherit_from_parents(con: duckdb.DuckDBPyConnection, rounds: int = 100) -> 
     con.execute("DROP TABLE _pp")
 
 
-def _split_roots(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> None:
+def _split_roots(
+    con: duckdb.DuckDBPyConnection, notes: dict[str, Any], *, keep_all: bool = False
+) -> None:
     """Rows marked is_root that other rows reply to are thread posts; others stay replies."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {ROOTS_T} AS
         SELECT * EXCLUDE (thread_id), platform || ':' || reply_id AS thread_id FROM _n0 r
-        WHERE is_root AND EXISTS (
+        WHERE is_root AND ({"true" if keep_all else "false"} OR EXISTS (
             SELECT 1 FROM _n0 o WHERE NOT o.is_root AND o.platform = r.platform
-              AND (o.thread_id = r.platform || ':' || r.reply_id OR o.parent_id = r.reply_id))"""
+              AND (o.thread_id = r.platform || ':' || r.reply_id OR o.parent_id = r.reply_id)))"""
     )
     roots = _scalar(con, f"SELECT count(*) FROM {ROOTS_T}")
     if roots:

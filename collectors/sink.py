@@ -233,3 +233,29 @@ def _upsert_threads(store: Store, seen_at: datetime) -> None:
                last_harvested_at = excluded.last_harvested_at""",
         [seen_at, seen_at],
     )
+
+
+def fill_depths_from_store(store: Store, thread_ids: list[str], rounds: int = 200) -> int:
+    """Fill missing depth (and thread) of replies from parents already in the store.
+
+    A harvest saves page by page, and APIs often return the newest replies
+    first, so a reply's parent may arrive pages later than the reply.
+    """
+    if not thread_ids:
+        return 0
+    filled = 0
+    for _ in range(rounds):
+        row = fetch_one(
+            store.con,
+            """UPDATE replies AS c SET depth = p.depth + 1, thread_id = coalesce(c.thread_id, p.thread_id)
+               FROM replies p
+               WHERE c.depth IS NULL AND c.parent_id IS NOT NULL
+                 AND p.platform = c.platform AND p.reply_id = c.parent_id AND p.depth IS NOT NULL
+                 AND (c.thread_id IN (SELECT unnest(?::VARCHAR[])) OR c.thread_id IS NULL)""",
+            [thread_ids],
+        )
+        changed = int(row[0]) if row else 0
+        filled += changed
+        if not changed:
+            break
+    return filled

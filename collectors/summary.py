@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reports.terminal import render_table
 from store import Store, query
 
 if TYPE_CHECKING:
@@ -59,7 +60,6 @@ def describe_import(result: ImportResult) -> str:
 
 def render_status(store: Store) -> str:
     """Replies per platform, per thread and per run, as text tables."""
-    from cli import render_table
 
     out: list[str] = []
     names, rows = query(
@@ -107,7 +107,7 @@ def describe_collect(result: CollectResult) -> str:
         parts[-1] += f", {result.waited:.0f} s spent waiting for rate limits or retries"
     parts[-1] += "."
     for what, n in sorted(result.notes.items()):
-        parts.append(f"{what}: {n}.")
+        parts.append(f"{what.rstrip('.')}" + (f": {n}." if n > 1 else "."))
     if result.message:
         parts.append(result.message.rstrip(".") + ".")
     parts.append("Next: replyscope status.")

@@ -1,7 +1,8 @@
 """YouTube: URL builders, parsers and fetchers.
 
 This module holds the parsing layer, shared by `replyscope import` and the
-live collector (pure functions over decoded JSON):
+live collector (pure functions over decoded JSON), and at the bottom the
+live collector itself (YouTube Data API v3 with an API key):
 
 - YouTube Data API v3 `commentThreads.list` pages: each thread is a
   top-level comment plus *some* of its replies (`replies.comments[]`); the
@@ -15,11 +16,16 @@ video) and replies to them (depth 2).
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
+from collectors.collect import Step, Target
+from collectors.http import AuthError, Event, FetchError, HttpClient, HttpPolicy, Page, RateLimited
 from collectors.model import ParseContext, RawReply, get_path
 from collectors.textutil import as_str, html_to_text
 
@@ -222,3 +228,318 @@ def parse_downloader(record: Any, ctx: ParseContext) -> list[RawReply]:
         "url": comment_url(video, cid),
     }
     return [row]
+
+
+# --- live collection -------------------------------------------------------------
+
+API_BASE = "https://www.googleapis.com/youtube/v3"
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+KEY_HELP = (
+    "Get a key in the Google Cloud console (https://console.cloud.google.com/): pick or create "
+    "a project, enable 'YouTube Data API v3' (APIs & Services → Library), then APIs & Services → "
+    "Credentials → Create credentials → API key. Then: export YOUTUBE_API_KEY=... and run the "
+    "same command again."
+)
+
+# Google's error reasons (error.errors[].reason, or error.details[].reason in
+# the newer error format), grouped by what we do about them.
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"}
+SHORT_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
+KEY_REASONS = {
+    "keyInvalid",
+    "keyExpired",
+    "API_KEY_INVALID",
+    "API_KEY_EXPIRED",
+    "accessNotConfigured",
+    "SERVICE_DISABLED",
+    "ipRefererBlocked",
+    "API_KEY_SERVICE_BLOCKED",
+    "API_KEY_HTTP_REFERRER_BLOCKED",
+    "API_KEY_IP_ADDRESS_BLOCKED",
+}
+# Per-minute limits clear quickly: wait this long (seconds) before each retry.
+SHORT_LIMIT_WAITS = (10.0, 30.0, 60.0)
+
+NOTE_DISABLED = "youtube: comments are disabled on this video"
+NOTE_GONE = "youtube: comment threads deleted while collecting"
+NOTE_HELD_BACK = "youtube: replies the API did not return (held for review or deleted)"
+# The import parser's hint that a file lacks some replies; the live collector fetches them.
+_NOTE_NOT_IN_FILE = "youtube: replies not in file (totalReplyCount > embedded)"
+
+
+def http_policy(env: Mapping[str, str]) -> HttpPolicy:
+    """Pacing for the Data API: the limit is a daily unit quota, not a rate, so pace lightly."""
+    del env  # the key is read by fetch_thread and sent as a header
+    return HttpPolicy(min_interval=0.1)
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    # Keep commas in part=snippet,replies readable in stored URLs.
+    return urlencode({k: v for k, v in params.items() if v is not None}, safe=",")
+
+
+def video_url(base: str, video_id: str) -> str:
+    """URL of videos.list for one video (1 quota unit): title, description, channel, counts."""
+    return f"{base}/videos?{_query({'part': 'snippet,statistics', 'id': video_id})}"
+
+
+def comment_threads_url(base: str, video_id: str, page_token: str | None = None) -> str:
+    """URL of one commentThreads.list page (1 unit, up to 100 threads with some replies)."""
+    query = _query(
+        {
+            "part": "snippet,replies",
+            "videoId": video_id,
+            "maxResults": 100,
+            "order": "time",
+            "textFormat": "plainText",
+            "pageToken": page_token,
+        }
+    )
+    return f"{base}/commentThreads?{query}"
+
+
+def comments_url(base: str, parent_id: str, page_token: str | None = None) -> str:
+    """URL of one comments.list page of replies to a top-level comment (1 unit, up to 100)."""
+    query = _query(
+        {
+            "part": "snippet",
+            "parentId": parent_id,
+            "maxResults": 100,
+            "textFormat": "plainText",
+            "pageToken": page_token,
+        }
+    )
+    return f"{base}/comments?{query}"
+
+
+def parse_video(record: Any, video_id: str) -> RawReply | None:
+    """The thread's root row from a videos.list page; None when the video is not listed."""
+    items = record.get("items") if isinstance(record, Mapping) else None
+    item = next(
+        (i for i in items or [] if isinstance(i, Mapping) and i.get("id") == video_id), None
+    )
+    if item is None:
+        return None
+    snippet = _mapping(item.get("snippet"))
+    stats = _mapping(item.get("statistics"))
+    title, description = snippet.get("title"), snippet.get("description")
+    parts = [t for t in (title, description) if isinstance(t, str) and t.strip()]
+    url = f"https://www.youtube.com/watch?v={video_id}"
+    return {
+        "reply_id": video_id,
+        "thread_native_id": video_id,
+        "thread_url": url,
+        "is_root": True,
+        "author_id": snippet.get("channelId"),
+        "author_name": snippet.get("channelTitle"),
+        "text": "\n\n".join(parts) if parts else None,
+        "created_at": snippet.get("publishedAt"),
+        "like_count": stats.get("likeCount"),
+        # commentCount counts replies too: every comment under the video.
+        "reply_count": stats.get("commentCount"),
+        "url": url,
+    }
+
+
+def error_reasons(body: Any) -> list[str]:
+    """The reasons in a Google API error body (old `errors[].reason` and new `details[].reason`)."""
+    error = body.get("error") if isinstance(body, Mapping) else None
+    if not isinstance(error, Mapping):
+        return []
+    out: list[str] = []
+    for key in ("errors", "details"):
+        entries = error.get(key)
+        for entry in entries if isinstance(entries, list) else []:
+            reason = entry.get("reason") if isinstance(entry, Mapping) else None
+            if isinstance(reason, str) and reason not in out:
+                out.append(reason)
+    return out
+
+
+def _error_message(body: Any) -> str:
+    """Google's own words (error.message, which may hold HTML links), as plain text."""
+    message = get_path(body, "error", "message")
+    return (html_to_text(message) or "").strip() if isinstance(message, str) else ""
+
+
+def next_quota_reset(now: datetime) -> datetime:
+    """The next midnight Pacific Time after `now` (when the daily quota resets), in UTC."""
+    pacific = now.astimezone(PACIFIC)
+    # Midnight always exists once in Los Angeles (DST changes at 02:00).
+    midnight = datetime.combine(pacific.date() + timedelta(days=1), time(0), tzinfo=PACIFIC)
+    return midnight.astimezone(UTC)
+
+
+def quota_message(now: datetime, reset_at: datetime, reason: str) -> str:
+    """Tell the person when the daily quota comes back and that re-running continues."""
+    left = max(0, int((reset_at - now).total_seconds()) // 60)
+    local = reset_at.astimezone()
+    return (
+        f"youtube: the API key's daily quota is used up ({reason}). It resets at midnight "
+        f"Pacific Time: {reset_at:%Y-%m-%d %H:%M} UTC, {local:%Y-%m-%d %H:%M} {local.tzname()} "
+        f"local time (in {left // 60} h {left % 60:02d} min). Run the same command again after "
+        "that and it continues where it stopped."
+    )
+
+
+class CommentsUnavailable(FetchError):
+    """The comments asked for cannot be had (disabled, or the thread was deleted)."""
+
+    def __init__(self, reason: str, *, url: str | None = None) -> None:
+        super().__init__(f"youtube: comments unavailable ({reason})", status=403, url=url)
+        self.reason = reason
+
+
+def explain_error(err: FetchError, now: datetime) -> FetchError:
+    """Turn the API's error into what the person should know and do (pure)."""
+    reasons = error_reasons(err.body)
+    said = _error_message(err.body)
+    why = f" ({': '.join(t for t in (', '.join(reasons), said) if t)})" if reasons or said else ""
+    quota = next((r for r in reasons if r in QUOTA_REASONS), None)
+    if quota:
+        reset_at = next_quota_reset(now)
+        return RateLimited(quota_message(now, reset_at, quota), reset_at=reset_at, url=err.url)
+    if "commentsDisabled" in reasons:
+        return CommentsUnavailable("commentsDisabled", url=err.url)
+    if "commentNotFound" in reasons:
+        return CommentsUnavailable("commentNotFound", url=err.url)
+    if "videoNotFound" in reasons:
+        return FetchError(
+            f"youtube: the video was not found{why}. It may be deleted or private, or the id in "
+            "the URL is wrong.",
+            status=err.status,
+            url=err.url,
+        )
+    if any(r in KEY_REASONS for r in reasons) or err.status in (401, 403):
+        return AuthError(
+            f"youtube refused the request (HTTP {err.status}){why}. Check "
+            "YOUTUBE_API_KEY: the key must be valid and the YouTube Data API v3 enabled for its "
+            "project (a 'forbidden' answer can also mean a private or restricted video). "
+            + KEY_HELP,
+            status=err.status,
+            url=err.url,
+        )
+    return err
+
+
+def _get(client: HttpClient, url: str, now: Callable[[], datetime]) -> Page:
+    """GET one API page; Google's error reasons become clear errors; short limits are waited out."""
+    waits = list(SHORT_LIMIT_WAITS)
+    while True:
+        try:
+            return client.get_json(url)
+        except RateLimited:
+            raise
+        except FetchError as err:
+            if not any(r in SHORT_LIMIT_REASONS for r in error_reasons(err.body)):
+                raise explain_error(err, now()) from None
+            if not waits:
+                raise RateLimited(
+                    "youtube: still rate limited after several waits; run the same command "
+                    "again in a few minutes and it continues where it stopped.",
+                    reset_at=None,
+                    url=err.url,
+                ) from None
+            # Per-minute limits come as 403, not 429, so http.py does not wait for them.
+            wait = waits.pop(0)
+            client.on_event(Event("wait", wait, "rate limited by youtube"))
+            client.waited += wait
+            client.sleep(wait)
+
+
+def _stuck(ctx: ParseContext) -> str | None:
+    """A page that points to itself as the next one: stop paging instead of looping forever."""
+    ctx.note("youtube: a page repeated its own page token; paging stopped there")
+    return None
+
+
+def check_credentials(env: Mapping[str, str]) -> str:
+    """The API key from the environment, or an AuthError that says how to get one."""
+    key = env.get("YOUTUBE_API_KEY", "").strip()
+    if not key:
+        raise AuthError("youtube: no API key (YOUTUBE_API_KEY is not set). " + KEY_HELP)
+    return key
+
+
+def fetch_thread(
+    client: HttpClient, target: Target, state: dict[str, Any], ctx: ParseContext
+) -> Iterator[Step]:
+    """Harvest every comment of a video: the video, all thread pages, then the long reply lists."""
+    # The key travels in a header only: never in URLs, state, rows or messages.
+    client.set_header("X-Goog-Api-Key", check_credentials(os.environ))
+    base = target.api_base or API_BASE
+    video = target.native_id
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(client.clock(), UTC)
+
+    state = dict(state)
+    if "phase" not in state:
+        page = _get(client, video_url(base, video), now)
+        root = parse_video(page.payload, video)
+        if root is None:
+            raise FetchError(
+                f"youtube: video {video} was not found ({target.url}): deleted, private, or a "
+                "wrong id."
+            )
+        # The root row waits for the first page of comments: the store only
+        # treats a row as the thread's post when replies to it come in the same batch.
+        state = {"phase": "threads", "root": root, "token": None, "queue": []}
+        yield Step(page=page, rows=[], state=dict(state))
+
+    while state["phase"] == "threads":
+        try:
+            page = _get(client, comment_threads_url(base, video, state["token"]), now)
+        except CommentsUnavailable as err:
+            if err.reason != "commentsDisabled":
+                raise
+            ctx.note(NOTE_DISABLED)
+            return
+        scratch = ParseContext(platform=ctx.platform, thread=ctx.thread, source=ctx.source)
+        rows = parse_comment_threads(page.payload, scratch)
+        for what, n in scratch.notes.items():
+            if what != _NOTE_NOT_IN_FILE:  # fetched below with comments.list
+                ctx.note(what, n)
+        root = state["root"]
+        if root and rows:
+            rows, root = [root, *rows], None
+        queued = {parent for parent, _ in state["queue"]}
+        fresh = [
+            [thread, total]
+            for thread, total, _ in threads_needing_replies(page.payload)
+            if thread not in queued
+        ]
+        token = as_str(get_path(page.payload, "nextPageToken"))
+        if token is not None and token == state["token"]:
+            token = _stuck(ctx)
+        state = {
+            **state,
+            "phase": "threads" if token else "replies",
+            "root": root,
+            "token": token,
+            "queue": state["queue"] + fresh,
+        }
+        yield Step(page=page, rows=rows, state=dict(state))
+
+    while state["queue"]:
+        parent, total = state["queue"][0]
+        try:
+            page = _get(client, comments_url(base, parent, state.get("reply_token")), now)
+        except CommentsUnavailable as err:
+            # Deleted (or closed) since its thread page was read: nothing to fetch.
+            ctx.note(NOTE_GONE if err.reason == "commentNotFound" else NOTE_DISABLED)
+            state = {**state, "queue": state["queue"][1:], "reply_token": None, "reply_got": 0}
+            continue
+        rows = parse_comment_list(page.payload, ctx)
+        got = int(state.get("reply_got") or 0) + len(rows)
+        token = as_str(get_path(page.payload, "nextPageToken"))
+        if token is not None and token == state.get("reply_token"):
+            token = _stuck(ctx)
+        if token:
+            state = {**state, "reply_token": token, "reply_got": got}
+        else:
+            if got < total:
+                ctx.note(NOTE_HELD_BACK, total - got)
+            state = {**state, "queue": state["queue"][1:], "reply_token": None, "reply_got": 0}
+        yield Step(page=page, rows=rows, state=dict(state))

@@ -40,3 +40,26 @@ def store(db_path: Path) -> Iterator[Store]:
 def runner() -> CliRunner:
     """A click runner."""
     return CliRunner()
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection that is not to this machine (models must load offline)."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("::1", "localhost") or "/" in host
+        ):
+            raise RuntimeError(f"network access attempted: {address!r}")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(
+        socket,
+        "create_connection",
+        lambda *a, **k: (_ for _ in ()).throw(RuntimeError(f"network access attempted: {a!r}")),
+    )

@@ -157,3 +157,18 @@ class Scripted:
         if self.fallback is not None:
             return self.fallback(request)
         return Json({"error": "not found", "path": request.path}, status=404)
+
+
+class FakeTime:
+    """An injected clock: sleeping only moves the hands."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

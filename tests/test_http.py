@@ -16,22 +16,7 @@ from collectors.http import (
     redact_url,
     reset_delay,
 )
-from tests.fakeserver import Json, Raw, Reset, Scripted, Slow, serve
-
-
-class FakeTime:
-    """An injected clock: sleeping only moves the hands."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.fakeserver import FakeTime, Json, Raw, Reset, Scripted, Slow, serve
 
 
 def _client(t: FakeTime, events: list[Event], **policy: float) -> HttpClient:

@@ -1,0 +1,324 @@
+"""Codebooks: themes with include/exclude terms, read from TOML or a spreadsheet.
+
+A codebook is versioned by the hash of its content, so every tagging run can
+say exactly which codebook produced it. See README "Codebooks" for the format.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from analysis.text import term_form
+
+THEME_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class CodebookError(Exception):
+    """A codebook that cannot be used; the message names the file, theme and fix."""
+
+
+@dataclass
+class Theme:
+    """One theme of a codebook."""
+
+    id: str
+    label: str
+    description: str = ""
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    regex: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    parent: str | None = None
+
+
+@dataclass
+class Codebook:
+    """A named, versioned list of themes."""
+
+    name: str
+    version: str
+    themes: list[Theme]
+    description: str = ""
+    source: str = ""
+
+    @property
+    def hash(self) -> str:
+        """sha256 of the content (not of the file's spelling), first 16 hex digits."""
+        body = json.dumps(
+            {
+                "name": self.name,
+                "version": self.version,
+                "themes": [asdict(t) for t in self.themes],
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+    def theme(self, theme_id: str) -> Theme:
+        """The theme with this id (KeyError if none)."""
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        raise KeyError(theme_id)
+
+
+DEFAULT_CODEBOOK = "default_codebook.toml"
+
+
+def default_codebook_text() -> str:
+    """The bundled default codebook (public-service leadership) as TOML text."""
+    return (
+        resources.files("analysis").joinpath("data", DEFAULT_CODEBOOK).read_text(encoding="utf-8")
+    )
+
+
+def _strings(value: Any, where: str, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CodebookError(f'{where}: `{key}` must be a list of strings, like {key} = ["a", "b"].')
+    return [v for v in value if v.strip()]
+
+
+def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
+    """Parse codebook TOML text; CodebookError names the problem and the theme."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CodebookError(f"{source}: not valid TOML ({err}).") from err
+    raw_themes = data.get("themes")
+    if not isinstance(raw_themes, list) or not raw_themes:
+        raise CodebookError(
+            f"{source}: no themes; add [[themes]] tables (see `replyscope codebook init`)."
+        )
+    themes = []
+    for i, item in enumerate(raw_themes, start=1):
+        if not isinstance(item, dict):
+            raise CodebookError(f"{source}: theme {i} is not a table; write it as [[themes]].")
+        tid = str(item.get("id", "")).strip()
+        where = f"{source}, theme {tid or i}"
+        if not THEME_ID.match(tid):
+            raise CodebookError(
+                f"{where}: id {tid!r} must be lower case letters, digits and _, starting with a letter."
+            )
+        themes.append(
+            Theme(
+                id=tid,
+                label=str(item.get("label") or tid),
+                description=str(item.get("description") or "").strip(),
+                include=_strings(item.get("include"), where, "include"),
+                exclude=_strings(item.get("exclude"), where, "exclude"),
+                regex=_strings(item.get("regex"), where, "regex"),
+                examples=_strings(item.get("examples"), where, "examples"),
+                parent=str(item["parent"]).strip() or None if item.get("parent") else None,
+            )
+        )
+    return Codebook(
+        name=str(data.get("name") or Path(source).stem),
+        version=str(data.get("version") or "1"),
+        description=str(data.get("description") or ""),
+        themes=themes,
+        source=source,
+    )
+
+
+def load_codebook(path: Path | None) -> Codebook:
+    """Read a codebook file (TOML, or CSV/XLSX sheet); None gives the bundled default."""
+    if path is None:
+        return parse_codebook(default_codebook_text(), source=f"default ({DEFAULT_CODEBOOK})")
+    if not path.exists():
+        raise CodebookError(
+            f"{path}: no such file. `replyscope codebook init -o {path}` writes one to start from."
+        )
+    if path.suffix.lower() in (".csv", ".xlsx", ".tsv"):
+        return codebook_from_sheet(path)
+    return parse_codebook(path.read_text(encoding="utf-8-sig"), source=str(path))
+
+
+def _sheet_rows(path: Path) -> list[dict[str, str]]:
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = [
+                [("" if c is None else str(c)) for c in r]
+                for r in wb.worksheets[0].iter_rows(values_only=True)
+            ]
+        finally:
+            wb.close()
+    else:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+        rows = list(csv.reader(io.StringIO(text), dialect=dialect))
+    if not rows:
+        raise CodebookError(f"{path}: the sheet is empty.")
+    header = [h.strip().lower() for h in rows[0]]
+    return [
+        dict(zip(header, (c.strip() for c in r), strict=False))
+        for r in rows[1:]
+        if any(c.strip() for c in r)
+    ]
+
+
+def codebook_from_sheet(path: Path) -> Codebook:
+    """A codebook from a sheet with columns theme, label, description, term (one term per row).
+
+    Optional columns: `kind` (include, exclude, regex or example; default include)
+    and `parent`. Label and description may be given on any row of the theme.
+    """
+    rows = _sheet_rows(path)
+    missing = {"theme", "term"} - set(rows[0]) if rows else {"theme", "term"}
+    if missing:
+        raise CodebookError(
+            f"{path}: the sheet needs columns theme, label, description, term; missing {', '.join(sorted(missing))}."
+        )
+    themes: dict[str, Theme] = {}
+    for n, row in enumerate(rows, start=2):
+        tid = row.get("theme", "").strip().lower().replace(" ", "_")
+        if not tid:
+            continue
+        if not THEME_ID.match(tid):
+            raise CodebookError(
+                f"{path}, row {n}: theme id {tid!r} must be lower case letters, digits and _."
+            )
+        theme = themes.setdefault(tid, Theme(id=tid, label=tid))
+        if row.get("label"):
+            theme.label = row["label"]
+        if row.get("description"):
+            theme.description = row["description"]
+        if row.get("parent"):
+            theme.parent = row["parent"].strip().lower()
+        term = row.get("term", "")
+        kind = (row.get("kind") or "include").strip().lower()
+        if not term:
+            continue
+        if kind not in ("include", "exclude", "regex", "example"):
+            raise CodebookError(
+                f"{path}, row {n}: kind {kind!r} must be include, exclude, regex or example."
+            )
+        {
+            "include": theme.include,
+            "exclude": theme.exclude,
+            "regex": theme.regex,
+            "example": theme.examples,
+        }[kind].append(term)
+    if not themes:
+        raise CodebookError(f"{path}: no rows with a theme.")
+    return Codebook(name=path.stem, version="1", themes=list(themes.values()), source=str(path))
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def to_toml(codebook: Codebook) -> str:
+    """Write a codebook as TOML (the format `load_codebook` reads)."""
+    out = [
+        f"name = {_toml_str(codebook.name)}",
+        f"version = {_toml_str(codebook.version)}",
+        f"description = {_toml_str(codebook.description)}",
+        "",
+    ]
+    for t in codebook.themes:
+        out += [
+            "[[themes]]",
+            f"id = {_toml_str(t.id)}",
+            f"label = {_toml_str(t.label)}",
+            f"description = {_toml_str(t.description)}",
+        ]
+        if t.parent:
+            out.append(f"parent = {_toml_str(t.parent)}")
+        for key in ("include", "exclude", "regex", "examples"):
+            values: list[str] = getattr(t, key)
+            if values or key == "include":
+                items = ",\n".join(f"  {_toml_str(v)}" for v in values)
+                out.append(f"{key} = [\n{items},\n]" if values else f"{key} = []")
+        out.append("")
+    return "\n".join(out)
+
+
+@dataclass
+class Finding:
+    """One problem `codebook check` found."""
+
+    level: str  # "error" or "warning"
+    theme: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.theme}: {self.message}"
+
+
+def check_codebook(codebook: Codebook) -> list[Finding]:
+    """Static checks: duplicate ids, empty themes, unknown parents, terms that can never match."""
+    found: list[Finding] = []
+    seen: set[str] = set()
+    for t in codebook.themes:
+        if t.id in seen:
+            found.append(
+                Finding("error", t.id, "this id is used by two themes; ids must be unique")
+            )
+        seen.add(t.id)
+        if not t.include and not t.regex:
+            found.append(
+                Finding("error", t.id, "no include terms or regex: this theme can never be tagged")
+            )
+        for term in [*t.include, *t.exclude]:
+            problem = term_problem(term)
+            if problem:
+                found.append(Finding("error", t.id, f"term {term!r} {problem}"))
+        for pattern in t.regex:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                found.append(Finding("error", t.id, f"regex {pattern!r} does not compile ({err})"))
+    ids = {t.id for t in codebook.themes}
+    for t in codebook.themes:
+        if t.parent and t.parent not in ids:
+            found.append(
+                Finding("error", t.id, f"parent {t.parent!r} is not a theme of this codebook")
+            )
+    owners: dict[str, list[str]] = {}
+    for t in codebook.themes:
+        for term in t.include:
+            owners.setdefault(term_form(term.rstrip("*")), []).append(t.id)
+    for key, themes in owners.items():
+        if len(set(themes)) > 1:
+            found.append(
+                Finding(
+                    "warning", ",".join(sorted(set(themes))), f"term {key!r} is in several themes"
+                )
+            )
+    return found
+
+
+def term_problem(term: str) -> str | None:
+    """Why a term can never match as written, or None."""
+    core = term.strip()
+    if core.count("*") > 1 or ("*" in core and not core.endswith("*")):
+        return (
+            "has * other than at the end (only suffix wildcards are supported; use regex for more)"
+        )
+    form = term_form(core.rstrip("*"))
+    if not form:
+        return "has no letters or digits once punctuation is removed"
+    if core.startswith(("http://", "https://", "www.")):
+        return "is a URL; URLs are removed from replies before matching"
+    if core.startswith("@"):
+        return "is an @handle; @mentions are removed from replies before matching"
+    if len(form) < 2 and not core.endswith("*"):
+        return "is a single character"
+    return None

@@ -1,0 +1,129 @@
+"""Theme shares, likes-weighted shares, resonance and bootstrap confidence intervals.
+
+For each theme: replies tagged and their share of all replies in scope; the
+tagged replies' share of all likes (likes-weighted share); resonance = likes
+share ÷ reply share (above 1: the theme resonates more than it is voiced);
+and 95% bootstrap intervals for both shares (replies resampled with
+replacement, fixed seed, so the same data always gives the same interval).
+
+Replies with the same like count and the same set of themes are
+interchangeable in a resample, so the bootstrap draws multinomial counts over
+those groups instead of over replies: a million replies cost little more
+than a thousand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+BOOTSTRAP_SEED = 20260302
+BOOTSTRAP_REPLICATES = 1000
+
+
+def compute_theme_stats(
+    replies: pl.DataFrame,
+    tags: pl.DataFrame,
+    theme_ids: list[str],
+    *,
+    seed: int = BOOTSTRAP_SEED,
+    replicates: int = BOOTSTRAP_REPLICATES,
+) -> pl.DataFrame:
+    """Stats per theme from replies(key, like_count) and tags(key, theme_id); key is any id column."""
+    n = replies.height
+    columns = [
+        "theme_id",
+        "replies",
+        "share",
+        "share_low",
+        "share_high",
+        "likes",
+        "likes_share",
+        "likes_share_low",
+        "likes_share_high",
+        "resonance",
+        "replies_in_scope",
+    ]
+    if n == 0 or not theme_ids:
+        return pl.DataFrame(
+            schema={c: (pl.String if c == "theme_id" else pl.Float64) for c in columns}
+        )
+    index = {t: i for i, t in enumerate(theme_ids)}
+    likes = replies.select(pl.col("like_count").fill_null(0).clip(lower_bound=0).cast(pl.Int64))[
+        "like_count"
+    ]
+    keyed = replies.select("key").with_row_index("i")
+    sets = (
+        tags.filter(pl.col("theme_id").is_in(theme_ids))
+        .join(keyed, on="key")
+        .with_columns(bit=pl.col("theme_id").replace_strict(index, return_dtype=pl.Int64))
+        .group_by("i")
+        .agg(themes=pl.col("bit").unique().sort())
+    )
+    frame = keyed.join(sets, on="i", how="left").with_columns(
+        pl.col("themes").fill_null([]), likes=likes
+    )
+    # Sorted, so the same data always gives the same draws (group_by order is not stable).
+    groups = (
+        frame.group_by("themes", "likes")
+        .agg(pl.len().alias("count"))
+        .with_columns(order=pl.col("themes").cast(pl.List(pl.String)).list.join(","))
+        .sort("order", "likes")
+    )
+    glikes = groups["likes"].to_numpy().astype(np.float64)
+    counts = groups["count"].to_numpy().astype(np.float64)
+    member = np.zeros((groups.height, len(theme_ids)))  # G x K: group g carries theme k
+    for g, members in enumerate(groups["themes"].to_list()):
+        member[g, members] = 1.0
+    total_likes = float((glikes * counts).sum())
+    tagged = counts @ member  # K
+    tagged_likes = (glikes * counts) @ member
+    share = tagged / n
+    likes_share = tagged_likes / total_likes if total_likes else np.full(len(theme_ids), np.nan)
+    share_ci, likes_ci = _bootstrap(counts / n, glikes, member, n, seed, replicates)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resonance = np.where(share > 0, likes_share / share, np.nan)
+    return pl.DataFrame(
+        {
+            "theme_id": theme_ids,
+            "replies": tagged.astype(np.int64),
+            "share": share,
+            "share_low": share_ci[0],
+            "share_high": share_ci[1],
+            "likes": tagged_likes.astype(np.int64),
+            "likes_share": likes_share,
+            "likes_share_low": likes_ci[0],
+            "likes_share_high": likes_ci[1],
+            "resonance": resonance,
+            "replies_in_scope": [n] * len(theme_ids),
+        }
+    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
+def _bootstrap(
+    p: np.ndarray, glikes: np.ndarray, member: np.ndarray, n: int, seed: int, replicates: int
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """2.5% and 97.5% quantiles of both shares over multinomial resamples of the groups."""
+    rng = np.random.default_rng(seed)
+    k = member.shape[1]
+    shares = np.empty((replicates, k))
+    lshares = np.empty((replicates, k))
+    step = max(1, min(replicates, 20_000_000 // max(len(p), 1)))
+    done = 0
+    while done < replicates:
+        b = min(step, replicates - done)
+        draw = rng.multinomial(n, p, size=b).astype(np.float64)  # b x G
+        shares[done : done + b] = (draw @ member) / n
+        liked = draw * glikes
+        tot = liked.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lshares[done : done + b] = np.where(tot > 0, (liked @ member) / tot, np.nan)
+        done += b
+
+    def q(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if np.isnan(a).all():
+            nan = np.full(k, np.nan)
+            return nan, nan
+        return np.nanquantile(a, 0.025, axis=0), np.nanquantile(a, 0.975, axis=0)
+
+    return q(shares), q(lshares)

@@ -1,0 +1,59 @@
+"""Text cleaning shared by tagging, word clouds and topics (vectorised with polars).
+
+`match_form` turns reply text into the form keyword matching works on:
+lower case, accents removed, URLs removed, hashtags split into words
+(#PublicServices -> "public services"), every run of punctuation or space
+made one space, and one space added at each end. A term then matches on
+word boundaries by plain substring search: " trust " is the word trust,
+" listen" is listen*, " front line " is the phrase across any punctuation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import polars as pl
+
+_URL = r"(?i)\b(?:https?://|www\.)\S+"
+_MENTION = r"(?:^|\s)@[\w.\-]+"
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"
+)
+
+
+def split_hashtags(text: str) -> str:
+    """#PublicServices -> 'Public Services'; #NHSLeadership -> 'NHS Leadership'."""
+    return _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+
+
+def _apply_where(s: pl.Series, mask: pl.Series, fn: Callable[[str], str]) -> pl.Series:
+    """Run a Python function on the few rows that need it (most rows don't)."""
+    idx = mask.fill_null(False).arg_true()
+    if idx.len() == 0:
+        return s
+    fixed = pl.Series([fn(v) for v in s.gather(idx).to_list()], dtype=pl.String)
+    return s.scatter(idx, fixed)
+
+
+def fold(s: pl.Series) -> pl.Series:
+    """Lower case without accents (é -> e, ß stays ß)."""
+    return s.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
+
+
+def match_form(texts: pl.Series, *, drop_mentions: bool = True) -> pl.Series:
+    """The padded, folded form of each text that keyword terms are searched in."""
+    s = texts.cast(pl.String).fill_null("")
+    s = _apply_where(s, s.str.contains("#", literal=True), split_hashtags)
+    s = s.str.replace_all(_URL, " ")
+    if drop_mentions:
+        s = s.str.replace_all(_MENTION, " ")
+    s = fold(s).str.replace_all(r"[^\p{L}\p{N}]+", " ")
+    return (" " + s.str.strip_chars() + " ").alias("match_form")
+
+
+def term_form(term: str) -> str:
+    """A codebook term in match form (no padding): 'Co-production' -> 'co production'."""
+    folded = fold(pl.Series([term])).to_list()[0] or ""
+    return re.sub(r"[^\w]+|_", " ", folded).strip()

@@ -1,0 +1,220 @@
+"""Tag every stored reply by theme, as one run; keep the codebook and the statistics.
+
+A tagging run stores its codebook (by hash) in `codebooks`/`themes`/
+`theme_terms`, one row per (reply, theme) in `reply_themes` with the
+evidence, and the per-theme statistics in `theme_stats`. Earlier runs are
+never touched; the views read the latest run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from analysis.codebook import Codebook, to_toml
+from analysis.engagement import compute_theme_stats
+from analysis.keywords import compute_keyword_tags
+from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
+
+METHODS = ("keyword", "semantic", "both")
+# The method `replyscope tag` uses when none is given: the best on the
+# hand-coded validation set (see README "Tagging" for the scores).
+DEFAULT_METHOD = "keyword"
+
+
+@dataclass
+class TagResult:
+    """What a tagging run did."""
+
+    run_id: int
+    codebook: Codebook
+    method: str
+    replies: int
+    tagged: int
+    tags: int
+    stats: pl.DataFrame
+    notes: dict[str, object] = field(default_factory=dict)
+
+
+def save_codebook(store: Store, codebook: Codebook) -> str:
+    """Store the codebook under its content hash (once); return the hash."""
+    h = codebook.hash
+    if fetch_one(store.con, "SELECT 1 FROM codebooks WHERE codebook_hash = ?", [h]):
+        return h
+    con = store.con
+    con.execute(
+        "INSERT INTO codebooks VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            h,
+            codebook.name,
+            codebook.version,
+            codebook.description,
+            codebook.source,
+            to_toml(codebook),
+            now_utc(),
+        ],
+    )
+    for pos, t in enumerate(codebook.themes):
+        con.execute(
+            "INSERT INTO themes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                h,
+                t.id,
+                t.label,
+                t.description,
+                t.parent,
+                json.dumps(t.examples, ensure_ascii=False),
+                pos,
+            ],
+        )
+        terms = [
+            (kind, term)
+            for kind, terms in (("include", t.include), ("exclude", t.exclude), ("regex", t.regex))
+            for term in terms
+        ]
+        if terms:
+            con.executemany(
+                "INSERT INTO theme_terms VALUES (?, ?, ?, ?)",
+                [[h, t.id, k, term] for k, term in terms],
+            )
+    return h
+
+
+def load_reply_texts(store: Store) -> pl.DataFrame:
+    """platform, reply_id, text, like_count of every stored reply (stable order)."""
+    table = store.con.sql(
+        "SELECT platform, reply_id, text, like_count FROM replies ORDER BY platform, reply_id"
+    ).to_arrow_table()
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def tag_store(
+    store: Store,
+    codebook: Codebook,
+    *,
+    method: str = DEFAULT_METHOD,
+    embedder: str | None = None,
+    parameters: dict[str, object] | None = None,
+) -> TagResult:
+    """Tag all replies with the codebook and store the run; returns counts and stats."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    replies = load_reply_texts(store)
+    frames: list[pl.DataFrame] = []
+    if method in ("keyword", "both"):
+        kw = compute_keyword_tags(replies["text"], codebook)
+        frames.append(
+            kw.with_columns(
+                method=pl.lit("keyword"),
+                evidence=pl.col("evidence").list.join(", "),
+            )
+        )
+    params: dict[str, object] = dict(parameters or {})
+    if method in ("semantic", "both"):
+        from analysis.semantic import compute_semantic_tags
+
+        sem, info = compute_semantic_tags(
+            store, replies, codebook, embedder=embedder, combined=method == "both"
+        )
+        frames.append(sem)
+        params.update(info)
+    tags = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+    if method == "both" and tags.height:
+        # One tag per (reply, theme): keep keyword evidence, note semantic agreement.
+        tags = tags.group_by("row", "theme_id").agg(
+            pl.col("score").max(),
+            pl.col("method").unique().sort().str.join("+").alias("method"),
+            pl.col("evidence").str.join(" | "),
+        )
+    keyed = replies.with_row_index("row").select(
+        pl.col("row").cast(pl.UInt32), "platform", "reply_id"
+    )
+    rows = (
+        tags.with_columns(pl.col("row").cast(pl.UInt32))
+        .join(keyed, on="row")
+        .select("platform", "reply_id", "theme_id", "score", "method", "evidence")
+        if tags.height
+        else pl.DataFrame(
+            schema={
+                "platform": pl.String,
+                "reply_id": pl.String,
+                "theme_id": pl.String,
+                "score": pl.Float64,
+                "method": pl.String,
+                "evidence": pl.String,
+            }
+        )
+    )
+    with store.transaction():
+        h = save_codebook(store, codebook)
+        run_id = start_run(
+            store,
+            "tag",
+            parameters={
+                "codebook_hash": h,
+                "codebook": codebook.name,
+                "version": codebook.version,
+                "method": method,
+                **(parameters or {}),
+            },
+        )
+        if rows.height:
+            store.con.register("_tags_in", rows.to_arrow())
+            try:
+                store.con.execute(
+                    "INSERT INTO reply_themes SELECT ?, platform, reply_id, theme_id, score, method, evidence FROM _tags_in",
+                    [run_id],
+                )
+            finally:
+                store.con.unregister("_tags_in")
+        stats = save_theme_stats(store, run_id, codebook)
+        tagged = (
+            rows.select(pl.struct("platform", "reply_id").n_unique()).item() if rows.height else 0
+        )
+        finish_run(
+            store,
+            run_id,
+            RunCounts(
+                rows_in=replies.height, rows_added=rows.height, summary={"replies_tagged": tagged}
+            ),
+        )
+    return TagResult(run_id, codebook, method, replies.height, int(tagged), rows.height, stats)
+
+
+def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFrame:
+    """(Re)compute theme_stats for a run from its tags with overrides applied."""
+    tags = pl.from_arrow(
+        store.con.sql(
+            f"""WITH auto AS (SELECT platform, reply_id, theme_id FROM reply_themes WHERE run_id = {int(run_id)}),
+                    ovr AS (SELECT platform, reply_id, theme_id, arg_max(tagged, created_at) AS tagged
+                            FROM reply_overrides GROUP BY ALL)
+                SELECT coalesce(a.platform, o.platform) || chr(31) || coalesce(a.reply_id, o.reply_id) AS key,
+                       coalesce(a.theme_id, o.theme_id) AS theme_id
+                FROM auto a FULL OUTER JOIN ovr o
+                  ON a.platform = o.platform AND a.reply_id = o.reply_id AND a.theme_id = o.theme_id
+                WHERE coalesce(o.tagged, true)"""
+        ).to_arrow_table()
+    )
+    replies = pl.from_arrow(
+        store.con.sql(
+            "SELECT platform || chr(31) || reply_id AS key, like_count FROM replies"
+        ).to_arrow_table()
+    )
+    assert isinstance(tags, pl.DataFrame) and isinstance(replies, pl.DataFrame)
+    stats = compute_theme_stats(replies, tags, [t.id for t in codebook.themes])
+    store.con.execute("DELETE FROM theme_stats WHERE run_id = ?", [run_id])
+    if stats.height:
+        store.con.register("_stats_in", stats.to_arrow())
+        try:
+            store.con.execute(
+                """INSERT INTO theme_stats SELECT ?, theme_id, replies, share, share_low, share_high, likes,
+                       likes_share, likes_share_low, likes_share_high, resonance, replies_in_scope FROM _stats_in""",
+                [run_id],
+            )
+        finally:
+            store.con.unregister("_stats_in")
+    return stats

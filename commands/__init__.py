@@ -1,0 +1,1 @@
+"""The replyscope commands, grouped by what they work on (see cli.py)."""

@@ -1,0 +1,320 @@
+"""Commands that bring replies in and look at the store: import, collect, formats, status, rejects, sql."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from commands.common import Ctx, Phases, open_store, render_table, say
+from store import query
+
+
+def _parse_map(values: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(
+                f"{item!r}: write FIELD=COLUMN, e.g. --map text=Comment", param_hint="--map"
+            )
+        fld, col = item.split("=", 1)
+        mapping[fld.strip()] = col
+    return mapping
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    metavar="NAME",
+    help="Skip detection and read as this format (see `replyscope formats`).",
+)
+@click.option(
+    "--platform",
+    metavar="NAME",
+    help="Platform of the replies when the file cannot tell (x, facebook, ...).",
+)
+@click.option(
+    "--thread", metavar="ID_OR_URL", help="The post replied to, for rows whose file does not say."
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Take FIELD from COLUMN (repeatable): text, id, likes, author, date, parent_id, thread_id, ...",
+)
+@click.option("--sheet", metavar="NAME", help="XLSX sheet to read (default: the first with data).")
+@click.option("--dayfirst", is_flag=True, help="Read dates like 03/04/25 as 3 April (dd/mm/yy).")
+@click.pass_obj
+def import_cmd(
+    ctx: Ctx,
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    platform: str | None,
+    thread: str | None,
+    mapping: tuple[str, ...],
+    sheet: str | None,
+    dayfirst: bool,
+) -> None:
+    """Import reply export files (CSV, XLSX, JSON, NDJSON, tweets.js) into the store.
+
+    The format is detected from the file's contents; importing the same file
+    twice adds nothing, and a newer export of the same thread updates likes.
+
+    \b
+    Examples:
+      replyscope import Comments.csv
+      replyscope import export.xlsx --sheet Data --dayfirst
+      replyscope import replies.csv --map text=Reply --map likes=Hearts --platform facebook
+    """
+    from collectors.files import ImportOptions, import_file
+    from collectors.readers import ImportProblem
+    from collectors.summary import describe_import
+
+    opts = ImportOptions(
+        fmt=fmt,
+        platform=platform.lower() if platform else None,
+        thread=thread,
+        mapping=_parse_map(mapping),
+        sheet=sheet,
+        dayfirst=dayfirst,
+    )
+    failures = 0
+    with open_store(ctx) as store:
+        for n, path in enumerate(paths, start=1):
+            phase = Phases(ctx, f"[{n}/{len(paths)}] {path.name}")
+            try:
+                result = import_file(store, path, opts, phase)
+            except ImportProblem as err:
+                phase.done()
+                failures += 1
+                click.echo(f"Error: {err}", err=True)
+                continue
+            except Exception as err:  # a bug must not hide which file or lose the others
+                phase.done()
+                failures += 1
+                click.echo(
+                    f"Error: {path}: unexpected problem ({type(err).__name__}: {err}). Nothing from this "
+                    "file was stored; please report it with --format and the first rows of the file.",
+                    err=True,
+                )
+                continue
+            phase.done()
+            say(ctx, describe_import(result))
+    if failures:
+        raise SystemExit(1)
+
+
+@click.command("collect")
+@click.argument("url", required=False)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of post URLs, one per line.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many replies.")
+@click.option(
+    "--api-base",
+    metavar="URL",
+    help="Use this API host (self-hosted instance, mirror, test server).",
+)
+@click.option(
+    "--archive", is_flag=True, help="X only: search the full archive (needs academic/pro access)."
+)
+@click.pass_obj
+def collect_cmd(
+    ctx: Ctx,
+    url: str | None,
+    from_file: Path | None,
+    limit: int | None,
+    api_base: str | None,
+    archive: bool,
+) -> None:
+    """Harvest every reply to a post from the platform's API into the store.
+
+    The platform comes from the URL. Credentials come from environment
+    variables only (X_BEARER_TOKEN, YOUTUBE_API_KEY, REDDIT_CLIENT_ID and
+    REDDIT_CLIENT_SECRET, MASTODON_ACCESS_TOKEN); Bluesky needs none. An
+    interrupted harvest keeps what it saved; run the same command again to
+    continue.
+
+    \b
+    Examples:
+      replyscope collect https://bsky.app/profile/someone.bsky.social/post/3k7qmjev5lr2s
+      replyscope collect https://www.reddit.com/r/unitedkingdom/comments/1abcde/ --limit 500
+      replyscope collect --from threads.txt
+    """
+    from collectors.collect import CollectResult, client_for, collect, resolve_target
+    from collectors.http import Event, FetchError
+    from collectors.readers import ImportProblem
+    from collectors.summary import describe_collect
+
+    urls = [url] if url else []
+    if from_file:
+        urls += [
+            line.strip()
+            for line in from_file.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+    if not urls:
+        raise click.UsageError("give a post URL, or --from FILE with one URL per line.")
+    failures = 0
+    with open_store(ctx) as store:
+        for link in urls:
+            try:
+                target = resolve_target(link, api_base=api_base, archive=archive)
+            except ImportProblem as err:
+                failures += 1
+                click.echo(f"Error: {err}", err=True)
+                continue
+            line = Phases(ctx, target.platform)
+
+            def show_event(event: Event, line: Phases = line) -> None:
+                line(str(event))
+
+            def show_step(progress: CollectResult, line: Phases = line) -> None:
+                line(
+                    f"{progress.added + progress.updated + progress.unchanged} replies, {progress.pages} pages"
+                )
+
+            client = client_for(target, on_event=show_event)
+            try:
+                with client:
+                    result = collect(
+                        store,
+                        target,
+                        client=client,
+                        limit=limit,
+                        on_step=show_step,
+                    )
+            except KeyboardInterrupt:
+                line.done()
+                click.echo(
+                    f"Interrupted: what was received is stored. Run the same command to continue ({link}).",
+                    err=True,
+                )
+                raise SystemExit(130) from None
+            except FetchError as err:
+                line.done()
+                failures += 1
+                click.echo(f"Error: {err} What was received so far is stored.", err=True)
+                continue
+            line.done()
+            say(ctx, describe_collect(result))
+    if failures:
+        raise SystemExit(1)
+
+
+@click.command("formats")
+def formats_cmd() -> None:
+    """List the export formats `replyscope import` recognises, one line each.
+
+    \b
+    Example:
+      replyscope formats
+    """
+    from collectors.files import all_formats
+
+    rows = all_formats()
+    width = max(len(name) for name, _ in rows)
+    for name, description in rows:
+        click.echo(f"{name.ljust(width)}  {description}")
+
+
+# --- looking at the store --------------------------------------------------------
+
+
+@click.command("status")
+@click.pass_obj
+def status_cmd(ctx: Ctx) -> None:
+    """Show replies per platform, per thread and per run.
+
+    \b
+    Example:
+      replyscope --db replies.duckdb status
+    """
+    from collectors.summary import render_status
+
+    with open_store(ctx, read_only=True) as store:
+        click.echo(render_status(store))
+
+
+@click.command("rejects")
+@click.option("--run", "run_id", type=int, help="Only this run (default: all runs).")
+@click.option("--limit", default=50, show_default=True, help="Show at most this many rows.")
+@click.pass_obj
+def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
+    """List rows that could not be imported, with the reason and the row.
+
+    \b
+    Example:
+      replyscope rejects --run 3
+    """
+    sql = "SELECT run_id, locator, reason, left(raw, 120) AS raw FROM rejects"
+    params: list[Any] = []
+    if run_id is not None:
+        sql += " WHERE run_id = ?"
+        params.append(run_id)
+    sql += " ORDER BY run_id, record_no LIMIT ?"
+    params.append(limit)
+    with open_store(ctx, read_only=True) as store:
+        names, rows = query(store, sql, params)
+    if not rows:
+        click.echo("No rejected rows." if run_id is None else f"No rejected rows in run {run_id}.")
+        return
+    click.echo(render_table(names, rows))
+
+
+@click.command("sql")
+@click.argument("statement")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.pass_obj
+def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
+    """Run a read-only SQL query against the store and print the result.
+
+    \b
+    Examples:
+      replyscope sql "SELECT platform, count(*) FROM replies GROUP BY 1"
+      replyscope sql "SELECT * FROM replies ORDER BY like_count DESC LIMIT 10" --format csv
+    """
+    import duckdb
+
+    with open_store(ctx, read_only=True) as store:
+        try:
+            names, rows = query(store, statement)
+        except duckdb.Error as err:
+            first = str(err).splitlines()[0]
+            raise click.ClickException(
+                f"SQL error: {first}. The tables are listed in the README."
+            ) from err
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [dict(zip(names, r, strict=True)) for r in rows],
+                default=str,
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(names)
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        click.echo(render_table(names, rows))

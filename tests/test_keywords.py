@@ -1,0 +1,179 @@
+"""Keyword matching edge cases and codebook handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis.codebook import (
+    Codebook,
+    CodebookError,
+    Theme,
+    check_codebook,
+    codebook_from_sheet,
+    load_codebook,
+    parse_codebook,
+    to_toml,
+)
+from analysis.keywords import compute_keyword_tags, term_patterns
+
+CB = Codebook(
+    "test",
+    "1",
+    [
+        Theme("listening", "Listening", include=["listen*", "humility", "humble"]),
+        Theme(
+            "distributed",
+            "Distributed",
+            include=["front line", "empower*", "trust the front line"],
+            exclude=["empower yourself"],
+        ),
+        Theme("place", "Place", include=["public services", "place based"], regex=[r"\bics\b"]),
+        Theme("relationships", "Relationships", include=["trust"], exclude=["nhs trust"]),
+    ],
+)
+
+
+def tags(*texts: str | None) -> dict[int, dict[str, list[str]]]:
+    out: dict[int, dict[str, list[str]]] = {}
+    for row, theme, _score, evidence in compute_keyword_tags(
+        pl.Series(list(texts), dtype=pl.String), CB
+    ).iter_rows():
+        out.setdefault(row, {})[theme] = evidence
+    return out
+
+
+def test_wildcards_match_word_starts_only() -> None:
+    got = tags("We need leaders who LISTEN", "listening matters", "they glisten", "listen.")
+    assert got[0]["listening"] == ["listen*"] and got[1]["listening"] == ["listen*"] and got[3]
+    assert 2 not in got  # glisten: not at a word start
+
+
+def test_whole_words_only() -> None:
+    assert 0 not in tags("humbled? no: humbleness")  # "humble" is a whole word, no wildcard
+
+
+def test_phrases_across_punctuation_and_compounds() -> None:
+    got = tags("front-line staff", "Front   line", "the frontline", "front, line", "frontliners")
+    assert all(got[i]["distributed"] == ["front line"] for i in range(4))
+    assert 4 not in got
+
+
+def test_hashtags_are_split() -> None:
+    got = tags("#PublicServices need #PlaceBased leaders", "#publicservices")
+    assert got[0]["place"] == ["place based", "public services"]
+    assert got[1]["place"] == ["public services"]  # lower-case hashtags match the joined form
+
+
+def test_accents_and_case_are_folded() -> None:
+    cb = Codebook("a", "1", [Theme("resources", "R", include=["financement", "café"])])
+    found = compute_keyword_tags(pl.Series(["Le FINANCEMENT manque", "cafe culture"]), cb)
+    assert found["row"].to_list() == [0, 1]
+
+
+def test_exclusions_cancel_the_theme_only() -> None:
+    got = tags(
+        "empower yourself lol",
+        "Empower the team; empower yourself",
+        "our NHS trust board",
+        "trust staff, not the NHS trust",
+    )
+    assert 0 not in got and 1 not in got
+    assert 2 not in got and 3 not in got  # the exclude matches, so relationships is cancelled
+    assert tags("I trust my team")[0]["relationships"] == ["trust"]
+
+
+def test_overlapping_terms_all_count_as_evidence() -> None:
+    got = tags("trust the front line to decide")
+    assert got[0]["distributed"] == ["front line", "trust the front line"]
+    assert got[0]["relationships"] == ["trust"]
+
+
+def test_regex_terms() -> None:
+    assert tags("the ICS should lead")[0]["place"] == [r"\bics\b"]
+
+
+def test_empty_emoji_and_missing_text() -> None:
+    assert tags("", None, "🔥🔥🔥", "   ") == {}
+
+
+def test_urls_and_mentions_do_not_match() -> None:
+    assert tags("https://example.org/listen-here", "@listen_to_me hi") == {}
+
+
+def test_term_patterns() -> None:
+    assert term_patterns("Front-Line") == [" front line ", " frontline "]
+    assert term_patterns("listen*") == [" listen"]
+    assert term_patterns("a*b") == []
+
+
+def test_check_finds_problems() -> None:
+    cb = Codebook(
+        "c",
+        "1",
+        [
+            Theme("a", "A", include=["ok", "@handle", "***"]),
+            Theme("a", "A2"),
+            Theme("b", "B", include=["ok"], regex=["("], parent="zz"),
+        ],
+    )
+    messages = [str(f) for f in check_codebook(cb)]
+    assert any("used by two themes" in m for m in messages)
+    assert any("can never be tagged" in m for m in messages)
+    assert any("@handle" in m for m in messages)
+    assert any("does not compile" in m for m in messages)
+    assert any("parent 'zz'" in m for m in messages)
+    assert any("in several themes" in m for m in messages)
+
+
+def test_toml_round_trip_keeps_the_hash() -> None:
+    again = parse_codebook(to_toml(CB))
+    assert again.hash == CB.hash and again.themes[1].exclude == ["empower yourself"]
+
+
+def test_bad_toml_names_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "cb.toml"
+    path.write_text('name = "x"\n[[themes]]\nid = "Bad Id"\ninclude = ["a"]\n', encoding="utf-8")
+    with pytest.raises(CodebookError, match="Bad Id"):
+        load_codebook(path)
+
+
+def test_sheet_import(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.csv"
+    path.write_text(
+        "theme,label,description,term,kind\n"
+        "listening,Listening,Leaders who listen,listen*,\n"
+        "listening,,,humility,\n"
+        "resources,Funding,Money and capacity,funding,\n"
+        "resources,,,crowdfunding,exclude\n",
+        encoding="utf-8",
+    )
+    cb = codebook_from_sheet(path)
+    assert [t.id for t in cb.themes] == ["listening", "resources"]
+    assert cb.theme("listening").include == ["listen*", "humility"]
+    assert cb.theme("resources").exclude == ["crowdfunding"]
+    assert cb.theme("resources").label == "Funding"
+
+
+def test_default_codebook_has_the_required_themes() -> None:
+    cb = load_codebook(None)
+    assert [t.id for t in cb.themes] == [
+        "place",
+        "community",
+        "relationships",
+        "listening",
+        "distributed",
+        "command_control",
+        "wellbeing",
+        "values",
+        "collaboration",
+        "innovation",
+        "outcomes",
+        "resources",
+        "development",
+        "hybrid_work",
+    ]
+    assert not [f for f in check_codebook(cb) if f.level == "error"]
+    assert all(t.description and len(t.examples) >= 3 and len(t.include) >= 8 for t in cb.themes)

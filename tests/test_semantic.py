@@ -1,0 +1,74 @@
+"""Semantic tagging with an offline embedder; embeddings are cached in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis.codebook import Codebook, Theme
+from analysis.embed import EmbedderError, embed_cached, load_embedder
+from analysis.semantic import compute_semantic_tags
+from store import Store, fetch_one
+
+CB = Codebook(
+    "s",
+    "1",
+    [
+        Theme(
+            "resources",
+            "Funding and money",
+            "Budgets, cuts and funding for public services",
+            include=["funding"],
+            examples=[
+                "We need more funding",
+                "The cuts have gone too far",
+                "Councils have no money left",
+            ],
+        ),
+        Theme(
+            "hybrid_work",
+            "Remote working",
+            "Working from home and hybrid offices",
+            include=["remote"],
+            examples=["Working from home works for us", "Stop forcing staff back into the office"],
+        ),
+    ],
+)
+TEXTS = [
+    "The budget cuts are killing our council services",
+    "I do my best work from my kitchen table at home",
+    "lol",
+]
+
+
+@pytest.mark.usefixtures("no_network")
+def test_wordllama_semantic_tags_and_cache(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.duckdb") as store:
+        frame = pl.DataFrame({"text": TEXTS})
+        tags, info = compute_semantic_tags(store, frame, CB, embedder="wordllama", threshold=0.3)
+        got = {(r, t) for r, t in tags.select("row", "theme_id").iter_rows()}
+        assert (0, "resources") in got and (1, "hybrid_work") in got
+        assert not any(r == 2 for r, _ in got)
+        assert info["embedder"] == "wordllama-0.4-256"
+        assert all(e.startswith("nearest: ") for e in tags["evidence"])
+        cached = fetch_one(store.con, "SELECT count(*) FROM embeddings")
+        embedder = load_embedder("wordllama")
+        _, new = embed_cached(store, embedder, TEXTS)
+        assert (
+            new == 0 and cached == store.con.execute("SELECT count(*) FROM embeddings").fetchone()
+        )
+
+
+def test_tfidf_needs_no_weights() -> None:
+    embedder = load_embedder(
+        "tfidf", fit_texts=[*TEXTS, "more text about funding cuts", "remote work from home"]
+    )
+    vectors, new = embed_cached(None, embedder, TEXTS)
+    assert vectors.shape[0] == 3 and new == 3
+
+
+def test_unknown_embedder_says_what_to_use(tmp_path: Path) -> None:
+    with pytest.raises(EmbedderError, match="wordllama, minilm, tfidf"):
+        load_embedder(str(tmp_path / "nothing-here"))
