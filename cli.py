@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from commands import analysis, data, demo
+from commands import analysis, data, demo, report
 from commands.common import Ctx
 
 
@@ -45,6 +45,7 @@ for _command in (
     data.rejects_cmd,
     data.sql_cmd,
     *analysis.COMMANDS,
+    *report.COMMANDS,
     demo.demo_cmd,
 ):
     main.add_command(_command)

@@ -291,6 +291,111 @@ VIEWS_V3 = [
 ]
 MIGRATIONS[-1].extend(VIEWS_V3)
 
+# 4: reply quality (language, duplicates, campaigns, low-content and spam).
+MIGRATIONS.append(
+    [
+        """CREATE TABLE reply_quality (
+            run_id           BIGINT NOT NULL,
+            platform         VARCHAR NOT NULL,
+            reply_id         VARCHAR NOT NULL,
+            lang             VARCHAR,
+            lang_confidence  DOUBLE,
+            norm_hash        VARCHAR,
+            duplicate_group  VARCHAR,
+            duplicate_kind   VARCHAR,
+            campaign_id      VARCHAR,
+            low_content      BOOLEAN NOT NULL DEFAULT false,
+            spam             BOOLEAN NOT NULL DEFAULT false,
+            flags            VARCHAR[],
+            reason           VARCHAR
+        )""",
+        """CREATE TABLE campaigns (
+            run_id       BIGINT NOT NULL,
+            campaign_id  VARCHAR NOT NULL,
+            replies      BIGINT NOT NULL,
+            authors      BIGINT NOT NULL,
+            first_at     TIMESTAMPTZ,
+            last_at      TIMESTAMPTZ,
+            example_text VARCHAR
+        )""",
+    ]
+)
+
+# 5: topic models and tone.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE topic_runs (
+            run_id         BIGINT PRIMARY KEY,
+            embedder       VARCHAR NOT NULL,
+            seed           BIGINT,
+            parameters     JSON,
+            versions       JSON,
+            replies        BIGINT,
+            topics         BIGINT,
+            outlier_share  DOUBLE,
+            note           VARCHAR
+        )""",
+        """CREATE TABLE topics (
+            run_id          BIGINT NOT NULL,
+            topic_id        INTEGER NOT NULL,
+            label           VARCHAR,
+            keywords        JSON,
+            size            BIGINT,
+            likes           BIGINT,
+            representative  JSON
+        )""",
+        """CREATE TABLE reply_topics (
+            run_id       BIGINT NOT NULL,
+            platform     VARCHAR NOT NULL,
+            reply_id     VARCHAR NOT NULL,
+            topic_id     INTEGER NOT NULL,
+            probability  DOUBLE
+        )""",
+        """CREATE TABLE reply_tone (
+            run_id     BIGINT NOT NULL,
+            platform   VARCHAR NOT NULL,
+            reply_id   VARCHAR NOT NULL,
+            compound   DOUBLE,
+            positive   DOUBLE,
+            neutral    DOUBLE,
+            negative   DOUBLE,
+            tone       VARCHAR
+        )""",
+        """CREATE OR REPLACE VIEW topic_summary AS
+        WITH latest AS (SELECT max(run_id) AS run_id FROM topic_runs)
+        SELECT t.topic_id, t.label, t.keywords, t.size, t.likes, t.representative, t.run_id,
+               t.size / nullif(r.replies, 0) AS share
+        FROM topics t JOIN latest USING (run_id) JOIN topic_runs r USING (run_id)
+        ORDER BY t.topic_id = -1, t.size DESC""",
+        # replies_tagged gains topic, tone and quality columns (latest runs).
+        """CREATE OR REPLACE VIEW replies_tagged AS
+        WITH tr AS (SELECT max(run_id) AS run_id FROM topic_runs),
+        tone_run AS (SELECT max(run_id) AS run_id FROM reply_tone),
+        q_run AS (SELECT max(run_id) AS run_id FROM reply_quality)
+        SELECT r.platform, r.reply_id, r.thread_id, r.parent_id, r.depth,
+               r.author_handle, r.author_name, r.created_at, r.text, r.like_count,
+               e.likes_band, r.lang,
+               coalesce(t.themes, []) AS themes,
+               coalesce(t.evidence, '') AS evidence,
+               rt.topic_id, tp.label AS topic_label, rt.probability AS topic_probability,
+               tn.compound AS tone_score, tn.tone,
+               q.lang AS detected_lang, q.lang_confidence, q.duplicate_group, q.duplicate_kind,
+               q.campaign_id, coalesce(q.low_content, false) AS low_content, coalesce(q.spam, false) AS spam,
+               q.reason AS quality_reason
+        FROM replies r
+        LEFT JOIN reply_engagement e USING (platform, reply_id)
+        LEFT JOIN (
+            SELECT platform, reply_id, list(theme_id ORDER BY theme_id) AS themes,
+                   string_agg(theme_id || ': ' || coalesce(evidence, method), ' | ' ORDER BY theme_id) AS evidence
+            FROM reply_theme_tags GROUP BY ALL
+        ) t USING (platform, reply_id)
+        LEFT JOIN (SELECT x.* FROM reply_topics x JOIN tr USING (run_id)) rt USING (platform, reply_id)
+        LEFT JOIN (SELECT x.* FROM topics x JOIN tr USING (run_id)) tp ON tp.topic_id = rt.topic_id
+        LEFT JOIN (SELECT x.* FROM reply_tone x JOIN tone_run USING (run_id)) tn USING (platform, reply_id)
+        LEFT JOIN (SELECT x.* FROM reply_quality x JOIN q_run USING (run_id)) q USING (platform, reply_id)""",
+    ]
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LOCK_PATTERNS = ("Could not set lock", "Conflicting lock", "lock on file")

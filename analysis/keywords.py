@@ -80,14 +80,8 @@ def compute_keyword_tags(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
     hits = found.join(compiled.owners, on="pattern", how="inner").select(
         "row", "theme_id", "term", "kind"
     )
-    regex_hits = [
-        pl.DataFrame({"row": form.str.contains(rx).arg_true().cast(pl.UInt32)}).with_columns(
-            theme_id=pl.lit(theme_id), term=pl.lit(original), kind=pl.lit("include")
-        )
-        for theme_id, original, rx in compiled.regexes
-    ]
-    if regex_hits:
-        hits = pl.concat([hits, *regex_hits], how="vertical_relaxed")
+    if compiled.regexes:
+        hits = pl.concat([hits, _regex_hits(form, compiled.regexes)], how="vertical_relaxed")
     include = hits.filter(pl.col("kind") == "include")
     exclude = hits.filter(pl.col("kind") == "exclude").select("row", "theme_id").unique()
     tags = (
@@ -98,6 +92,34 @@ def compute_keyword_tags(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
         .sort("row", "theme_id")
     )
     return tags.select("row", "theme_id", "score", "evidence")
+
+
+def _regex_hits(form: pl.Series, regexes: list[tuple[str, str, str]]) -> pl.DataFrame:
+    """Rows matched by each regex term: one combined pass, then each regex on the few candidates."""
+    combined = "|".join(f"(?:{rx.removeprefix('(?i)')})" for _, _, rx in regexes)
+    candidates = _contains(form, combined).arg_true()
+    subset = form.gather(candidates)
+    frames = [
+        pl.DataFrame(
+            {
+                "row": candidates.gather(
+                    _contains(subset, rx.removeprefix("(?i)")).arg_true()
+                ).cast(pl.UInt32)
+            }
+        ).with_columns(theme_id=pl.lit(theme_id), term=pl.lit(original), kind=pl.lit("include"))
+        for theme_id, original, rx in regexes
+    ]
+    return pl.concat(frames, how="vertical_relaxed")
+
+
+def _contains(values: pl.Series, pattern: str) -> pl.Series:
+    """Case-insensitive regex test, ASCII-only classes when the pattern allows (10x faster)."""
+    try:
+        found = values.str.contains(f"(?i-u){pattern}")
+    except pl.exceptions.ComputeError:
+        # A pattern with non-ASCII letters needs Unicode mode.
+        found = values.str.contains(f"(?i){pattern}")
+    return found.fill_null(False)
 
 
 def term_match_counts(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:

@@ -49,8 +49,28 @@ def match_form(texts: pl.Series, *, drop_mentions: bool = True) -> pl.Series:
     s = s.str.replace_all(_URL, " ")
     if drop_mentions:
         s = s.str.replace_all(_MENTION, " ")
-    s = fold(s).str.replace_all(r"[^\p{L}\p{N}]+", " ")
-    return (" " + s.str.strip_chars() + " ").alias("match_form")
+    # Unicode work only where it is needed: most replies are plain ASCII, and
+    # ASCII-only regexes run an order of magnitude faster.
+    wide = s.str.contains(r"[^\x00-\x7F]").fill_null(False)
+    narrow_idx, wide_idx = (~wide).arg_true(), wide.arg_true()
+    out = s
+    # Replacing each punctuation character (not each space) and then only the
+    # runs of spaces touches far fewer bytes than one "[^letters]+" pass.
+    if narrow_idx.len():
+        ascii_form = (
+            s.gather(narrow_idx)
+            .str.to_lowercase()
+            .str.replace_all(r"(?-u)[\x00-\x1f!-/:-@\[-`{-\x7f]", " ")
+        )
+        out = out.scatter(narrow_idx, ascii_form)
+    if wide_idx.len():
+        out = out.scatter(
+            wide_idx, fold(s.gather(wide_idx)).str.replace_all(r"[^\p{L}\p{N} ]", " ")
+        )
+    out = out.str.replace_all("  +", " ")
+    # Padding makes every word start and end with a space; doubled spaces at
+    # the ends are harmless for the padded patterns.
+    return (" " + out + " ").alias("match_form")
 
 
 def term_form(term: str) -> str:

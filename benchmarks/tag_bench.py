@@ -69,7 +69,15 @@ def naive_loop(texts: list[str]) -> float:
     """Seconds for a per-reply Python `re` loop over every term of every theme."""
     cb = load_codebook(None)
     compiled = [
-        (th.id, [re.compile(r"\b" + re.escape(t.rstrip("*")) + ("" if t.endswith("*") else r"\b"), re.I) for t in th.include])
+        (
+            th.id,
+            [
+                re.compile(
+                    r"\b" + re.escape(t.rstrip("*")) + ("" if t.endswith("*") else r"\b"), re.I
+                )
+                for t in th.include
+            ],
+        )
         for th in cb.themes
     ]
     t0 = time.perf_counter()
@@ -91,7 +99,9 @@ def polars_scan(texts: list[str]) -> float:
 
 def main() -> None:
     """Build, time, print."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", help="work folder to keep")
     args = parser.parse_args()

@@ -234,7 +234,11 @@ class HttpClient:
         return self._request("POST", url, data=data, auth=auth)
 
     def _request(self, method: str, url: str, **kw: Any) -> Page:
-        shown = redact_url(str(httpx.URL(url, params=kw.get("params"))))
+        # httpx.URL(url, params=None) drops the URL's own query: merge instead.
+        full = httpx.URL(url)
+        if kw.get("params"):
+            full = full.copy_merge_params(kw["params"])
+        shown = redact_url(str(full))
         last_problem = ""
         for attempt in range(1, self.policy.max_attempts + 1):
             self._pace()

@@ -17,6 +17,7 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -76,7 +77,12 @@ class FakeReddit:
     """A 400-comment thread behind Reddit's listing, morechildren and token endpoints."""
 
     def __init__(
-        self, *, oauth: bool = False, clock: Any = time.time, seed: int = 11, extra: int = 36
+        self,
+        *,
+        oauth: bool = False,
+        clock: Callable[[], float] = time.time,
+        seed: int = 11,
+        extra: int = 36,
     ) -> None:
         rng = random.Random(seed)
         self.parent: dict[str, str] = {}
@@ -92,10 +98,9 @@ class FakeReddit:
 
         top = [add(POST) for _ in range(170)]  # the listing shows 60; a stub holds 110
         node = top[2]
-        chain = []
-        for _ in range(
-            30
-        ):  # 31 levels under a shown comment: continue-thread after continue-thread
+        chain: list[str] = []
+        # 31 levels under a shown comment: continue-thread after continue-thread.
+        for _ in range(30):
             node = add(node)
             chain.append(node)
         for _ in range(40):  # at depth 12, inside a continue listing: 20 shown, 20 in a stub

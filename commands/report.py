@@ -1,0 +1,104 @@
+"""Commands that produce outputs: report and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from commands.common import Ctx, open_store, say
+
+
+@click.command("report")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option("--thread", metavar="ID", help="Only this thread (platform:id).")
+@click.option("--title", help="Title at the top of the report.")
+@click.option(
+    "--show-authors",
+    is_flag=True,
+    help="Show real account handles instead of pseudonyms (the report says so at the top).",
+)
+@click.pass_obj
+def report_cmd(
+    ctx: Ctx, output: Path, thread: str | None, title: str | None, show_authors: bool
+) -> None:
+    """Write one self-contained HTML report: summary, themes, engagement, topics, tone, quality, validation, method.
+
+    The file loads nothing from any other host, prints cleanly and reads on a
+    phone. Authors are pseudonymised unless --show-authors is given.
+
+    \b
+    Example:
+      replyscope report -o report.html --title "What leadership do our services need?"
+    """
+    from reports.html import render_report
+
+    with open_store(ctx) as store:
+        result = render_report(store, output, title=title, show_authors=show_authors, thread=thread)
+    todo = "; ".join(f"no {name} yet" for name in result.sections_missing)
+    say(
+        ctx,
+        f"Wrote {result.path} ({result.bytes / 1e6:.1f} MB, {result.replies} replies, {result.listed} listed)."
+        + (f" Sections waiting for analysis: {todo}." if todo else ""),
+    )
+
+
+@click.command("export")
+@click.option(
+    "--what",
+    type=click.Choice(["replies", "themes", "topics"]),
+    default="replies",
+    show_default=True,
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "parquet"]),
+    default=None,
+    help="Default: from the file name's extension.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write."
+)
+@click.option(
+    "--show-authors", is_flag=True, help="Keep real account handles (default: pseudonyms)."
+)
+@click.pass_obj
+def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors: bool) -> None:
+    """Export replies (with themes, topic, tone, flags), theme figures or topics to CSV, XLSX or Parquet.
+
+    Authors are pseudonymised unless --show-authors is given; cells that
+    Excel would run as formulas are defused.
+
+    \b
+    Examples:
+      replyscope export -o replies.xlsx
+      replyscope export --what themes --format csv -o themes.csv
+    """
+    from reports.export import ExportError, export
+
+    chosen = fmt or output.suffix.lower().lstrip(".")
+    if chosen not in ("csv", "xlsx", "parquet"):
+        raise click.BadParameter(
+            f"cannot tell the format from {output.name!r}; add --format csv|xlsx|parquet",
+            param_hint="--format",
+        )
+    with open_store(ctx) as store:
+        try:
+            n = export(store, what, chosen, output, show_authors=show_authors)
+        except ExportError as err:
+            raise click.ClickException(str(err)) from err
+    say(
+        ctx,
+        f"Wrote {output} ({n} {what} rows, {chosen}{', real handles' if show_authors else ', authors pseudonymised'}).",
+    )
+
+
+COMMANDS: list[click.Command] = [report_cmd, export_cmd]

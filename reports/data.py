@@ -1,0 +1,460 @@
+"""Everything the report shows, read from the store (read-only queries).
+
+Each figure comes with the SQL that recomputes it from the store, shown in
+the report's method section, so an analyst can check any number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.privacy import Pseudonymiser
+from store import Store, fetch_one
+
+TABLE_ROWS = 2000  # replies listed in the report's table; aggregates cover all
+
+SQL = {
+    "summary": """SELECT count(*) AS replies, count(DISTINCT platform) AS platforms,
+       count(DISTINCT thread_id) AS threads, min(created_at) AS first, max(created_at) AS last,
+       count(DISTINCT coalesce(author_id, author_handle, author_name)) AS authors
+FROM replies""",
+    "themes": "SELECT * FROM theme_summary",
+    "likes_bands": "SELECT likes_band, count(*) FROM replies_tagged GROUP BY 1",
+    "topics": "SELECT topic_id, label, size, likes, share FROM topic_summary",
+    "topic_theme": """SELECT rt.topic_id, tt.theme_id, count(*) AS replies
+FROM reply_topics rt JOIN reply_theme_tags tt USING (platform, reply_id)
+WHERE rt.run_id = (SELECT max(run_id) FROM topic_runs) GROUP BY ALL""",
+    "tone_theme": """SELECT tt.theme_id, avg(t.compound) AS mean_tone, count(*) AS replies
+FROM reply_tone t JOIN reply_theme_tags tt USING (platform, reply_id)
+WHERE t.run_id = (SELECT max(run_id) FROM reply_tone) GROUP BY 1""",
+    "comparison": """SELECT r.platform, r.thread_id, tt.theme_id, count(DISTINCT r.reply_id) AS replies
+FROM replies r LEFT JOIN reply_theme_tags tt USING (platform, reply_id) GROUP BY ALL""",
+    "validation": "SELECT * FROM validation_scores WHERE run_id = (SELECT max(run_id) FROM validation_scores)",
+    "runs": "SELECT run_id, kind, status, started_at, input_path, input_sha256, input_url, format, rows_in, rows_added, rows_updated, rows_rejected FROM runs ORDER BY run_id",
+}
+
+
+def _rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = store.con.execute(sql, params or [])
+    names = [d[0] for d in cur.description] if cur.description else []
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _has_rows(store: Store, table: str) -> bool:
+    return bool((fetch_one(store.con, f"SELECT count(*) FROM {table}") or (0,))[0])
+
+
+@dataclass
+class Reply:
+    """One reply as the report shows it (text already privacy-filtered)."""
+
+    key: str
+    author: str
+    text: str
+    likes: int
+    created: str
+    themes: list[str]
+    topic: str
+    band: str
+    evidence: list[str] = field(default_factory=list)
+    flags: str = ""
+
+
+@dataclass
+class ReportData:
+    """All sections' data."""
+
+    title: str
+    question: str
+    summary: dict[str, Any]
+    headlines: list[str]
+    themes: list[dict[str, Any]]
+    theme_replies: dict[str, dict[str, list[Reply]]]
+    bands: list[tuple[str, int]]
+    likes_hist: list[tuple[str, int]]
+    top_themes: list[tuple[str, int, float]]
+    topics: list[dict[str, Any]]
+    topic_theme: tuple[list[str], list[str], list[list[float]]] | None
+    topics_over_time: tuple[list[str], list[tuple[str, list[float]]]] | None
+    untagged: dict[str, Any]
+    tone_theme: list[dict[str, Any]]
+    tone_topic: list[dict[str, Any]]
+    comparison: tuple[list[str], list[str], list[list[float]]] | None
+    validation: list[dict[str, Any]]
+    quality: dict[str, Any]
+    method: dict[str, Any]
+    runs: list[dict[str, Any]]
+    replies: list[Reply]
+    replies_total: int
+    show_authors: bool
+    sql: dict[str, str] = field(default_factory=lambda: dict(SQL))
+
+
+def _reply_rows(
+    store: Store,
+    where: str,
+    order: str,
+    limit: int,
+    p: Pseudonymiser,
+    params: list[Any] | None = None,
+) -> list[Reply]:
+    rows = _rows(
+        store,
+        f"""SELECT platform, reply_id, coalesce(author_handle, author_name) AS who, text, coalesce(like_count, 0) AS likes,
+                   strftime(created_at, '%Y-%m-%d %H:%M') AS created, themes, coalesce(topic_label, '') AS topic,
+                   coalesce(likes_band, '') AS band, evidence,
+                   concat_ws(' ', CASE WHEN spam THEN 'spam' END, CASE WHEN low_content THEN 'low-content' END,
+                             CASE WHEN campaign_id IS NOT NULL THEN 'campaign' END,
+                             CASE WHEN duplicate_group IS NOT NULL AND campaign_id IS NULL THEN 'duplicate' END) AS flags
+            FROM replies_tagged WHERE {where} ORDER BY {order} LIMIT {int(limit)}""",
+        params,
+    )
+    out = []
+    for r in rows:
+        terms = re.findall(r"(?:^|\| )[a-z_0-9]+: ([^|]*)", r["evidence"] or "")
+        evidence = sorted(
+            {
+                t.strip()
+                for group in terms
+                for t in group.split(",")
+                if t.strip() and not t.startswith("nearest")
+            }
+        )
+        out.append(
+            Reply(
+                key=f"{r['platform']}:{r['reply_id']}",
+                author=p.name(r["who"]),
+                text=p.text(r["text"] or ""),
+                likes=int(r["likes"]),
+                created=r["created"] or "",
+                themes=list(r["themes"] or []),
+                topic=r["topic"],
+                band=r["band"],
+                evidence=evidence,
+                flags=r["flags"] or "",
+            )
+        )
+    return out
+
+
+def _headlines(
+    themes: list[dict[str, Any]], topics: list[dict[str, Any]], untagged: dict[str, Any]
+) -> list[str]:
+    out = []
+    voiced = [t for t in themes if t["replies"]]
+    if voiced:
+        big = max(voiced, key=lambda t: t["share"] or 0)
+        out.append(
+            f"The largest theme is “{big['label']}”: {big['replies']} replies ({(big['share'] or 0) * 100:.0f}% of all)."
+        )
+        # Resonance only means something with enough replies behind it.
+        solid = [
+            t
+            for t in voiced
+            if t["replies"] >= max(5, 0.02 * t["replies_in_scope"]) and t["resonance"] is not None
+        ]
+        if solid:
+            res = max(solid, key=lambda t: t["resonance"])
+            out.append(
+                f"The most resonant theme is “{res['label']}”: {(res['share'] or 0) * 100:.0f}% of replies but "
+                f"{(res['likes_share'] or 0) * 100:.0f}% of likes (resonance {res['resonance']:.1f})."
+            )
+    missed = untagged.get("topics") or []
+    if missed:
+        top = missed[0]
+        out.append(
+            f"The biggest topic the codebook misses is “{top['label']}”: {top['untagged']} of its {top['size']} replies carry no theme."
+        )
+    elif not topics:
+        out.append(
+            "Topics have not been modelled yet: run `replyscope topics` to see what the codebook misses."
+        )
+    return out
+
+
+def load_report_data(
+    store: Store, p: Pseudonymiser, *, title: str | None = None, thread: str | None = None
+) -> ReportData:
+    """Gather every section's figures from the store."""
+    del thread  # reserved: per-thread reports filter in a later version
+    summary = _rows(store, SQL["summary"])[0]
+    summary["rejected"] = (
+        fetch_one(
+            store.con,
+            "SELECT coalesce(sum(rows_rejected), 0) FROM runs WHERE kind IN ('import', 'collect')",
+        )
+        or (0,)
+    )[0]
+    dup = fetch_one(
+        store.con,
+        "SELECT coalesce(sum(CAST(json_extract(summary, '$.duplicates_in_input') AS BIGINT)), 0) FROM runs",
+    )
+    summary["duplicates_merged"] = int(dup[0]) if dup and dup[0] is not None else 0
+    summary["platform_list"] = [
+        r[0]
+        for r in store.con.execute("SELECT DISTINCT platform FROM replies ORDER BY 1").fetchall()
+    ]
+    posts = _rows(
+        store,
+        "SELECT t.thread_id, t.text, t.url, count(r.reply_id) AS n FROM threads t LEFT JOIN replies r USING (thread_id) GROUP BY ALL ORDER BY n DESC",
+    )
+    question = next((x["text"] for x in posts if x["text"]), "") or ""
+    themes = _rows(store, SQL["themes"])
+    descriptions = {
+        r[0]: r[1]
+        for r in store.con.execute(
+            "SELECT theme_id, description FROM themes WHERE codebook_hash = (SELECT any_value(codebook_hash) FROM theme_summary)"
+        ).fetchall()
+    }
+    for t in themes:
+        t["description"] = descriptions.get(t["theme_id"], "")
+    theme_replies: dict[str, dict[str, list[Reply]]] = {}
+    for t in themes:
+        tid = t["theme_id"]
+        cond = "list_contains(themes, ?)"
+        liked = _reply_rows(store, cond, "like_count DESC NULLS LAST, reply_id", 3, p, [tid])
+        # "Typical": replies around the theme's median likes, steady order.
+        typical = _reply_rows(
+            store,
+            cond
+            + " AND coalesce(like_count, 0) <= (SELECT median(coalesce(like_count, 0)) FROM replies_tagged WHERE list_contains(themes, ?))",
+            "hash(reply_id)",
+            3,
+            p,
+            [tid, tid],
+        )
+        theme_replies[tid] = {
+            "liked": liked,
+            "typical": [r for r in typical if r.key not in {x.key for x in liked}],
+        }
+    bands = [
+        (r[0] or "unknown", int(r[1]))
+        for r in store.con.execute(
+            "SELECT likes_band, count(*) FROM replies_tagged GROUP BY 1 ORDER BY array_position(['top 1%', 'top 10%', 'above median', 'below median', 'none'], likes_band)"
+        ).fetchall()
+    ]
+    hist = [
+        (r[0], int(r[1]))
+        for r in store.con.execute(
+            """SELECT b, count(*) FROM (SELECT CASE WHEN coalesce(like_count, 0) = 0 THEN '0' WHEN like_count = 1 THEN '1'
+               WHEN like_count < 5 THEN '2–4' WHEN like_count < 10 THEN '5–9' WHEN like_count < 50 THEN '10–49'
+               WHEN like_count < 100 THEN '50–99' ELSE '100+' END AS b FROM replies) GROUP BY b
+           ORDER BY array_position(['0', '1', '2–4', '5–9', '10–49', '50–99', '100+'], b)"""
+        ).fetchall()
+    ]
+    top_themes = [
+        (r[0], int(r[1]), float(r[2] or 0))
+        for r in store.con.execute(
+            """SELECT theme_id, count(*) AS n, count(*) / (SELECT count(*) FROM replies_tagged WHERE likes_band IN ('top 1%', 'top 10%')) AS s
+           FROM (SELECT unnest(themes) AS theme_id FROM replies_tagged WHERE likes_band IN ('top 1%', 'top 10%'))
+           GROUP BY 1 ORDER BY n DESC"""
+        ).fetchall()
+    ]
+    topics = (
+        _rows(
+            store,
+            "SELECT topic_id, label, keywords, size, likes, representative, share FROM topic_summary",
+        )
+        if _has_rows(store, "topic_runs")
+        else []
+    )
+    for t in topics:
+        t["keywords"] = [
+            k[0] if isinstance(k, list) else k for k in json.loads(t["keywords"] or "[]")
+        ][:10]
+        reps = json.loads(t["representative"] or "[]")
+        t["representative"] = [
+            p.text(str(x.get("text", ""))) if isinstance(x, dict) else p.text(str(x)) for x in reps
+        ][:3]
+    topic_theme = _crosstab(store, themes, topics) if topics and themes else None
+    untagged = _untagged(store, topics)
+    tone_theme = (
+        _rows(store, SQL["tone_theme"] + " ORDER BY 1")
+        if _has_rows(store, "reply_tone") and themes
+        else []
+    )
+    tone_topic = (
+        _rows(
+            store,
+            """SELECT coalesce(x.label, 'topic ' || rt.topic_id) AS label, avg(t.compound) AS mean_tone, count(*) AS replies
+                        FROM reply_tone t JOIN reply_topics rt USING (platform, reply_id)
+                        LEFT JOIN topics x ON x.run_id = rt.run_id AND x.topic_id = rt.topic_id
+                        WHERE t.run_id = (SELECT max(run_id) FROM reply_tone) AND rt.run_id = (SELECT max(run_id) FROM topic_runs)
+                        GROUP BY 1 ORDER BY replies DESC""",
+        )
+        if tone_theme or (topics and _has_rows(store, "reply_tone"))
+        else []
+    )
+    comparison = _comparison(store, themes)
+    validation = _rows(store, SQL["validation"]) if _has_rows(store, "validation_scores") else []
+    quality = _quality(store, p)
+    method = _method(store)
+    runs = _rows(store, SQL["runs"])
+    total = int(summary["replies"])
+    replies = _reply_rows(
+        store, "true", "like_count DESC NULLS LAST, created_at, reply_id", TABLE_ROWS, p
+    )
+    return ReportData(
+        title=title or "What people said: theme report",
+        question=p.text(question),
+        summary=summary,
+        headlines=_headlines(themes, topics, untagged),
+        themes=themes,
+        theme_replies=theme_replies,
+        bands=bands,
+        likes_hist=hist,
+        top_themes=top_themes,
+        topics=topics,
+        topic_theme=topic_theme,
+        topics_over_time=_over_time(store) if topics else None,
+        untagged=untagged,
+        tone_theme=tone_theme,
+        tone_topic=tone_topic,
+        comparison=comparison,
+        validation=validation,
+        quality=quality,
+        method=method,
+        runs=runs,
+        replies=replies,
+        replies_total=total,
+        show_authors=not p.enabled,
+    )
+
+
+def _crosstab(
+    store: Store, themes: list[dict[str, Any]], topics: list[dict[str, Any]]
+) -> tuple[list[str], list[str], list[list[float]]]:
+    cells = {(r[0], r[1]): float(r[2]) for r in store.con.execute(SQL["topic_theme"]).fetchall()}
+    rows = [t["label"] or f"topic {t['topic_id']}" for t in topics]
+    cols = [t["theme_id"] for t in themes]
+    return rows, cols, [[cells.get((t["topic_id"], c), 0.0) for c in cols] for t in topics]
+
+
+def _untagged(store: Store, topics: list[dict[str, Any]]) -> dict[str, Any]:
+    row = fetch_one(
+        store.con, "SELECT count(*) FILTER (len(themes) = 0), count(*) FROM replies_tagged"
+    )
+    out: dict[str, Any] = {
+        "untagged": int(row[0]) if row else 0,
+        "total": int(row[1]) if row else 0,
+        "topics": [],
+    }
+    if topics:
+        out["topics"] = _rows(
+            store,
+            """SELECT topic_id, any_value(topic_label) AS label, count(*) FILTER (len(themes) = 0) AS untagged, count(*) AS size
+               FROM replies_tagged WHERE topic_id IS NOT NULL AND topic_id <> -1 GROUP BY topic_id
+               HAVING count(*) FILTER (len(themes) = 0) > 0.5 * count(*) ORDER BY untagged DESC LIMIT 5""",
+        )
+    return out
+
+
+def _over_time(store: Store) -> tuple[list[str], list[tuple[str, list[float]]]] | None:
+    span = fetch_one(
+        store.con, "SELECT max(created_at) - min(created_at) > INTERVAL 1 DAY FROM replies"
+    )
+    if not span or not span[0]:
+        return None
+    rows = store.con.execute(
+        """SELECT strftime(date_trunc('day', created_at), '%m-%d') AS d, coalesce(topic_label, 'topic ' || topic_id) AS t, count(*)
+           FROM replies_tagged WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL GROUP BY ALL ORDER BY d"""
+    ).fetchall()
+    days = sorted({r[0] for r in rows})
+    by_topic: dict[str, dict[str, float]] = {}
+    for d, t, n in rows:
+        by_topic.setdefault(t, {})[d] = float(n)
+    biggest = sorted(by_topic, key=lambda t: -sum(by_topic[t].values()))[:6]
+    return days, [(t, [by_topic[t].get(d, 0.0) for d in days]) for t in biggest]
+
+
+def _comparison(
+    store: Store, themes: list[dict[str, Any]]
+) -> tuple[list[str], list[str], list[list[float]]] | None:
+    groups = store.con.execute(
+        "SELECT count(DISTINCT platform), count(DISTINCT thread_id) FROM replies"
+    ).fetchall()[0]
+    if not themes or (groups[0] < 2 and groups[1] < 2):
+        return None
+    key = "platform" if groups[0] >= 2 else "thread_id"
+    rows = store.con.execute(
+        f"""SELECT {key}, theme_id, count(*) FROM (SELECT {key}, unnest(CASE WHEN len(themes) = 0 THEN [NULL] ELSE themes END) AS theme_id FROM replies_tagged)
+            GROUP BY ALL"""
+    ).fetchall()
+    totals = dict(store.con.execute(f"SELECT {key}, count(*) FROM replies GROUP BY 1").fetchall())
+    names = sorted(totals, key=lambda k: -totals[k])[:6]
+    cols = [t["theme_id"] for t in themes]
+    cells = {(g, t): n for g, t, n in rows}
+    return (
+        [str(n) for n in names],
+        cols,
+        [[cells.get((g, c), 0) / max(totals[g], 1) for c in cols] for g in names],
+    )
+
+
+def _quality(store: Store, p: Pseudonymiser) -> dict[str, Any]:
+    if not _has_rows(store, "reply_quality"):
+        return {}
+    counts = _rows(
+        store,
+        """SELECT count(*) FILTER (campaign_id IS NOT NULL) AS in_campaigns, count(DISTINCT campaign_id) AS campaigns,
+                  count(*) FILTER (duplicate_group IS NOT NULL) AS duplicates, count(*) FILTER (low_content) AS low_content,
+                  count(*) FILTER (spam) AS spam
+           FROM reply_quality WHERE run_id = (SELECT max(run_id) FROM reply_quality)""",
+    )[0]
+    campaigns = _rows(
+        store,
+        "SELECT campaign_id, replies, authors, first_at, last_at, example_text FROM campaigns WHERE run_id = (SELECT max(run_id) FROM campaigns) ORDER BY replies DESC LIMIT 10",
+    )
+    for c in campaigns:
+        c["example_text"] = p.text(c["example_text"] or "")
+    examples = _reply_rows(
+        store, "spam OR low_content", "like_count DESC NULLS LAST, reply_id", 6, p
+    )
+    return {**counts, "campaign_list": campaigns, "examples": examples}
+
+
+def _method(store: Store) -> dict[str, Any]:
+    from importlib import metadata
+
+    versions = {}
+    for pkg in (
+        "replyscope",
+        "duckdb",
+        "polars",
+        "bertopic",
+        "umap-learn",
+        "hdbscan",
+        "wordcloud",
+        "vadersentiment",
+        "py3langid",
+    ):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    tag = _rows(
+        store,
+        "SELECT run_id, parameters FROM runs WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1",
+    )
+    params = json.loads(tag[0]["parameters"]) if tag else {}
+    codebook = (
+        _rows(
+            store, "SELECT * FROM codebooks WHERE codebook_hash = ?", [params.get("codebook_hash")]
+        )
+        if tag
+        else []
+    )
+    topic = (
+        _rows(store, "SELECT * FROM topic_runs ORDER BY run_id DESC LIMIT 1")
+        if _has_rows(store, "topic_runs")
+        else []
+    )
+    return {
+        "versions": versions,
+        "tagging": params,
+        "codebook": codebook[0] if codebook else None,
+        "topic_run": topic[0] if topic else None,
+    }

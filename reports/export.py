@@ -1,0 +1,164 @@
+"""Exports of replies, themes and topics to CSV, XLSX or Parquet — safe to open in Excel.
+
+The same privacy default as the report: authors and @mentions pseudonymised,
+emails and phone numbers removed (`show_authors=True` keeps real handles).
+CSV and XLSX cells that a spreadsheet would run as a formula (starting with
+= + - @, tab or carriage return) get a leading ' so they stay text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import polars as pl
+
+from reports.privacy import pseudonymiser
+from reports.safety import defuse_cell
+from store import Store
+
+WHAT = ("replies", "themes", "topics")
+FORMATS = ("csv", "xlsx", "parquet")
+
+
+class ExportError(Exception):
+    """An export that cannot be made, with what to do."""
+
+
+def load_export_frame(store: Store, what: str, *, show_authors: bool = False) -> pl.DataFrame:
+    """The rows to export, privacy-filtered."""
+    p = pseudonymiser(store, show_authors=show_authors)
+    if what == "replies":
+        frame = pl.from_arrow(
+            store.con.sql(
+                """SELECT platform, reply_id, thread_id, parent_id, depth,
+                          coalesce(author_handle, author_name) AS author, created_at, text, like_count, likes_band,
+                          array_to_string(themes, '; ') AS themes, evidence, topic_id, topic_label, tone, tone_score,
+                          detected_lang, duplicate_group, campaign_id, low_content, spam
+                   FROM replies_tagged ORDER BY platform, thread_id, created_at, reply_id"""
+            ).to_arrow_table()
+        )
+        assert isinstance(frame, pl.DataFrame)
+        return frame.with_columns(
+            pl.Series("author", [p.name(a) for a in frame["author"].to_list()], dtype=pl.String),
+            pl.Series("text", [p.text(t or "") for t in frame["text"].to_list()], dtype=pl.String),
+        )
+    if what == "themes":
+        frame = pl.from_arrow(store.con.sql("SELECT * FROM theme_summary").to_arrow_table())
+        assert isinstance(frame, pl.DataFrame)
+        if frame.height == 0:
+            raise ExportError("no tagging run yet: run `replyscope tag` first.")
+        return frame
+    if what == "topics":
+        frame = pl.from_arrow(
+            store.con.sql(
+                "SELECT topic_id, label, keywords, size, likes, share, representative FROM topic_summary"
+            ).to_arrow_table()
+        )
+        assert isinstance(frame, pl.DataFrame)
+        if frame.height == 0:
+            raise ExportError("no topic model yet: run `replyscope topics` first.")
+
+        def words(value: str | None) -> str:
+            return ", ".join(
+                k[0] if isinstance(k, list) else str(k) for k in json.loads(value or "[]")
+            )
+
+        def reps(value: str | None) -> str:
+            items = json.loads(value or "[]")
+            return " | ".join(
+                p.text(str(x.get("text", "") if isinstance(x, dict) else x)) for x in items
+            )
+
+        return frame.with_columns(
+            pl.Series("keywords", [words(v) for v in frame["keywords"].to_list()], dtype=pl.String),
+            pl.Series(
+                "representative",
+                [reps(v) for v in frame["representative"].to_list()],
+                dtype=pl.String,
+            ),
+        )
+    raise ExportError(f"--what {what}: choose one of {', '.join(WHAT)}.")
+
+
+def _defused(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column with formula-like cells neutralised."""
+    return frame.with_columns(
+        [
+            pl.col(c).map_elements(defuse_cell, return_dtype=pl.String)
+            for c, t in frame.schema.items()
+            if t == pl.String
+        ]
+    )
+
+
+def export(store: Store, what: str, fmt: str, out: Path, *, show_authors: bool = False) -> int:
+    """Write the export; return the number of rows."""
+    if fmt not in FORMATS:
+        raise ExportError(f"--format {fmt}: choose one of {', '.join(FORMATS)}.")
+    frame = load_export_frame(store, what, show_authors=show_authors)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        store.con.register("_export", frame.to_arrow())
+        try:
+            store.con.execute(
+                f"COPY (SELECT * FROM _export) TO '{str(out).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
+            )
+        finally:
+            store.con.unregister("_export")
+        return frame.height
+    safe = _defused(frame)
+    if fmt == "csv":
+        with out.open("w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads UTF-8 right
+            writer = csv.writer(fh)
+            writer.writerow(safe.columns)
+            for row in safe.iter_rows():
+                writer.writerow(["" if v is None else v for v in row])
+        return frame.height
+    _write_xlsx(safe, out, what)
+    return frame.height
+
+
+def _write_xlsx(frame: pl.DataFrame, out: Path, sheet: str) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(out),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    try:
+        ws = wb.add_worksheet(sheet[:31])
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        for c, name in enumerate(frame.columns):
+            ws.write_string(0, c, name, head)
+        for r, row in enumerate(frame.iter_rows(), start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    ws.write_boolean(r, c, value)
+                elif isinstance(value, int | float):
+                    ws.write_number(r, c, value)
+                else:
+                    ws.write_string(
+                        r,
+                        c,
+                        str(value),
+                        wrap
+                        if frame.columns[c] in ("text", "representative", "evidence")
+                        else None,
+                    )
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(frame.height, 1), max(len(frame.columns) - 1, 0))
+        for c, name in enumerate(frame.columns):
+            sample = [len(str(v)) for v in frame[name].head(200).to_list() if v is not None]
+            width = (
+                60
+                if name in ("text", "representative", "evidence")
+                else min(40, max(len(name) + 2, *(sample or [8])))
+            )
+            ws.set_column(c, c, width)
+    finally:
+        wb.close()

@@ -1,0 +1,252 @@
+"""Render the self-contained HTML report: one file, no request to any other host.
+
+CSS, JavaScript, charts (inline SVG) and word clouds (PNG as data: URIs) are
+all inside the file. Every piece of reply text goes through Jinja2's
+autoescaping or `highlight` (which escapes before it marks), so a reply can
+never run code; a Content-Security-Policy forbids any external load.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
+
+from reports.charts import render_bar_chart, render_heatmap, render_histogram, render_line_chart
+from reports.data import Reply, ReportData, load_report_data
+from reports.privacy import pseudonymiser
+from store import Store, tool_version
+
+
+@dataclass
+class ReportResult:
+    """Where the report went and what it holds."""
+
+    path: Path
+    bytes: int
+    replies: int
+    listed: int
+    sections_missing: list[str]
+
+
+def _asset(name: str) -> str:
+    return resources.files("reports").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _term_regex(term: str) -> str:
+    """A display-text regex for a codebook term (wildcards, phrases across punctuation)."""
+    wildcard = term.endswith("*")
+    words = [re.escape(w) for w in re.split(r"[^\w]+", term.rstrip("*")) if w]
+    if not words:
+        return ""
+    body = r"[\W_]*".join(words)
+    return rf"\b{body}" + (r"\w*" if wildcard else r"\b")
+
+
+def highlight(text: str, terms: list[str]) -> Markup:
+    """Escape text and wrap the codebook terms it contains in <mark>."""
+    patterns = [p for p in (_term_regex(t) for t in sorted(terms, key=len, reverse=True)) if p]
+    if not patterns:
+        return Markup(escape(text))
+    out: list[str] = []
+    last = 0
+    for m in re.finditer("|".join(f"(?:{p})" for p in patterns), text, flags=re.IGNORECASE):
+        out.append(escape(text[last : m.start()]))
+        out.append(f"<mark>{escape(m.group(0))}</mark>")
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("".join(out))
+
+
+def reply_html(r: Reply) -> Markup:
+    """One quoted reply with its author pseudonym, likes and themes."""
+    tags = "".join(f'<span class="tag">{escape(t)}</span>' for t in r.themes)
+    flags = f' <span class="flag">[{escape(r.flags)}]</span>' if r.flags else ""
+    return Markup(
+        f'<div class="reply"><p>{highlight(r.text, r.evidence)}</p>'
+        f'<div class="meta">{escape(r.author)} · {r.likes} likes · {escape(r.created)} {tags}{flags}</div></div>'
+    )
+
+
+def _pct(v: Any) -> str:
+    return "–" if v is None else f"{float(v) * 100:.1f}%"
+
+
+def _num(v: Any) -> str:
+    return "–" if v is None else f"{float(v):.2f}"
+
+
+def _wordclouds(store: Store, d: ReportData) -> dict[str, str]:
+    """Base64 PNG word cloud per theme (empty when the word-cloud module is unavailable)."""
+    try:
+        from analysis.wordclouds import theme_wordcloud_pngs
+    except ImportError:
+        return {}
+    try:
+        pngs = theme_wordcloud_pngs(store, [t["theme_id"] for t in d.themes if t["replies"]])
+    except Exception:
+        # A word cloud is decoration: never let it stop the report.
+        return {}
+    return {k: base64.b64encode(v).decode("ascii") for k, v in pngs.items()}
+
+
+def _validation_sentence(rows: list[dict[str, Any]]) -> str:
+    micro = next((r for r in rows if r["theme_id"] == "_micro"), None)
+    if not micro or micro["f1"] is None:
+        return ""
+    f1 = micro["f1"]
+    if f1 >= 0.8:
+        level = "close agreement: the automatic tags can be read much like a person's coding"
+    elif f1 >= 0.6:
+        level = "fair agreement: the overall picture holds, but check individual replies before quoting them"
+    else:
+        level = "modest agreement: use the theme figures as a first sort and rely on human review for conclusions"
+    precision, recall = micro["precision"] or 0, micro["recall"] or 0
+    lean = (
+        " Tags are more often right than complete (higher precision than recall): theme shares are likely under-counts."
+        if precision > recall + 0.1
+        else " Tags are more complete than precise: theme shares are likely over-counts."
+        if recall > precision + 0.1
+        else ""
+    )
+    return f"That is {level}.{lean}"
+
+
+def render_report(
+    store: Store,
+    out: Path,
+    *,
+    title: str | None = None,
+    show_authors: bool = False,
+    thread: str | None = None,
+) -> ReportResult:
+    """Write the HTML report for the store to `out`."""
+    p = pseudonymiser(store, show_authors=show_authors)
+    d = load_report_data(store, p, title=title, thread=thread)
+    first, last = d.summary.get("first"), d.summary.get("last")
+    d.summary["first_day"] = first.strftime("%Y-%m-%d") if first else "?"
+    d.summary["last_day"] = last.strftime("%Y-%m-%d") if last else "?"
+    labels = {t["theme_id"]: t["label"] for t in d.themes}
+    env = Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = env.from_string(
+        resources.files("reports")
+        .joinpath("templates", "report.html.j2")
+        .read_text(encoding="utf-8")
+    )
+    themes_chart = (
+        Markup(
+            render_bar_chart(
+                [t["label"] for t in d.themes],
+                [
+                    (
+                        "share of replies",
+                        [t["share"] for t in d.themes],
+                        [(t["share_low"], t["share_high"]) for t in d.themes],
+                    ),
+                    (
+                        "share of likes",
+                        [t["likes_share"] for t in d.themes],
+                        [(t["likes_share_low"], t["likes_share_high"]) for t in d.themes],
+                    ),
+                ],
+                title="Theme shares of replies and of likes, with 95% intervals",
+            )
+        )
+        if d.themes
+        else ""
+    )
+    heatmap = (
+        Markup(render_heatmap(*d.topic_theme, title="Replies per topic and theme"))
+        if d.topic_theme
+        else ""
+    )
+    over_time = (
+        Markup(
+            render_line_chart(
+                d.topics_over_time[0],
+                d.topics_over_time[1],
+                title="Replies per day for the largest topics",
+            )
+        )
+        if d.topics_over_time and len(d.topics_over_time[0]) > 1
+        else ""
+    )
+    comparison = (
+        Markup(
+            render_bar_chart(
+                [labels.get(c, c) for c in d.comparison[1]],
+                [
+                    (name, [row[j] for j in range(len(d.comparison[1]))], None)
+                    for name, row in zip(d.comparison[0], d.comparison[2], strict=True)
+                ],
+                title="Theme shares by group",
+            )
+        )
+        if d.comparison
+        else ""
+    )
+    is_demo = any(
+        "bluesky_leadership_thread.json" in str(r.get("input_path") or "") for r in d.runs
+    )
+    per_theme = [r for r in d.validation if not str(r["theme_id"]).startswith("_")]
+    html = template.render(
+        d=d,
+        version=tool_version(),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        db_name=store.path.name,
+        css=Markup(_asset("report.css")),
+        js=Markup(_asset("report.js")),
+        theme_chart=themes_chart,
+        likes_chart=Markup(
+            render_histogram(
+                [b for b, _ in d.likes_hist],
+                [n for _, n in d.likes_hist],
+                title="Replies by number of likes",
+            )
+        ),
+        heatmap=heatmap,
+        over_time_chart=over_time,
+        comparison_chart=comparison,
+        wordclouds=_wordclouds(store, d),
+        labels=labels,
+        pct=_pct,
+        num=_num,
+        reply_html=reply_html,
+        basename=lambda s: re.split(r"[\\/]", s)[-1] if s else "",
+        minute=lambda t: t.strftime("%Y-%m-%d %H:%M") if t else "",
+        day=lambda t: t.strftime("%Y-%m-%d") if t else "",
+        illustrative=is_demo,
+        campaigns_once=False,
+        validation_sentence=_validation_sentence(d.validation),
+        validation_n=(
+            per_theme[0]["tp"] + per_theme[0]["fp"] + per_theme[0]["fn"] + per_theme[0]["tn"]
+        )
+        if per_theme
+        else 0,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    missing = [
+        name
+        for name, ok in (
+            ("themes", d.themes),
+            ("topics", d.topics),
+            ("tone", d.tone_theme),
+            ("quality", d.quality),
+            ("validation", d.validation),
+        )
+        if not ok
+    ]
+    return ReportResult(out, len(html.encode("utf-8")), d.replies_total, len(d.replies), missing)
