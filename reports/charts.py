@@ -62,8 +62,10 @@ def render_bar_chart(
                     f'<line x1="{lo:.1f}" x2="{hi:.1f}" y1="{mid:.1f}" y2="{mid:.1f}" class="ci"/>'
                 )
             text = f"{v * 100:.1f}%" if percent else f"{v:g}"
+            # The value sits right of the bar and of its whisker, never on them.
+            end = max(v, _num(ci[i][1]) if ci and ci[i][1] is not None else 0.0)
             out.append(
-                f'<text x="{left + v * scale + 4:.1f}" y="{y + bar_h - 3}" class="val">{escape(text)}</text>'
+                f'<text x="{left + end * scale + 4:.1f}" y="{y + bar_h - 3}" class="val">{escape(text)}</text>'
             )
     for s, (name, _vals, _ci) in enumerate(series):
         x = left + s * 170

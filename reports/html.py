@@ -85,17 +85,23 @@ def _num(v: Any) -> str:
 
 
 def _wordclouds(store: Store, d: ReportData) -> dict[str, str]:
-    """Base64 PNG word cloud per theme (empty when the word-cloud module is unavailable)."""
-    try:
-        from analysis.wordclouds import theme_wordcloud_pngs
-    except ImportError:
+    """Base64 PNG word cloud per theme (replies weighted by likes); {} if none can be drawn."""
+    if not d.themes:
         return {}
     try:
-        pngs = theme_wordcloud_pngs(store, [t["theme_id"] for t in d.themes if t["replies"]])
+        from analysis import wordclouds as wc
+
+        stop = wc.build_stopwords(wc.load_question_words(store))
+        out: dict[str, str] = {}
+        for stem, frame in wc.load_wordcloud_groups(store, "theme"):
+            freqs = wc.compute_word_frequencies(frame["text"], frame["like_count"], stop, "likes")
+            if freqs:
+                png = wc.wordcloud_png_bytes(freqs, width=720, height=300)
+                out[stem.removeprefix("theme-")] = base64.b64encode(png).decode("ascii")
+        return out
     except Exception:
-        # A word cloud is decoration: never let it stop the report.
+        # A word cloud is decoration: it must never stop the report.
         return {}
-    return {k: base64.b64encode(v).decode("ascii") for k, v in pngs.items()}
 
 
 def _validation_sentence(rows: list[dict[str, Any]]) -> str:
