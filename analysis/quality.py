@@ -27,6 +27,8 @@ replies take well under a minute:
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -50,6 +52,8 @@ LANG_MAX_CHARS = 600  # the first 600 characters decide the language of a long r
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands of 4 rows: pairs at Jaccard 0.6 become candidates 89% of the time
 MINHASH_SEED = 20260302
+MINHASH_BLOCK = 16_000_000  # hashes per block: 128 MB of uint64 at a time
+LANG_BATCH = 50_000
 
 _EMOJI = (
     r"[\p{Extended_Pictographic}\p{Regional_Indicator}\x{FE0F}\x{200D}\x{20E3}\x{1F3FB}-\x{1F3FF}]"
@@ -57,6 +61,7 @@ _EMOJI = (
 _HASHTAG = r"#[\p{L}\p{M}\p{N}_]+"
 _NO_SPACE_SCRIPT = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
 # Promotion words: with a link (or a pointer to the profile) they make a reply spam.
+_NOT_WORDS = f"(?:{_URL})|(?:{_MENTION})|{_HASHTAG}|{_EMOJI}"
 _PROMO = (
     r"(?i)\b(?:dm me|dm for|message me|inbox me|text me|whats ?app|telegram|follow me|follow back"
     r"|follow my|follow us|free followers|crypto\w*|bitcoin|btc|ethereum|forex|binary options"
@@ -171,85 +176,85 @@ def _lang_model(languages: tuple[str, ...] | None) -> _LangModel:
     return _LangModel(languages)
 
 
-def language_text(texts: pl.Series) -> pl.Series:
-    """The text language detection reads: URLs, @mentions, #hashtags and emoji removed."""
+def _prepare(texts: pl.Series) -> pl.DataFrame:
+    """What language and content checks share: the text without URLs, mentions, tags, emoji."""
     s = texts.cast(pl.String).fill_null("")
-    for pattern in (_URL, _MENTION, _HASHTAG, _EMOJI):
-        s = s.str.replace_all(pattern, " ")
-    return s.str.replace_all(r"\s+", " ").str.strip_chars().str.slice(0, LANG_MAX_CHARS)
+    core = s.str.replace_all(_NOT_WORDS, " ")
+    return pl.DataFrame(
+        {
+            "text": s,
+            "core": core,
+            "url": s.str.contains(_URL),
+            "tag": s.str.contains(_MENTION) | s.str.contains(_HASHTAG),
+            "emoji": s.str.contains(_EMOJI),
+            "words": core.str.count_matches(r"[\p{L}\p{M}\p{N}]+"),
+            "letters": core.str.count_matches(r"\p{L}"),
+            "unspaced": core.str.count_matches(_NO_SPACE_SCRIPT),
+        }
+    )
 
 
 def compute_languages(
-    texts: pl.Series, *, languages: list[str] | None = None, batch: int = 100_000
+    texts: pl.Series, *, languages: list[str] | None = None, prepared: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """lang (null when too little text to tell) and lang_confidence for each text."""
-    clean = language_text(texts)
-    letters = clean.str.count_matches(r"\p{L}")
-    words = clean.str.count_matches(r"[\p{L}\p{M}\p{N}]+")
-    cjk = clean.str.count_matches(_NO_SPACE_SCRIPT)
-    enough = ((words >= LANG_MIN_WORDS) & (letters >= LANG_MIN_LETTERS)) | (cjk >= LANG_MIN_CJK)
-    # py3langid lower-cases text written all in capitals, then reads NFC UTF-8.
-    shouting = (clean == clean.str.to_uppercase()) & (clean != clean.str.to_lowercase())
-    clean = (
-        pl.select(pl.when(shouting).then(clean.str.to_lowercase()).otherwise(clean))
-        .to_series()
-        .str.normalize("NFC")
+    """lang (null when there is too little text to tell) and lang_confidence for each text."""
+    prep = _prepare(texts) if prepared is None else prepared
+    enough = ((pl.col("words") >= LANG_MIN_WORDS) & (pl.col("letters") >= LANG_MIN_LETTERS)) | (
+        pl.col("unspaced") >= LANG_MIN_CJK
     )
-    frame = pl.DataFrame({"t": clean, "ok": enough})
-    todo = frame.filter("ok").select(pl.col("t").unique(maintain_order=True))["t"]
+    frame = prep.select(
+        t=pl.when(enough).then(
+            pl.col("core")
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars()
+            .str.slice(0, LANG_MAX_CHARS)
+        )
+    )
+    todo = frame.select(pl.col("t").drop_nulls().unique())["t"]
+    # py3langid lower-cases text written all in capitals, then reads NFC UTF-8.
+    shouting = (todo == todo.str.to_uppercase()) & (todo != todo.str.to_lowercase())
+    read = pl.select(pl.when(shouting).then(todo.str.to_lowercase()).otherwise(todo)).to_series()
+    read = read.str.normalize("NFC")
     model = _lang_model(tuple(sorted(languages)) if languages else None)
-    found: list[pl.DataFrame] = []
-    for lo in range(0, todo.len(), batch):
-        chunk = todo.slice(lo, batch)
-        arr = pc.cast(chunk.cast(pl.Binary).to_arrow(), pa.large_binary())
+
+    def run(lo: int) -> tuple[np.ndarray, np.ndarray]:
+        arr = pc.cast(read.slice(lo, LANG_BATCH).cast(pl.Binary).to_arrow(), pa.large_binary())
         buffers = arr.buffers()
         offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-        data = np.frombuffer(buffers[2], dtype=np.uint8)
-        label, conf = model.classify(data, offsets)
-        found.append(pl.DataFrame({"t": chunk, "lang": model.classes[label].tolist(), "p": conf}))
-    known = (
-        pl.concat(found)
-        if found
-        else pl.DataFrame(schema={"t": pl.String, "lang": pl.String, "p": pl.Float64})
-    )
-    out = frame.join(known, on="t", how="left", maintain_order="left")
-    return out.select(
-        lang=pl.when("ok").then("lang"), lang_confidence=pl.when("ok").then("p")
-    ).with_columns(pl.col("lang").cast(pl.String))
+        return model.classify(np.frombuffer(buffers[2], dtype=np.uint8), offsets)
+
+    # numpy and scipy release the GIL in the heavy steps, so threads use every core.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        parts = list(pool.map(run, range(0, todo.len(), LANG_BATCH)))
+    label = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    conf = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    codes = pl.Series(model.classes.tolist(), dtype=pl.String)
+    known = pl.DataFrame({"t": todo, "lang": codes.gather(label), "lang_confidence": conf})
+    return frame.join(known, on="t", how="left", maintain_order="left").drop("t")
 
 
 # --- content flags ----------------------------------------------------------------
 
 
-def compute_content_flags(texts: pl.Series) -> pl.DataFrame:
-    """low_content, spam, content_flag (one low-content label), spam_flag and promo term per text."""
-    s = texts.cast(pl.String).fill_null("").str.strip_chars()
-    has_url = s.str.contains(_URL)
-    has_tag = s.str.contains(_MENTION) | s.str.contains(_HASHTAG)
-    has_emoji = s.str.contains(_EMOJI)
-    core = s
-    for pattern in (_URL, _MENTION, _HASHTAG, _EMOJI):
-        core = core.str.replace_all(pattern, " ")
-    core_words = core.str.count_matches(r"[\p{L}\p{M}\p{N}]+")
-    # One long "word" in a script without spaces is a sentence, not a word.
-    unspaced = core.str.count_matches(_NO_SPACE_SCRIPT) > 3
-    folded = fold(s)
-    promo = folded.str.extract(f"({_PROMO})", 1)
-    pointer = folded.str.contains(_BIO_POINTER)
-    frame = pl.DataFrame(
-        {
-            "url": has_url,
-            "tag": has_tag,
-            "emoji": has_emoji,
-            "words": core_words,
-            "unspaced": unspaced,
-            "promo": promo,
-            "pointer": pointer,
-        }
-    )
+def compute_content_flags(
+    texts: pl.Series, *, prepared: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """content_flag (one low-content label), spam_flag, promo term, low_content and spam per text."""
+    prep = _prepare(texts) if prepared is None else prepared
+    pointer = prep["text"].str.contains(_BIO_POINTER)
+    # Promotion words only matter with a link or a profile pointer: search just those.
+    idx = (prep["url"] | pointer).arg_true()
+    promo = pl.Series("promo", [None] * prep.height, dtype=pl.String)
+    if idx.len():
+        found = fold(prep["text"].gather(idx)).str.extract(f"({_PROMO})", 1)
+        promo = promo.scatter(idx, found.str.strip_chars())
+    frame = prep.with_columns(promo=promo, pointer=pointer)
     return frame.select(
         content_flag=pl.when(pl.col("words") > 0)
-        .then(pl.when((pl.col("words") == 1) & ~pl.col("unspaced")).then(pl.lit("single-word")))
+        .then(
+            # One long "word" in a script without spaces is a sentence, not a word.
+            pl.when((pl.col("words") == 1) & (pl.col("unspaced") <= 3)).then(pl.lit("single-word"))
+        )
         .when("url")
         .then(pl.lit("link-only"))
         .when("emoji")  # "@ana 🔥🔥" is an emoji reply addressed to someone
@@ -263,7 +268,7 @@ def compute_content_flags(texts: pl.Series) -> pl.DataFrame:
         .then(pl.lit("link-promo"))
         .when("pointer")
         .then(pl.lit("bio-promo")),
-        promo=pl.col("promo").str.strip_chars(),
+        promo="promo",
     ).with_columns(
         low_content=pl.col("content_flag").is_not_null(), spam=pl.col("spam_flag").is_not_null()
     )
@@ -273,40 +278,57 @@ def compute_content_flags(texts: pl.Series) -> pl.DataFrame:
 
 
 def compute_minhash(norms: pl.Series, *, permutations: int = PERMUTATIONS) -> np.ndarray:
-    """MinHash signatures (n x permutations, uint32) of the word 2-shingles of each normalised text."""
+    """MinHash signatures (n x permutations, uint32) of the words and word pairs of each text.
+
+    Words and word pairs, not word triples: one changed word in a ten-word
+    reply still leaves two thirds of the set shared, so edited copies stay
+    above the threshold while unrelated replies stay far below it.
+    """
     n = norms.len()
-    words = pl.DataFrame({"i": np.arange(n, dtype=np.int64), "w": norms.str.split(" ")}).explode(
-        "w"
-    )
+    words = pl.DataFrame({"i": np.arange(n, dtype=np.int64), "w": norms.str.split(" ")})
+    words = words.explode("w").filter(pl.col("w") != "")
     idx = words["i"].to_numpy()
     wh = words["w"].hash(seed=MINHASH_SEED).to_numpy()
-    # Shingle p = words p and p+1 of the same text (texts with one word keep that word).
     same = idx[:-1] == idx[1:]
-    sh = wh[:-1][same] * np.uint64(0x9E3779B97F4A7C15) + wh[1:][same]
-    sidx = idx[:-1][same]
-    lone = np.setdiff1d(np.arange(n), sidx, assume_unique=False)
-    if len(lone):
-        first = np.searchsorted(idx, lone)
-        sh = np.concatenate([sh, wh[first]])
-        sidx = np.concatenate([sidx, lone])
-        order = np.argsort(sidx, kind="stable")
-        sh, sidx = sh[order], sidx[order]
-    starts = np.searchsorted(sidx, np.arange(n))
+    pairs = wh[:-1][same] * np.uint64(0x9E3779B97F4A7C15) + (wh[1:][same] ^ np.uint64(0xA5A5))
+    sh = np.concatenate([wh, pairs])
+    sidx = np.concatenate([idx, idx[:-1][same]])
+    order = np.argsort(sidx, kind="stable")
+    sh, sidx = sh[order], sidx[order]
+    bounds = np.searchsorted(sidx, np.arange(0, n + 1))
+    if (np.diff(bounds) == 0).any():
+        raise ValueError("every text needs at least one word")
     rng = np.random.default_rng(MINHASH_SEED)
-    a = rng.integers(1, 2**63, size=permutations, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    b = rng.integers(0, 2**63, size=permutations, dtype=np.uint64)
+    mult = rng.integers(1, 2**63, size=permutations, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    add = rng.integers(0, 2**63, size=permutations, dtype=np.uint64)
     sig = np.empty((n, permutations), dtype=np.uint32)
-    for k in range(permutations):
+    step = max(1, MINHASH_BLOCK // permutations)
+    lo = 0
+    while lo < n:
+        # Whole texts per block, about MINHASH_BLOCK hashes at a time (bounded memory).
+        hi = int(np.searchsorted(bounds, bounds[lo] + step, side="right")) - 1
+        hi = min(n, max(hi, lo + 1))
+        block = sh[bounds[lo] : bounds[hi]]
         # Universal multiply-add hashing mod 2**64; the high bits are the well-mixed ones.
-        h = sh * a[k] + b[k]
-        sig[:, k] = (np.minimum.reduceat(h, starts) >> np.uint64(32)).astype(np.uint32)
+        h = block[:, None] * mult[None, :] + add[None, :]
+        mins = np.minimum.reduceat(h, bounds[lo:hi] - bounds[lo], axis=0)
+        sig[lo:hi] = (mins >> np.uint64(32)).astype(np.uint32)
+        lo = hi
     return sig
 
 
 def compute_near_groups(
-    norms: pl.Series, *, threshold: float = NEAR_THRESHOLD, bands: int = BANDS
+    norms: pl.Series,
+    weights: np.ndarray | None = None,
+    *,
+    threshold: float = NEAR_THRESHOLD,
+    bands: int = BANDS,
 ) -> np.ndarray:
-    """A component label per distinct normalised text: near copies share a label."""
+    """A component label per distinct normalised text: near copies share a label.
+
+    weights (replies per text) pick each bucket's hub: the most-posted text,
+    usually the unedited original, which every edited copy resembles most.
+    """
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
@@ -316,34 +338,39 @@ def compute_near_groups(
     eligible = np.flatnonzero((wc >= NEAR_MIN_WORDS) & (norms.str.len_bytes() > 0).to_numpy())
     if len(eligible) < 2:
         return label
+    m = len(eligible)
     sig = compute_minhash(norms.gather(eligible))
     rows = sig.shape[1] // bands
-    mixed = np.zeros((len(eligible), bands), dtype=np.uint64)
+    mixed = np.zeros((m, bands), dtype=np.uint64)
     for r in range(rows):
         mixed = mixed * np.uint64(1_000_003) + sig[:, r::rows][:, :bands].astype(np.uint64)
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64)[eligible]
+    by_rank = np.lexsort((np.arange(m), -w))  # most replies first, then lowest index
+    rank = np.empty(m, dtype=np.int64)
+    rank[by_rank] = np.arange(m)
     buckets = pl.DataFrame(
         {
-            "node": np.repeat(np.arange(len(eligible)), bands),
-            "band": np.tile(np.arange(bands, dtype=np.int16), len(eligible)),
+            "rank": np.repeat(rank, bands),
+            "band": np.tile(np.arange(bands, dtype=np.int16), m),
             "key": mixed.ravel(),
         }
     )
-    # Each bucket links its members to its first member (a star, not all pairs):
-    # connected components then join the rest, at a cost linear in bucket size.
+    # Each member of a bucket is linked to its hub (a star, not all pairs):
+    # connected components join the rest, at a cost linear in bucket size.
     edges = (
-        buckets.with_columns(rep=pl.col("node").min().over("band", "key"))
-        .filter(pl.col("node") != pl.col("rep"))
-        .select("node", "rep")
+        buckets.with_columns(hub=pl.col("rank").min().over("band", "key"))
+        .filter(pl.col("rank") != pl.col("hub"))
+        .select("rank", "hub")
         .unique()
     )
-    u, v = edges["node"].to_numpy(), edges["rep"].to_numpy()
+    u, v = by_rank[edges["rank"].to_numpy()], by_rank[edges["hub"].to_numpy()]
     keep = np.zeros(len(u), dtype=bool)
     step = 200_000
     for lo in range(0, len(u), step):
         same = sig[u[lo : lo + step]] == sig[v[lo : lo + step]]
         keep[lo : lo + step] = same.mean(axis=1) >= threshold
     u, v = u[keep], v[keep]
-    graph = sparse.coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(len(eligible),) * 2)
+    graph = sparse.coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(m, m))
     _, comp = connected_components(graph, directed=False)
     # A component's label is its smallest member's own index, so labels stay distinct.
     first = np.full(comp.max() + 1, n, dtype=np.int64)
@@ -370,8 +397,9 @@ def compute_duplicates(
     """
     norm = normalise(frame["text"])
     per = pl.DataFrame({"norm": norm, "author": frame["author"].cast(pl.String)})
-    uniq = per.filter(pl.col("norm") != "").select(pl.col("norm").unique().sort())["norm"]
-    label = compute_near_groups(uniq, threshold=near_threshold)
+    counted = per.filter(pl.col("norm") != "").group_by("norm").len().sort("norm")
+    uniq = counted["norm"]
+    label = compute_near_groups(uniq, counted["len"].to_numpy(), threshold=near_threshold)
     hashes = _hash12(uniq.to_list())
     groups = pl.DataFrame(
         {"norm": uniq, "norm_hash": hashes, "comp": label, "words": uniq.str.count_matches(" ") + 1}
@@ -419,8 +447,10 @@ def compute_quality(
     languages: list[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(one quality row per reply, one row per campaign) from platform, reply_id, author, created_at, text."""
-    lang = compute_languages(frame["text"], languages=languages)
-    content = compute_content_flags(frame["text"])
+    prepared = _prepare(frame["text"])
+    lang = compute_languages(frame["text"], languages=languages, prepared=prepared)
+    content = compute_content_flags(frame["text"], prepared=prepared)
+    del prepared
     dups = compute_duplicates(frame, min_authors=min_authors, near_threshold=near_threshold)
     rows = pl.concat(
         [frame.select("platform", "reply_id", "author", "created_at", "text"), lang, content, dups],
