@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from commands import analysis, data, demo, report
+from commands import analysis, data, demo, quality, report, visuals
 from commands.common import Ctx
 
 
@@ -46,6 +46,8 @@ for _command in (
     data.sql_cmd,
     *analysis.COMMANDS,
     *report.COMMANDS,
+    *quality.COMMANDS,
+    *visuals.COMMANDS,
     demo.demo_cmd,
 ):
     main.add_command(_command)

@@ -6,8 +6,12 @@ media text: no model download, the lexicon ships in the package. A reply is
 "neutral" (VADER's published cut-offs). It is English-only: text in other
 languages mostly scores 0 and shows as neutral (see README "Tone").
 
-VADER is pure Python (~10k replies/s per core on reply-length text), so
-identical texts are scored once and large stores are scored on several cores.
+VADER is pure Python (~7-10k replies/s per core on reply-length text), so
+identical texts are scored once, and with workers > 1 large inputs are scored
+in that many worker processes. Those are started with "spawn" (the parent
+holds DuckDB's threads, which fork does not mix with), which re-imports the
+calling script: call it from the CLI, a notebook or a script with an
+`if __name__ == "__main__":` guard.
 """
 
 from __future__ import annotations
@@ -77,7 +81,8 @@ def tone_label(compound: float) -> str:
     return "neutral"
 
 
-def _default_workers() -> int:
+def default_workers() -> int:
+    """Worker processes worth starting here: the cores, at most 8."""
     return max(1, min(os.cpu_count() or 1, 8))
 
 
@@ -85,7 +90,7 @@ def compute_tone(
     texts: Sequence[str | None] | pl.Series,
     *,
     progress: ToneProgress | None = None,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """compound, positive, neutral, negative, tone for each text (in order)."""
     series = pl.Series("text", texts, dtype=pl.String).fill_null("")
@@ -93,7 +98,7 @@ def compute_tone(
     unique = series.unique(maintain_order=True)
     todo = unique.to_list()
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    n_workers = _default_workers() if workers is None else max(1, workers)
+    n_workers = max(1, workers)
     scores: list[tuple[float, float, float, float]] = []
     done = 0
     if progress:
@@ -156,7 +161,7 @@ def tone_is_current(store: Store) -> bool:
 
 
 def compute_store_tone(
-    store: Store, *, progress: ToneProgress | None = None, workers: int | None = None
+    store: Store, *, progress: ToneProgress | None = None, workers: int = 1
 ) -> ToneResult:
     """Score every stored reply and save the scores as a new tone run."""
     replies = pl.from_arrow(
@@ -219,10 +224,21 @@ _SUMMARY_SELECT = """count(*) AS replies,
        avg(CASE WHEN tn.tone = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share"""
 
 
-def compute_tone_summary(store: Store, by: str = "theme") -> pl.DataFrame:
-    """group, replies, mean_compound, positive/neutral/negative_share from the latest tone run."""
+def check_tone_groups(store: Store, by: str) -> None:
+    """Raise ToneError when the grouping has nothing to group by (no tagging run or topic model)."""
     if by not in BY_CHOICES:
         raise ValueError(f"by must be one of {BY_CHOICES}, not {by!r}")
+    if by == "theme" and not fetch_one(
+        store.con, "SELECT 1 FROM runs WHERE kind = 'tag' AND status = 'ok'"
+    ):
+        raise ToneError("no tagging run yet: run `replyscope tag` first.")
+    if by == "topic" and not fetch_one(store.con, "SELECT 1 FROM topic_runs"):
+        raise ToneError("no topic model yet: run `replyscope topics` first.")
+
+
+def compute_tone_summary(store: Store, by: str = "theme") -> pl.DataFrame:
+    """group, replies, mean_compound, positive/neutral/negative_share from the latest tone run."""
+    check_tone_groups(store, by)
     run_id = latest_tone_run(store)
     if run_id is None:
         raise ToneError("no tone run yet: run `replyscope tone` first.")
@@ -230,8 +246,6 @@ def compute_tone_summary(store: Store, by: str = "theme") -> pl.DataFrame:
     if by == "none":
         sql = f"SELECT 'all' AS \"group\", {_SUMMARY_SELECT} FROM {tone}"
     elif by == "theme":
-        if not fetch_one(store.con, "SELECT 1 FROM runs WHERE kind = 'tag' AND status = 'ok'"):
-            raise ToneError("no tagging run yet: run `replyscope tag` first.")
         # Themes in codebook order (that of the latest tagging run).
         sql = f"""WITH tag_run AS (SELECT max(run_id) AS run_id FROM runs WHERE kind = 'tag' AND status = 'ok'),
                   cb AS (SELECT json_extract_string(parameters, '$.codebook_hash') AS h
@@ -243,8 +257,7 @@ def compute_tone_summary(store: Store, by: str = "theme") -> pl.DataFrame:
             ORDER BY th.position NULLS LAST, g.theme_id"""
     else:
         row = fetch_one(store.con, "SELECT max(run_id) FROM topic_runs")
-        if not row or row[0] is None:
-            raise ToneError("no topic model yet: run `replyscope topics` first.")
+        assert row is not None
         sql = f"""SELECT CAST(g.topic_id AS VARCHAR) AS "group", {_SUMMARY_SELECT}
             FROM reply_topics g JOIN {tone} USING (platform, reply_id)
             WHERE g.run_id = {int(row[0])}

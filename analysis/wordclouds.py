@@ -197,34 +197,41 @@ def compute_word_frequencies(
     """Word (and collocation) -> weight: 1 per occurrence, or likes + 1 with weight='likes'; largest first."""
     series = pl.Series("text", texts, dtype=pl.String)
     w = _weights(series.len(), likes, weight)
-    stop = frozenset(s.lower() for s in stopwords)
+    stop = list({s.lower() for s in stopwords})
     pattern = f"{_EMOJI}|{_WORD}" if emoji else _WORD
-    tokens = _clean(series).str.extract_all(pattern)
     df = (
-        pl.DataFrame({"doc": pl.int_range(series.len(), eager=True), "w": w, "tok": tokens})
+        pl.DataFrame(
+            {
+                "doc": pl.int_range(series.len(), eager=True, dtype=pl.UInt32),
+                "w": w,
+                "tok": _clean(series).str.extract_all(pattern),
+            }
+        )
         .explode("tok")
         .drop_nulls("tok")
     )
     if df.is_empty():
         return {}
-    is_emoji = pl.col("tok").str.contains(r"^\p{Extended_Pictographic}")
-    df = df.with_columns(is_emoji=is_emoji)
-    if emoji and df["is_emoji"].any():
-        names = {e: emoji_name(e) for e in df.filter("is_emoji")["tok"].unique().to_list()}
-        df = df.with_columns(
-            tok=pl.when("is_emoji").then(pl.col("tok").replace(names)).otherwise("tok")
+    # Everything about a spelling is worked out once per distinct spelling
+    # (tens of thousands) rather than once per token (millions).
+    spell = df.group_by("tok").agg(n=pl.len(), w=pl.col("w").sum())
+    spell = spell.with_columns(
+        is_emoji=pl.col("tok").str.contains(r"^\p{Extended_Pictographic}") if emoji else False,
+        # Possessive 's goes, as in wordcloud.
+        form=pl.col("tok").str.replace(r"'s$", ""),
+    )
+    if emoji and spell["is_emoji"].any():
+        names = {e: emoji_name(e) for e in spell.filter("is_emoji")["tok"].to_list()}
+        spell = spell.with_columns(
+            form=pl.when("is_emoji").then(pl.col("tok").replace(names)).otherwise("form")
         )
-    # Possessive 's goes (wordcloud does the same); numbers and single letters
-    # carry no meaning in a cloud.
-    df = df.with_columns(tok=pl.col("tok").str.replace(r"'s$", "")).with_columns(
-        low=pl.col("tok").str.to_lowercase()
+    spell = spell.with_columns(low=pl.col("form").str.to_lowercase()).with_columns(
+        # Numbers and single letters carry no meaning in a cloud.
+        keep=pl.col("is_emoji")
+        | ((pl.col("form").str.len_chars() > 1) & pl.col("form").str.contains(r"[^\d_]")),
+        stop=pl.col("low").is_in(stop) & ~pl.col("is_emoji"),
     )
-    df = df.filter(
-        pl.col("is_emoji")
-        | ((pl.col("tok").str.len_chars() > 1) & pl.col("tok").str.contains(r"[^\d_]"))
-    )
-    df = df.with_columns(stop=pl.col("low").is_in(list(stop)) & ~pl.col("is_emoji"))
-    words = df.filter(~pl.col("stop"))
+    words = spell.filter(pl.col("keep") & ~pl.col("stop"))
     if words.is_empty():
         return {}
     # Plurals into singulars when both occur (wordcloud's normalize_plurals).
@@ -232,69 +239,97 @@ def compute_word_frequencies(
     plural = {
         v: v[:-1] for v in vocab if v.endswith("s") and not v.endswith("ss") and v[:-1] in vocab
     }
-    df = df.with_columns(key=pl.col("low").replace(plural))
-    # The spelling shown is the most common one among the singular's own tokens.
+    words = words.with_columns(key=pl.col("low").replace(plural))
+    # The spelling shown is the most common one among the singular's own
+    # spellings, lower case winning ties ("LISTEN" once, "listen" once -> listen).
     forms = (
-        df.filter(~pl.col("stop") & (pl.col("low") == pl.col("key")))
-        .group_by("key", "tok")
-        .agg(n=pl.len())
-        .sort(["key", "n", "tok"], descending=[False, True, False])
+        words.filter(pl.col("low") == pl.col("key"))
+        .group_by("key", "form")
+        .agg(n=pl.col("n").sum())
+        .with_columns(lower=pl.col("form") == pl.col("key"))
+        .sort(["key", "n", "lower", "form"], descending=[False, True, True, False])
         .unique("key", keep="first", maintain_order=True)
     )
-    shown = dict(zip(forms["key"].to_list(), forms["tok"].to_list(), strict=True))
+    shown = dict(zip(forms["key"].to_list(), forms["form"].to_list(), strict=True))
     # "Let"/"Trust" are mostly sentence starts: show them in lower case when that
     # spelling occurs at all; acronyms ("NHS") and names ("London") keep theirs.
-    lower_seen = set(df.filter(pl.col("tok") == pl.col("low"))["low"].unique().to_list())
+    lower_seen = set(words.filter(pl.col("form") == pl.col("key"))["key"].to_list())
     for key, form in shown.items():
         if form != key and form[:1].isupper() and form[1:].islower() and key in lower_seen:
             shown[key] = key
-    uni = df.filter(~pl.col("stop")).group_by("key").agg(n=pl.len(), w=pl.col("w").sum())
+    uni = words.group_by("key").agg(n=pl.col("n").sum(), w=pl.col("w").sum()).sort("key")
     weights = dict(zip(uni["key"].to_list(), uni["w"].to_list(), strict=True))
     if collocations:
-        n_words = float(uni["n"].sum())
-        pairs = (
-            df.with_columns(
-                key2=pl.col("key").shift(-1).over("doc"),
-                stop2=pl.col("stop").shift(-1).over("doc"),
-                emoji2=pl.col("is_emoji").shift(-1).over("doc"),
-            )
-            .filter(
-                pl.col("key2").is_not_null()
-                & ~pl.col("stop")
-                & ~pl.col("stop2")
-                & ~pl.col("is_emoji")
-                & ~pl.col("emoji2")
-            )
-            .group_by("key", "key2")
-            .agg(c12=pl.len(), w12=pl.col("w").sum())
-        )
-        counts = uni.select("key", "n")
-        pairs = (
-            pairs.join(counts.rename({"n": "c1"}), on="key")
-            .join(counts.rename({"key": "key2", "n": "c2"}), on="key2")
-            .with_columns(
-                score=_collocation_score(
-                    pl.col("c12").cast(pl.Float64),
-                    pl.col("c1").cast(pl.Float64),
-                    pl.col("c2").cast(pl.Float64),
-                    n_words,
-                )
-            )
-            .filter(pl.col("score") > COLLOCATION_THRESHOLD)
-            .sort("key", "key2")
-        )
-        for k1, k2, w12 in pairs.select("key", "key2", "w12").iter_rows():
-            # As in wordcloud: the pair's weight is taken off each word (a word
-            # in several collocations can go to zero or below and is dropped).
-            weights[k1] -= w12
-            weights[k2] -= w12
-            shown[f"{k1} {k2}"] = f"{shown[k1]} {shown[k2]}"
-            weights[f"{k1} {k2}"] = w12
+        _add_collocations(df, spell, words, uni, weights, shown)
     out = sorted(
         ((shown[k], float(v)) for k, v in weights.items() if v > 1e-9),
         key=lambda kv: (-kv[1], kv[0]),
     )
     return dict(out)
+
+
+def _add_collocations(
+    df: pl.DataFrame,
+    spell: pl.DataFrame,
+    words: pl.DataFrame,
+    uni: pl.DataFrame,
+    weights: dict[str, float],
+    shown: dict[str, str],
+) -> None:
+    """Move the weight of adjacent pairs that are collocations from their words to the pair."""
+    # Word ids instead of strings keep the million-token pair table small.
+    ids = uni.select("key").with_row_index("kid")
+    tok_ids = (
+        spell.filter("keep")
+        .join(words.select("tok", "key"), on="tok", how="left")
+        .join(ids, on="key", how="left")
+        .select("tok", "kid", "is_emoji")
+    )
+    # Dropped tokens (numbers, links) are gone before pairing, as in wordcloud;
+    # stop words stay and break pairs.
+    seq = df.join(tok_ids, on="tok", how="inner", maintain_order="left").select(
+        "doc", "w", "kid", "is_emoji"
+    )
+    pairs = (
+        seq.with_columns(
+            doc2=pl.col("doc").shift(-1),
+            kid2=pl.col("kid").shift(-1),
+            emoji2=pl.col("is_emoji").shift(-1),
+        )
+        .filter(
+            (pl.col("doc2") == pl.col("doc"))
+            & pl.col("kid").is_not_null()
+            & pl.col("kid2").is_not_null()
+            & ~pl.col("is_emoji")
+            & ~pl.col("emoji2")
+        )
+        .group_by("kid", "kid2")
+        .agg(c12=pl.len(), w12=pl.col("w").sum())
+    )
+    if pairs.is_empty():
+        return
+    counts = uni.select(pl.col("n").cast(pl.Float64)).with_row_index("kid")
+    n_words = float(uni["n"].sum())
+    pairs = (
+        pairs.join(counts.rename({"n": "c1"}), on="kid")
+        .join(counts.rename({"kid": "kid2", "n": "c2"}), on="kid2")
+        .with_columns(
+            score=_collocation_score(
+                pl.col("c12").cast(pl.Float64), pl.col("c1"), pl.col("c2"), n_words
+            )
+        )
+        .filter(pl.col("score") > COLLOCATION_THRESHOLD)
+        .sort("kid", "kid2")
+    )
+    keys = uni["key"].to_list()
+    for kid, kid2, w12 in pairs.select("kid", "kid2", "w12").iter_rows():
+        k1, k2 = keys[kid], keys[kid2]
+        # As in wordcloud: the pair's weight is taken off each word (a word in
+        # several collocations can go to zero or below and is then dropped).
+        weights[k1] -= w12
+        weights[k2] -= w12
+        shown[f"{k1} {k2}"] = f"{shown[k1]} {shown[k2]}"
+        weights[f"{k1} {k2}"] = w12
 
 
 @cache

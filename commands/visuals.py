@@ -100,8 +100,14 @@ def _pct(value: float | None) -> str:
     is_flag=True,
     help="With --by: score again even when the latest tone run covers every reply.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for scoring large stores (default: the number of cores, at most 8).",
+)
 @click.pass_obj
-def tone_cmd(ctx: Ctx, by: str, recompute: bool) -> None:
+def tone_cmd(ctx: Ctx, by: str, recompute: bool, workers: int | None) -> None:
     """Score the tone of every reply with VADER (English only) and summarise it.
 
     A reply is positive when VADER's compound score is at least 0.05,
@@ -116,13 +122,20 @@ def tone_cmd(ctx: Ctx, by: str, recompute: bool) -> None:
     """
     from analysis.tone import (
         ToneError,
+        check_tone_groups,
         compute_store_tone,
         compute_tone_summary,
+        default_workers,
         load_group_labels,
         tone_is_current,
     )
 
     with open_store(ctx) as store:
+        try:
+            # Before scoring: minutes of work should not end in "tag first".
+            check_tone_groups(store, by)
+        except ToneError as err:
+            raise click.ClickException(str(err)) from err
         if by == "none" or recompute or not tone_is_current(store):
             line = Phases(ctx, "Tone")
 
@@ -130,7 +143,9 @@ def tone_cmd(ctx: Ctx, by: str, recompute: bool) -> None:
                 line(f"{done:,} of {total:,} distinct texts scored")
 
             try:
-                result = compute_store_tone(store, progress=show)
+                result = compute_store_tone(
+                    store, progress=show, workers=workers or default_workers()
+                )
             finally:
                 line.done()
             say(
