@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from commands import analysis, data, demo, quality, report, visuals
+from commands import analysis, data, demo, quality, report, topics, visuals
 from commands.common import Ctx
 
 
@@ -47,10 +47,12 @@ for _command in (
     *analysis.COMMANDS,
     *report.COMMANDS,
     *quality.COMMANDS,
+    *topics.COMMANDS,
     *visuals.COMMANDS,
     demo.demo_cmd,
 ):
     main.add_command(_command)
+analysis.codebook_group.add_command(topics.codebook_suggest_cmd)
 
 
 if __name__ == "__main__":

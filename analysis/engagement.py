@@ -52,6 +52,13 @@ def compute_theme_stats(
     likes = replies.select(pl.col("like_count").fill_null(0).clip(lower_bound=0).cast(pl.Int64))[
         "like_count"
     ]
+    # An optional weight per reply: 1/k for each of a campaign's k copies, so
+    # that a coordinated campaign counts as one reply ("count campaigns once").
+    weights = (
+        replies["weight"].fill_null(1.0).cast(pl.Float64)
+        if "weight" in replies.columns
+        else pl.Series("weight", [1.0] * n, dtype=pl.Float64)
+    )
     keyed = replies.select("key").with_row_index("i")
     sets = (
         tags.filter(pl.col("theme_id").is_in(theme_ids))
@@ -60,63 +67,71 @@ def compute_theme_stats(
         .group_by("i")
         .agg(themes=pl.col("bit").unique().sort())
     )
-    frame = keyed.join(sets, on="i", how="left").with_columns(
-        pl.col("themes").fill_null([]), likes=likes
+    frame = keyed.join(sets, on="i", how="left", maintain_order="left").with_columns(
+        pl.col("themes").fill_null([]), likes=likes, weight=weights
     )
     # Sorted, so the same data always gives the same draws (group_by order is not stable).
     groups = (
-        frame.group_by("themes", "likes")
+        frame.group_by("themes", "likes", "weight")
         .agg(pl.len().alias("count"))
         .with_columns(order=pl.col("themes").cast(pl.List(pl.String)).list.join(","))
-        .sort("order", "likes")
+        .sort("order", "likes", "weight")
     )
     glikes = groups["likes"].to_numpy().astype(np.float64)
-    counts = groups["count"].to_numpy().astype(np.float64)
+    raw_counts = groups["count"].to_numpy().astype(np.float64)
+    gweight = groups["weight"].to_numpy().astype(np.float64)
+    counts = raw_counts * gweight  # weighted replies per group
     member = np.zeros((groups.height, len(theme_ids)))  # G x K: group g carries theme k
     for g, members in enumerate(groups["themes"].to_list()):
         member[g, members] = 1.0
+    scope = float(counts.sum())  # replies in scope; each campaign once when weighted
     total_likes = float((glikes * counts).sum())
     tagged = counts @ member  # K
     tagged_likes = (glikes * counts) @ member
-    share = tagged / n
+    share = tagged / scope
     likes_share = tagged_likes / total_likes if total_likes else np.full(len(theme_ids), np.nan)
-    share_ci, likes_ci = _bootstrap(counts / n, glikes, member, n, seed, replicates)
+    share_ci, likes_ci = _bootstrap(raw_counts, gweight, glikes, member, seed, replicates)
     with np.errstate(divide="ignore", invalid="ignore"):
         resonance = np.where(share > 0, likes_share / share, np.nan)
     return pl.DataFrame(
         {
             "theme_id": theme_ids,
-            "replies": tagged.astype(np.int64),
+            "replies": np.rint(tagged).astype(np.int64),
             "share": share,
             "share_low": share_ci[0],
             "share_high": share_ci[1],
-            "likes": tagged_likes.astype(np.int64),
+            "likes": np.rint(tagged_likes).astype(np.int64),
             "likes_share": likes_share,
             "likes_share_low": likes_ci[0],
             "likes_share_high": likes_ci[1],
             "resonance": resonance,
-            "replies_in_scope": [n] * len(theme_ids),
+            "replies_in_scope": [round(scope)] * len(theme_ids),
         }
     ).with_columns(pl.col(pl.Float64).fill_nan(None))
 
 
 def _bootstrap(
-    p: np.ndarray, glikes: np.ndarray, member: np.ndarray, n: int, seed: int, replicates: int
+    counts: np.ndarray,
+    gweight: np.ndarray,
+    glikes: np.ndarray,
+    member: np.ndarray,
+    seed: int,
+    replicates: int,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """2.5% and 97.5% quantiles of both shares over Poisson-bootstrap resamples of the groups."""
     rng = np.random.default_rng(seed)
     k = member.shape[1]
     shares = np.empty((replicates, k))
     lshares = np.empty((replicates, k))
-    step = max(1, min(replicates, 20_000_000 // max(len(p), 1)))
-    expected = p * n  # replies per group
+    step = max(1, min(replicates, 20_000_000 // max(len(counts), 1)))
     done = 0
     while done < replicates:
         b = min(step, replicates - done)
-        # Poisson bootstrap: each reply drawn Poisson(1) times, summed per group.
-        # It matches the multinomial resample closely and is vectorised.
-        draw = rng.poisson(expected, size=(b, len(p))).astype(np.float64)  # b x G
-        totals = np.maximum(draw.sum(axis=1, keepdims=True), 1.0)
+        # Poisson bootstrap: each reply drawn Poisson(1) times, summed per group,
+        # then weighted (a campaign still counts once). It matches the
+        # multinomial resample closely and is vectorised.
+        draw = rng.poisson(counts, size=(b, len(counts))).astype(np.float64) * gweight  # b x G
+        totals = np.maximum(draw.sum(axis=1, keepdims=True), 1e-12)
         shares[done : done + b] = (draw @ member) / totals
         liked = draw * glikes
         tot = liked.sum(axis=1, keepdims=True)

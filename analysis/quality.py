@@ -2,35 +2,35 @@
 
 One `replyscope quality` run writes one `reply_quality` row per reply and one
 `campaigns` row per campaign; earlier runs are kept and the views read the
-latest. Everything is vectorised (polars, numpy, scipy.sparse) so a million
-replies take well under a minute:
+latest. Everything is vectorised (polars, numpy, scipy.sparse):
 
-- language: py3langid's naive Bayes model (shipped inside the wheel, no
-  download), run for all texts at once -- the byte automaton is stepped
-  across every text together and the feature counts are one sparse matrix
-  product -- giving the same label and normalised probability as
-  `LanguageIdentifier.classify(norm_probs=True)`. Too little text is
-  "unknown" (null), not a guess.
+- language: py3langid's naive Bayes model (inside the wheel, no download),
+  run on all texts at once -- its byte automaton stepped across every text
+  together, the feature counts one sparse matrix product -- giving the label
+  and normalised probability of `classify` with `norm_probs=True`. Text with
+  under LANG_MIN_WORDS words or LANG_MIN_LETTERS letters (after URLs,
+  mentions, hashtags and emoji are removed) is "unknown" (null), not a guess.
 - duplicates: the normalised text (`analysis.text.match_form`: case, accents,
   URLs, @mentions, emoji and punctuation folded) gives exact groups; MinHash
-  signatures of word 2-shingles with LSH banding find near copies (a word
-  changed, a name added), verified by estimated Jaccard similarity and joined
-  with connected components. Texts under NEAR_MIN_WORDS words group only exactly.
+  signatures of each text's words and word pairs, banded for LSH, find near
+  copies (a word changed, a name added), verified by estimated Jaccard
+  similarity and joined by connected components. Texts with fewer than
+  NEAR_MIN_WORDS different words group only exactly.
 - campaigns: a duplicate group posted by at least `min_authors` different
-  authors, whose text has at least CAMPAIGN_MIN_WORDS words ("first" said by
-  fifty people is a duplicate, not a campaign).
+  authors whose text has at least CAMPAIGN_MIN_WORDS words ("first" or "so
+  true" said by fifty people is a duplicate, not a coordinated campaign).
 - low content (empty, emoji only, mentions/hashtags only, link only, a single
-  word) and spam (a link, or a "check my bio" pointer, with promotion words);
-  each flag comes with a reason sentence.
+  word) and spam (a link, or a "check my bio" pointer, with promotion words),
+  each with a reason sentence.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,37 +38,42 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.langid import lang_model
 from analysis.text import _MENTION, _URL, fold, match_form
 from store import RunCounts, Store, fetch_one, finish_run, start_run
 
 MIN_AUTHORS = 3
-NEAR_THRESHOLD = 0.6  # estimated Jaccard of word 2-shingles for a near copy
+NEAR_THRESHOLD = 0.6  # estimated Jaccard of the word + word-pair sets
 NEAR_MIN_WORDS = 5
-CAMPAIGN_MIN_WORDS = 4
+CAMPAIGN_MIN_WORDS = 6
 LANG_MIN_WORDS = 4
 LANG_MIN_LETTERS = 20
-LANG_MIN_CJK = 8  # scripts written without spaces: characters instead of words
+LANG_MIN_UNSPACED = 8  # Chinese, Japanese, Thai...: characters, as words have no spaces
 LANG_MAX_CHARS = 600  # the first 600 characters decide the language of a long reply
-PERMUTATIONS = 64
-BANDS = 16  # 16 bands of 4 rows: pairs at Jaccard 0.6 become candidates 89% of the time
-MINHASH_SEED = 20260302
-MINHASH_BLOCK = 16_000_000  # hashes per block: 128 MB of uint64 at a time
 LANG_BATCH = 50_000
+THREADS = min(4, os.cpu_count() or 1)
+PERMUTATIONS = 64
+BANDS = 16  # 16 bands of 4 rows: a pair at Jaccard 0.6 is a candidate 89% of the time
+SEED = 20260302
+MINHASH_MAX_WORDS = 60
+MINHASH_BATCH = 200_000
 
 _EMOJI = (
     r"[\p{Extended_Pictographic}\p{Regional_Indicator}\x{FE0F}\x{200D}\x{20E3}\x{1F3FB}-\x{1F3FF}]"
 )
 _HASHTAG = r"#[\p{L}\p{M}\p{N}_]+"
-_NO_SPACE_SCRIPT = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
+_UNSPACED = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
 # Promotion words: with a link (or a pointer to the profile) they make a reply spam.
-_NOT_WORDS = f"(?:{_URL})|(?:{_MENTION})|{_HASHTAG}|{_EMOJI}"
+# Kept to calls to action: "cheaper", "earned", "sign up", "WhatsApp" alone are news words.
 _PROMO = (
-    r"(?i)\b(?:dm me|dm for|message me|inbox me|text me|whats ?app|telegram|follow me|follow back"
-    r"|follow my|follow us|free followers|crypto\w*|bitcoin|btc|ethereum|forex|binary options"
-    r"|giveaway|earn(?:ed|ing|ings)?|passive income|make money|making money|investment plan"
-    r"|daily profit|click|check my bio|link in (?:my )?bio|cheap\w*|promo code|discount code"
-    r"|coupon|onlyfans|only fans|sign up|airdrop|nft|casino|betting|slot gacor|gacor|maxwin"
-    r"|togel|deposit bonus|welcome bonus|cuan)\b|\d+ ?% ?off\b"
+    r"\b(?:dm me|dm for|message me|inbox me|text me|(?:whats ?app|telegram) (?:me|us|\+?\d)"
+    r"|join (?:my|our) (?:telegram|whats ?app|channel|group)|follow me|follow back|follow my"
+    r"|follow us|free followers|cheap (?:followers|likes|views|price)|cheapest|crypto\w*|bitcoin"
+    r"|btc|ethereum|forex|binary options|giveaway|earn(?:ing)?s? (?:money|cash|extra|up to|from"
+    r" home|daily|\$|\d)|passive income|make money|making money|investment plan|daily profit"
+    r"|click (?:here|the link|link|on my)|check my bio|link in (?:my )?bio|promo code|discount"
+    r" code|coupon|onlyfans|only fans|airdrop|nft|casino|betting|slot gacor|gacor|maxwin|togel"
+    r"|deposit bonus|welcome bonus|cuan)\b|\d+ ?% ?off\b"
 )
 _BIO_POINTER = (
     r"(?i)\b(?:check (?:my )?(?:bio|profile)|see my (?:bio|profile)|visit my (?:bio|profile|page)"
@@ -104,92 +109,37 @@ class QualityResult:
 # --- language -------------------------------------------------------------------
 
 
-class _LangModel:
-    """py3langid's model as numpy arrays, classifying a whole batch of texts at once."""
-
-    def __init__(self, languages: tuple[str, ...] | None) -> None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-        if languages:
-            ident.set_languages(list(languages))  # ValueError names unknown codes
-        nextmove = np.asarray(ident.tk_nextmove, dtype=np.int64)
-        rowbase = np.asarray(ident.tk_row, dtype=np.int32) << 8
-        output = np.asarray(ident.tk_output, dtype=np.int32)
-        # Indexed by (row base of the current state + byte): the next state's row
-        # base and the feature it emits, so one step of the automaton is two gathers.
-        self.start = int(rowbase[0])
-        self.next_base = rowbase[nextmove]
-        self.next_feat = output[nextmove]
-        self.ptc = np.asarray(ident.nb_ptc, dtype=np.float32)
-        self.pc = np.asarray(ident.nb_pc, dtype=np.float32)
-        self.classes = np.asarray(ident.nb_classes, dtype=object)
-        self.alias = list(ident._alias_pairs)
-
-    def classify(self, data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(label index, probability) per text, given UTF-8 bytes and offsets (n + 1)."""
-        from scipy import sparse
-
-        lengths = np.diff(offsets)
-        n = len(lengths)
-        # Longest first, so the texts still being read at byte j are a prefix.
-        order = np.argsort(-lengths, kind="stable")
-        starts, lens = offsets[:-1][order], lengths[order]
-        active = np.searchsorted(-lens, -np.arange(int(lens[0]) if n else 0), side="left")
-        base = np.full(n, self.start, dtype=np.int32)
-        rows: list[np.ndarray] = []
-        feats: list[np.ndarray] = []
-        for j, k in enumerate(active.tolist()):
-            addr = base[:k] + data[starts[:k] + j]
-            f = self.next_feat[addr]
-            base[:k] = self.next_base[addr]
-            hit = np.flatnonzero(f >= 0).astype(np.int32)
-            rows.append(hit)
-            feats.append(f[hit])
-        r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-        c = np.concatenate(feats) if feats else np.zeros(0, dtype=np.int32)
-        counts = sparse.csr_matrix(
-            (np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, self.ptc.shape[0])
-        )
-        counts.sum_duplicates()
-        counts.data = np.log1p(counts.data)
-        scores = np.asarray(counts @ self.ptc) + self.pc
-        # A text without features scores 0 everywhere (uniform), as in py3langid.
-        scores[np.diff(counts.indptr) == 0] = 0.0
-        scores *= (1.0 / np.sqrt(np.maximum(lens, 1)))[:, None].astype(np.float32)
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        for i, dup in self.alias:  # script variants of one language share a label
-            scores[:, i] += scores[:, dup]
-            scores[:, dup] = 0.0
-        best = scores.argmax(axis=1)
-        prob = scores[np.arange(n), best]
-        label = np.empty(n, dtype=np.int64)
-        conf = np.empty(n, dtype=np.float64)
-        label[order], conf[order] = best, prob
-        return label, conf
-
-
-@lru_cache(maxsize=4)
-def _lang_model(languages: tuple[str, ...] | None) -> _LangModel:
-    return _LangModel(languages)
+def _where(s: pl.Series, mask: pl.Series, fn: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """fn applied only to the rows under mask (the costly Unicode steps most rows skip)."""
+    idx = mask.fill_null(False).arg_true()
+    return s.clone().scatter(idx, fn(s.gather(idx))) if idx.len() else s  # scatter is in place
 
 
 def _prepare(texts: pl.Series) -> pl.DataFrame:
-    """What language and content checks share: the text without URLs, mentions, tags, emoji."""
+    """What every check shares: the text, its normalised form, its words without URLs, mentions, tags."""
     s = texts.cast(pl.String).fill_null("")
-    core = s.str.replace_all(_NOT_WORDS, " ")
+    pre = s.str.replace_all(_URL, " ").str.replace_all(_MENTION, " ")
+    hashtag = s.str.contains(_HASHTAG)
+    bare = _where(pre, hashtag, lambda x: x.str.replace_all(_HASHTAG, " "))
+    # match_form's steps, with its accent folding run only where there is non-ASCII text.
+    lower = _where(bare.str.to_lowercase(), ~bare.str.contains(r"^[\x00-\x7F]*$"), fold)
+    words_only = lower.str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
+    # The duplicate form keeps hashtags as words (#PublicServices -> public services).
+    norm = _where(words_only, hashtag, lambda x: match_form(s.gather(hashtag.arg_true())))
+    spaces = words_only.str.count_matches(" ", literal=True)
+    words = pl.select(pl.when(words_only == "").then(0).otherwise(spaces + 1)).to_series()
     return pl.DataFrame(
         {
             "text": s,
-            "core": core,
+            "bare": bare.str.replace_all(_EMOJI, "").str.strip_chars(),
+            "norm": norm.str.strip_chars(),
             "url": s.str.contains(_URL),
-            "tag": s.str.contains(_MENTION) | s.str.contains(_HASHTAG),
+            "tag": s.str.contains(_MENTION) | hashtag,
             "emoji": s.str.contains(_EMOJI),
-            "words": core.str.count_matches(r"[\p{L}\p{M}\p{N}]+"),
-            "letters": core.str.count_matches(r"\p{L}"),
-            "unspaced": core.str.count_matches(_NO_SPACE_SCRIPT),
+            "words": words,
+            # Letters and digits: close enough to tell a sentence from a few words.
+            "letters": words_only.str.len_chars() - spaces,
+            "unspaced": bare.str.count_matches(_UNSPACED),
         }
     )
 
@@ -200,37 +150,39 @@ def compute_languages(
     """lang (null when there is too little text to tell) and lang_confidence for each text."""
     prep = _prepare(texts) if prepared is None else prepared
     enough = ((pl.col("words") >= LANG_MIN_WORDS) & (pl.col("letters") >= LANG_MIN_LETTERS)) | (
-        pl.col("unspaced") >= LANG_MIN_CJK
+        pl.col("unspaced") >= LANG_MIN_UNSPACED
     )
-    frame = prep.select(
-        t=pl.when(enough).then(
-            pl.col("core")
-            .str.replace_all(r"\s+", " ")
-            .str.strip_chars()
-            .str.slice(0, LANG_MAX_CHARS)
-        )
-    )
-    todo = frame.select(pl.col("t").drop_nulls().unique())["t"]
+    frame = prep.select(t=pl.when(enough).then(pl.col("bare").str.slice(0, LANG_MAX_CHARS)))
+    frame = frame.with_columns(key=pl.col("t").hash(SEED))
+    todo = frame.drop_nulls("t").unique("key").sort("key")
     # py3langid lower-cases text written all in capitals, then reads NFC UTF-8.
-    shouting = (todo == todo.str.to_uppercase()) & (todo != todo.str.to_lowercase())
-    read = pl.select(pl.when(shouting).then(todo.str.to_lowercase()).otherwise(todo)).to_series()
-    read = read.str.normalize("NFC")
-    model = _lang_model(tuple(sorted(languages)) if languages else None)
+    t = todo["t"]
+    shouting = ~t.str.contains(r"\p{Ll}") & t.str.contains(r"\p{Lu}")
+    read = _where(t, shouting, lambda x: x.str.to_lowercase())
+    read = _where(read, ~read.str.contains(r"^[\x00-\x7F]*$"), lambda x: x.str.normalize("NFC"))
+    model = lang_model(tuple(sorted(languages)) if languages else None)
 
-    def run(lo: int) -> tuple[np.ndarray, np.ndarray]:
+    def classify(lo: int) -> tuple[np.ndarray, np.ndarray]:
         arr = pc.cast(read.slice(lo, LANG_BATCH).cast(pl.Binary).to_arrow(), pa.large_binary())
         buffers = arr.buffers()
         offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
         return model.classify(np.frombuffer(buffers[2], dtype=np.uint8), offsets)
 
-    # numpy and scipy release the GIL in the heavy steps, so threads use every core.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(run, range(0, todo.len(), LANG_BATCH)))
-    label = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    conf = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    # numpy and scipy let go of the GIL in the heavy steps, so batches run side by side.
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        parts = [(np.zeros(0, dtype=np.int64), np.zeros(0))]
+        parts += list(pool.map(classify, range(0, read.len(), LANG_BATCH)))
+    labels, confs = zip(*parts, strict=True)
     codes = pl.Series(model.classes.tolist(), dtype=pl.String)
-    known = pl.DataFrame({"t": todo, "lang": codes.gather(label), "lang_confidence": conf})
-    return frame.join(known, on="t", how="left", maintain_order="left").drop("t")
+    known = pl.DataFrame(
+        {
+            "key": todo["key"],
+            "lang": codes.gather(np.concatenate(labels)),
+            "lang_confidence": np.concatenate(confs),
+        }
+    )
+    out = frame.join(known, on="key", how="left", maintain_order="left")
+    return out.select("lang", "lang_confidence")
 
 
 # --- content flags ----------------------------------------------------------------
@@ -249,8 +201,8 @@ def compute_content_flags(
         found = fold(prep["text"].gather(idx)).str.extract(f"({_PROMO})", 1)
         promo = promo.scatter(idx, found.str.strip_chars())
     frame = prep.with_columns(promo=promo, pointer=pointer)
-    return frame.select(
-        content_flag=pl.when(pl.col("words") > 0)
+    content = (
+        pl.when(pl.col("words") > 0)
         .then(
             # One long "word" in a script without spaces is a sentence, not a word.
             pl.when((pl.col("words") == 1) & (pl.col("unspaced") <= 3)).then(pl.lit("single-word"))
@@ -261,15 +213,17 @@ def compute_content_flags(
         .then(pl.lit("emoji-only"))
         .when("tag")
         .then(pl.lit("mentions-only"))
-        .otherwise(pl.lit("empty")),
-        spam_flag=pl.when(pl.col("promo").is_null())
+        .otherwise(pl.lit("empty"))
+    )
+    spam = (
+        pl.when(pl.col("promo").is_null())
         .then(None)
         .when("url")
         .then(pl.lit("link-promo"))
         .when("pointer")
-        .then(pl.lit("bio-promo")),
-        promo="promo",
-    ).with_columns(
+        .then(pl.lit("bio-promo"))
+    )
+    return frame.select(content_flag=content, spam_flag=spam, promo="promo").with_columns(
         low_content=pl.col("content_flag").is_not_null(), spam=pl.col("spam_flag").is_not_null()
     )
 
@@ -277,43 +231,61 @@ def compute_content_flags(
 # --- duplicates -----------------------------------------------------------------
 
 
-def compute_minhash(norms: pl.Series, *, permutations: int = PERMUTATIONS) -> np.ndarray:
-    """MinHash signatures (n x permutations, uint32) of the words and word pairs of each text.
+def normalise(texts: pl.Series) -> pl.Series:
+    """The duplicate-matching form: match_form without its padding ('' when nothing is left)."""
+    return _prepare(texts)["norm"]
 
-    Words and word pairs, not word triples: one changed word in a ten-word
-    reply still leaves two thirds of the set shared, so edited copies stay
-    above the threshold while unrelated replies stay far below it.
+
+def compute_minhash(norms: pl.Series, *, permutations: int = PERMUTATIONS) -> np.ndarray:
+    """MinHash signatures (n x permutations, uint32) of the set of words and word pairs of each text.
+
+    Words and word pairs, not word triples: a ten-word reply with one word
+    changed and a name added still shares two thirds of its set with the
+    original, while unrelated replies share little beyond a few stopwords.
     """
-    n = norms.len()
-    words = pl.DataFrame({"i": np.arange(n, dtype=np.int64), "w": norms.str.split(" ")})
+    return _minhash(_words(norms), permutations)
+
+
+def _words(norms: pl.Series) -> pl.Series:
+    # The first MINHASH_MAX_WORDS words stand for a long text (copies share their start).
+    return norms.str.split(" ").list.head(MINHASH_MAX_WORDS)
+
+
+def _minhash(split: pl.Series, permutations: int) -> np.ndarray:
+    n = split.len()
+    if n == 0:
+        return np.zeros((0, permutations), dtype=np.uint32)
+    words = pl.DataFrame({"i": np.arange(n, dtype=np.int64), "w": split})
     words = words.explode("w").filter(pl.col("w") != "")
     idx = words["i"].to_numpy()
-    wh = words["w"].hash(seed=MINHASH_SEED).to_numpy()
-    same = idx[:-1] == idx[1:]
-    pairs = wh[:-1][same] * np.uint64(0x9E3779B97F4A7C15) + (wh[1:][same] ^ np.uint64(0xA5A5))
-    sh = np.concatenate([wh, pairs])
-    sidx = np.concatenate([idx, idx[:-1][same]])
-    order = np.argsort(sidx, kind="stable")
-    sh, sidx = sh[order], sidx[order]
-    bounds = np.searchsorted(sidx, np.arange(0, n + 1))
-    if (np.diff(bounds) == 0).any():
+    if len(idx) == 0 or idx[0] != 0 or np.count_nonzero(np.diff(idx)) != n - 1:
         raise ValueError("every text needs at least one word")
-    rng = np.random.default_rng(MINHASH_SEED)
-    mult = rng.integers(1, 2**63, size=permutations, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    add = rng.integers(0, 2**63, size=permutations, dtype=np.uint64)
+    wh = words["w"].hash(SEED).to_numpy()
+    same = idx[:-1] == idx[1:]
+    pair = wh[:-1][same] * np.uint64(0x9E3779B97F4A7C15) + (wh[1:][same] ^ np.uint64(0xA5A5))
+    pair_idx = idx[:-1][same]
+    has_pair = np.bincount(pair_idx, minlength=n) > 0
+    uni_at = np.searchsorted(idx, np.arange(n))
+    pair_at = np.minimum(np.searchsorted(pair_idx, np.arange(n)), max(len(pair) - 1, 0))
+    x_uni = ((wh >> np.uint64(32)) ^ wh).astype(np.uint32)
+    x_pair = ((pair >> np.uint64(32)) ^ pair).astype(np.uint32)
+    rng = np.random.default_rng(SEED)
+    mult = rng.integers(0, 2**31, size=permutations, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    add = rng.integers(0, 2**32, size=permutations, dtype=np.uint32)
     sig = np.empty((n, permutations), dtype=np.uint32)
-    step = max(1, MINHASH_BLOCK // permutations)
-    lo = 0
-    while lo < n:
-        # Whole texts per block, about MINHASH_BLOCK hashes at a time (bounded memory).
-        hi = int(np.searchsorted(bounds, bounds[lo] + step, side="right")) - 1
-        hi = min(n, max(hi, lo + 1))
-        block = sh[bounds[lo] : bounds[hi]]
-        # Universal multiply-add hashing mod 2**64; the high bits are the well-mixed ones.
-        h = block[:, None] * mult[None, :] + add[None, :]
-        mins = np.minimum.reduceat(h, bounds[lo:hi] - bounds[lo], axis=0)
-        sig[lo:hi] = (mins >> np.uint64(32)).astype(np.uint32)
-        lo = hi
+    buf_uni = np.empty_like(x_uni)
+    buf_pair = np.empty_like(x_pair)
+    for k in range(permutations):
+        # Universal hashing on 32 bits: a*x + b mod 2**32 (a odd) permutes the shingle hashes.
+        np.multiply(x_uni, mult[k], out=buf_uni)
+        buf_uni += add[k]
+        low = np.minimum.reduceat(buf_uni, uni_at)
+        if len(pair):
+            np.multiply(x_pair, mult[k], out=buf_pair)
+            buf_pair += add[k]
+            low_pair = np.minimum.reduceat(buf_pair, pair_at)
+            np.minimum(low, low_pair, out=low, where=has_pair)
+        sig[:, k] = low
     return sig
 
 
@@ -324,51 +296,60 @@ def compute_near_groups(
     threshold: float = NEAR_THRESHOLD,
     bands: int = BANDS,
 ) -> np.ndarray:
-    """A component label per distinct normalised text: near copies share a label.
+    """A component label per distinct normalised text (an index into norms): near copies share one.
 
-    weights (replies per text) pick each bucket's hub: the most-posted text,
-    usually the unedited original, which every edited copy resembles most.
+    Each LSH bucket links its members to its hub -- the text posted most
+    (weights), usually the unedited original that every edited copy resembles
+    most -- and only links whose estimated Jaccard reaches the threshold count.
     """
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
     n = norms.len()
     label = np.arange(n, dtype=np.int64)
-    wc = (norms.str.count_matches(" ") + 1).to_numpy()
-    eligible = np.flatnonzero((wc >= NEAR_MIN_WORDS) & (norms.str.len_bytes() > 0).to_numpy())
+    chosen, sigs = [np.zeros(0, dtype=np.int64)], [np.zeros((0, PERMUTATIONS), dtype=np.uint32)]
+    for lo in range(0, n, MINHASH_BATCH):  # in batches: a word per row costs memory
+        part = norms.slice(lo, MINHASH_BATCH)
+        split = _words(part)
+        # Distinct words: "the we the the we" is two words, too few to compare by overlap.
+        ok = (split.list.n_unique() >= NEAR_MIN_WORDS) & (part != "")
+        sigs.append(_minhash(split.filter(ok), PERMUTATIONS))
+        chosen.append(ok.arg_true().to_numpy().astype(np.int64) + lo)
+    eligible = np.concatenate(chosen)
     if len(eligible) < 2:
         return label
     m = len(eligible)
-    sig = compute_minhash(norms.gather(eligible))
+    sig = np.concatenate(sigs)
+    del sigs
     rows = sig.shape[1] // bands
-    mixed = np.zeros((m, bands), dtype=np.uint64)
+    key = np.zeros((m, bands), dtype=np.uint64)
     for r in range(rows):
-        mixed = mixed * np.uint64(1_000_003) + sig[:, r::rows][:, :bands].astype(np.uint64)
+        key = key * np.uint64(1_000_003) + sig[:, r::rows][:, :bands].astype(np.uint64)
+    key += np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # bands apart
+    # Most buckets hold one text. A cheap count over 22 bits of each band's keys
+    # drops most of those before the exact (costlier) duplicate test.
+    shared = np.zeros((m, bands), dtype=bool)
+    for b in range(bands):
+        low = (key[:, b] & np.uint64(0x3FFFFF)).astype(np.int64)
+        shared[:, b] = np.bincount(low, minlength=0x400000)[low] > 1
     w = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64)[eligible]
-    by_rank = np.lexsort((np.arange(m), -w))  # most replies first, then lowest index
+    by_rank = np.lexsort((np.arange(m), -w))  # most replies first, then the lowest index
     rank = np.empty(m, dtype=np.int64)
     rank[by_rank] = np.arange(m)
-    buckets = pl.DataFrame(
-        {
-            "rank": np.repeat(rank, bands),
-            "band": np.tile(np.arange(bands, dtype=np.int16), m),
-            "key": mixed.ravel(),
-        }
-    )
-    # Each member of a bucket is linked to its hub (a star, not all pairs):
-    # connected components join the rest, at a cost linear in bucket size.
+    buckets = pl.DataFrame({"rank": np.repeat(rank, bands)[shared.ravel()], "key": key[shared]})
+    # Most buckets hold one text; only shared ones make links (a star, linear in size).
     edges = (
-        buckets.with_columns(hub=pl.col("rank").min().over("band", "key"))
+        buckets.filter(pl.col("key").is_duplicated())
+        .with_columns(hub=pl.col("rank").min().over("key"))
         .filter(pl.col("rank") != pl.col("hub"))
         .select("rank", "hub")
         .unique()
     )
     u, v = by_rank[edges["rank"].to_numpy()], by_rank[edges["hub"].to_numpy()]
     keep = np.zeros(len(u), dtype=bool)
-    step = 200_000
-    for lo in range(0, len(u), step):
-        same = sig[u[lo : lo + step]] == sig[v[lo : lo + step]]
-        keep[lo : lo + step] = same.mean(axis=1) >= threshold
+    for lo in range(0, len(u), 200_000):
+        same = sig[u[lo : lo + 200_000]] == sig[v[lo : lo + 200_000]]
+        keep[lo : lo + 200_000] = same.mean(axis=1) >= threshold
     u, v = u[keep], v[keep]
     graph = sparse.coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(m, m))
     _, comp = connected_components(graph, directed=False)
@@ -379,61 +360,66 @@ def compute_near_groups(
     return label
 
 
-def _hash12(texts: list[str]) -> list[str]:
-    return [hashlib.md5(t.encode("utf-8")).hexdigest()[:12] for t in texts]
-
-
-def normalise(texts: pl.Series) -> pl.Series:
-    """The duplicate-matching form: match_form without its padding ('' for nothing left)."""
-    return match_form(texts).str.strip_chars().alias("norm")
-
-
 def compute_duplicates(
-    frame: pl.DataFrame, *, min_authors: int = MIN_AUTHORS, near_threshold: float = NEAR_THRESHOLD
+    texts: pl.Series,
+    authors: pl.Series,
+    *,
+    min_authors: int = MIN_AUTHORS,
+    near_threshold: float = NEAR_THRESHOLD,
+    norms: pl.Series | None = None,
 ) -> pl.DataFrame:
-    """norm_hash, duplicate_group, duplicate_kind, campaign_id, group_size, group_authors per reply.
+    """Per reply: norm, duplicate_group, duplicate_kind, campaign_id, group_size, group_authors.
 
-    frame has text and author (any id; null when unknown), one row per reply.
+    authors: any author id per reply, null when unknown (never counted as an author).
     """
-    norm = normalise(frame["text"])
-    per = pl.DataFrame({"norm": norm, "author": frame["author"].cast(pl.String)})
-    counted = per.filter(pl.col("norm") != "").group_by("norm").len().sort("norm")
-    uniq = counted["norm"]
-    label = compute_near_groups(uniq, counted["len"].to_numpy(), threshold=near_threshold)
-    hashes = _hash12(uniq.to_list())
-    groups = pl.DataFrame(
-        {"norm": uniq, "norm_hash": hashes, "comp": label, "words": uniq.str.count_matches(" ") + 1}
-    ).with_columns(
-        # The id is the smallest hash in the group: stable whatever the row order.
-        group_hash=pl.col("norm_hash").min().over("comp")
+    norm = normalise(texts) if norms is None else norms
+    per = pl.DataFrame(
+        {"norm": norm, "key": norm.hash(SEED), "author": authors.cast(pl.String).hash(SEED)}
+    ).with_columns(pl.when(pl.col("norm") != "").then("key").alias("key"))
+    per = per.with_columns(author=pl.when(authors.is_not_null()).then("author"))
+    uniq = (
+        per.drop_nulls("key")
+        .group_by("key")
+        .agg(pl.col("norm").first(), n=pl.len())
+        .sort("key")  # a fixed order, so the same data always gives the same groups
     )
-    per = per.with_row_index("row").join(
-        groups.select("norm", "norm_hash", "group_hash", "words"), on="norm", how="left"
-    )
+    label = compute_near_groups(uniq["norm"], uniq["n"].to_numpy(), threshold=near_threshold)
+    uniq = uniq.with_columns(comp=label)
+    per = per.join(uniq.select("key", "comp"), on="key", how="left", maintain_order="left")
     stats = (
-        per.filter(pl.col("group_hash").is_not_null())
-        .group_by("group_hash")
+        per.drop_nulls("comp")
+        .group_by("comp")
         .agg(
             group_size=pl.len(),
-            group_texts=pl.col("norm").n_unique(),
+            group_texts=pl.col("key").n_unique(),
             group_authors=pl.col("author").drop_nulls().n_unique(),
-            group_words=pl.col("words").max(),
         )
         .filter(pl.col("group_size") > 1)
     )
-    out = per.join(stats, on="group_hash", how="left").sort("row")
-    grouped = pl.col("group_size").is_not_null()
+    # The group's id comes from its most-posted text (then the first in sort order).
+    reps = (
+        uniq.join(stats.select("comp"), on="comp")
+        .sort("n", "norm", descending=[True, False])
+        .group_by("comp")
+        .agg(pl.col("norm").first())
+    )
+    reps = reps.with_columns(
+        group=pl.Series([hashlib.md5(t.encode()).hexdigest()[:12] for t in reps["norm"]]),
+        group_words=pl.col("norm").str.split(" ").list.n_unique(),
+    )
+    stats = stats.join(reps.select("comp", "group", "group_words"), on="comp")
+    out = per.join(stats, on="comp", how="left", maintain_order="left")
+    grouped = pl.col("group").is_not_null()
+    campaign = (pl.col("group_authors") >= min_authors) & (
+        pl.col("group_words") >= CAMPAIGN_MIN_WORDS
+    )
     return out.select(
-        "norm_hash",
-        duplicate_group=pl.when(grouped).then(pl.lit("d") + pl.col("group_hash")),
+        "norm",
+        duplicate_group=pl.lit("d") + pl.col("group"),
         duplicate_kind=pl.when(grouped).then(
             pl.when(pl.col("group_texts") > 1).then(pl.lit("near")).otherwise(pl.lit("exact"))
         ),
-        campaign_id=pl.when(
-            grouped
-            & (pl.col("group_authors") >= min_authors)
-            & (pl.col("group_words") >= CAMPAIGN_MIN_WORDS)
-        ).then(pl.lit("c") + pl.col("group_hash")),
+        campaign_id=pl.when(grouped & campaign).then(pl.lit("c") + pl.col("group")),
         group_size=pl.col("group_size").fill_null(1),
         group_authors=pl.col("group_authors").fill_null(0),
     )
@@ -446,70 +432,65 @@ def compute_quality(
     near_threshold: float = NEAR_THRESHOLD,
     languages: list[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(one quality row per reply, one row per campaign) from platform, reply_id, author, created_at, text."""
+    """(a quality row per reply, a row per campaign) from platform, reply_id, author, created_at, text."""
     prepared = _prepare(frame["text"])
-    lang = compute_languages(frame["text"], languages=languages, prepared=prepared)
-    content = compute_content_flags(frame["text"], prepared=prepared)
+    # Language detection and duplicate detection share nothing: run them side by side.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        detecting = pool.submit(
+            compute_languages, frame["text"], languages=languages, prepared=prepared
+        )
+        content = compute_content_flags(frame["text"], prepared=prepared)
+        dups = compute_duplicates(
+            frame["text"],
+            frame["author"],
+            min_authors=min_authors,
+            near_threshold=near_threshold,
+            norms=prepared["norm"],
+        )
+        lang = detecting.result()
     del prepared
-    dups = compute_duplicates(frame, min_authors=min_authors, near_threshold=near_threshold)
     rows = pl.concat(
         [frame.select("platform", "reply_id", "author", "created_at", "text"), lang, content, dups],
         how="horizontal",
     )
-    kind = pl.col("duplicate_kind")
-    others = (pl.col("group_size") - 1).cast(pl.String)
+    kind, size = pl.col("duplicate_kind"), pl.col("group_size")
+    copies = (
+        pl.when(kind == "exact").then(pl.lit(" identical")).otherwise(pl.lit(" near-identical"))
+    )
     dup_sentence = (
         pl.when(pl.col("campaign_id").is_not_null())
         .then(
-            pl.lit("Campaign ")
-            + pl.col("campaign_id")
-            + ": one of "
-            + pl.col("group_size").cast(pl.String)
-            + pl.when(kind == "exact")
-            .then(pl.lit(" identical"))
-            .otherwise(pl.lit(" near-identical"))
-            + " replies by "
-            + pl.col("group_authors").cast(pl.String)
-            + " authors."
+            pl.format("Campaign {}: one of {}", "campaign_id", size)
+            + copies
+            + pl.format(" replies by {} authors.", "group_authors")
         )
-        .when(kind == "exact")
+        .when(kind.is_not_null())
         .then(
-            pl.lit("Exact duplicate of ")
-            + others
-            + " other replies ("
-            + pl.col("duplicate_group")
-            + ")."
-        )
-        .when(kind == "near")
-        .then(
-            pl.lit("Near duplicate of ")
-            + others
-            + " other replies ("
-            + pl.col("duplicate_group")
-            + ")."
+            pl.when(kind == "exact").then(pl.lit("Exact")).otherwise(pl.lit("Near"))
+            + pl.format(" duplicate of {} other replies ({}).", size - 1, "duplicate_group")
         )
     )
     spam_sentence = (
         pl.when(pl.col("spam_flag") == "link-promo")
-        .then(pl.lit("Spam: a link with promotion ('") + pl.col("promo") + "').")
+        .then(pl.format("Spam: a link with promotion ('{}').", "promo"))
         .when(pl.col("spam_flag") == "bio-promo")
-        .then(pl.lit("Spam: promotion ('") + pl.col("promo") + "') pointing to the profile.")
+        .then(pl.format("Spam: promotion ('{}') pointing to the profile.", "promo"))
     )
     content_sentence = pl.col("content_flag").replace_strict(
         LOW_CONTENT_REASONS, default=None, return_dtype=pl.String
     )
     flags = pl.concat_list(
-        pl.col("content_flag"),
+        "content_flag",
         pl.lit("spam-") + pl.col("spam_flag"),
         pl.when(pl.col("campaign_id").is_null()).then(kind + "-duplicate"),
         pl.when(pl.col("campaign_id").is_not_null()).then(pl.lit("campaign")),
     ).list.drop_nulls()
-    rows = rows.with_columns(
-        flags=flags,
-        reason=pl.concat_str(
-            [content_sentence, spam_sentence, dup_sentence], separator=" ", ignore_nulls=True
-        ),
-    ).with_columns(reason=pl.when(pl.col("reason") != "").then("reason"))
+    reason = pl.concat_str(
+        [content_sentence, spam_sentence, dup_sentence], separator=" ", ignore_nulls=True
+    )
+    rows = rows.with_columns(flags=flags, reason=reason).with_columns(
+        reason=pl.when(pl.col("reason") != "").then("reason")
+    )
     campaigns = (
         rows.filter(pl.col("campaign_id").is_not_null())
         .sort("created_at", "platform", "reply_id", nulls_last=True)
@@ -550,8 +531,8 @@ def save_quality(store: Store, run_id: int, rows: pl.DataFrame, campaigns: pl.Da
         (
             "_quality_in",
             rows,
-            """INSERT INTO reply_quality SELECT ?, platform, reply_id, lang, lang_confidence, norm_hash,
-                   duplicate_group, duplicate_kind, campaign_id, low_content, spam, flags, reason
+            """INSERT INTO reply_quality SELECT ?, platform, reply_id, lang, lang_confidence,
+                   CASE WHEN norm <> '' THEN left(md5(norm), 16) END, duplicate_group, duplicate_kind, campaign_id, low_content, spam, flags, reason
                FROM _quality_in""",
         ),
         (
@@ -642,12 +623,13 @@ def render_quality_status(store: Store) -> str:
         store.con,
         """SELECT count(*), count(DISTINCT campaign_id), count(campaign_id),
                   count(DISTINCT duplicate_group), count(duplicate_group),
-                  count(*) FILTER (low_content), count(*) FILTER (spam), count(*) FILTER (lang IS NULL)
+                  count(*) FILTER (low_content), count(*) FILTER (spam), count(*) FILTER (lang IS NULL),
+                  (SELECT json_extract(parameters, '$.min_authors') FROM runs WHERE run_id = ?)
            FROM reply_quality WHERE run_id = ?""",
-        [run_id],
+        [run_id, run_id],
     )
     assert row is not None
-    total, camps, camp_rows, groups, dup_rows, low, spam, unknown = (int(v) for v in row)
+    total, camps, camp_rows, groups, dup_rows, low, spam, unknown = (int(v) for v in row[:8])
     langs = store.con.execute(
         """SELECT lang, count(*) AS n FROM reply_quality WHERE run_id = ? AND lang IS NOT NULL
            GROUP BY lang ORDER BY n DESC, lang LIMIT 5""",
@@ -657,15 +639,15 @@ def render_quality_status(store: Store) -> str:
     def pct(n: int) -> str:
         return f"{n} ({n / total:.0%})" if total else str(n)
 
-    top = ", ".join(f"{lang} {n / total:.0%}" for lang, n in langs) if total else ""
+    top = ", ".join(f"{lang} {pct(int(n))}" for lang, n in langs) or "none detected"
     return "\n".join(
         [
-            f"Reply quality (run {run_id}, {total} replies)",
-            f"  campaigns:    {camps} ({camp_rows} replies by >= their min. authors)",
-            f"  duplicates:   {pct(dup_rows)} in {groups} groups (exact or near copies)",
+            f"Reply quality (run {run_id}, {total} replies; replyscope quality to refresh)",
+            f"  campaigns:    {camps}, {pct(camp_rows)} replies (same text from >= {row[8]} authors)",
+            f"  duplicates:   {pct(dup_rows)} replies in {groups} groups of exact or near copies",
             f"  low content:  {pct(low)}",
             f"  spam:         {pct(spam)}",
-            f"  languages:    {top or 'none detected'}; unknown {pct(unknown)}",
+            f"  languages:    {top}; too short to tell {pct(unknown)}",
         ]
     )
 
@@ -674,15 +656,15 @@ def campaign_weights(store: Store) -> pl.DataFrame:
     """platform, reply_id, weight: each of a campaign's k replies weighs 1/k, any other reply 1."""
     run_id = _latest_run(store)
     frame = pl.from_arrow(
-        store.con.execute(
-            """SELECT r.platform, r.reply_id,
-                      CASE WHEN q.campaign_id IS NULL THEN 1.0
-                           ELSE 1.0 / count(*) OVER (PARTITION BY q.campaign_id) END AS weight
-               FROM replies r
-               LEFT JOIN (SELECT platform, reply_id, campaign_id FROM reply_quality WHERE run_id = ?) q
-                 USING (platform, reply_id)
-               ORDER BY r.platform, r.reply_id""",
-            [run_id if run_id is not None else -1],
+        store.con.sql(
+            f"""SELECT r.platform, r.reply_id,
+                       CASE WHEN q.campaign_id IS NULL THEN 1.0
+                            ELSE 1.0 / count(*) OVER (PARTITION BY q.campaign_id) END AS weight
+                FROM replies r
+                LEFT JOIN (SELECT platform, reply_id, campaign_id FROM reply_quality
+                           WHERE run_id = {int(run_id) if run_id is not None else -1}) q
+                  USING (platform, reply_id)
+                ORDER BY r.platform, r.reply_id"""
         ).to_arrow_table()
     )
     assert isinstance(frame, pl.DataFrame)

@@ -185,8 +185,10 @@ def tag_store(
     return TagResult(run_id, codebook, method, replies.height, int(tagged), rows.height, stats)
 
 
-def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFrame:
-    """(Re)compute theme_stats for a run from its tags with overrides applied."""
+def compute_run_stats(
+    store: Store, run_id: int, codebook: Codebook, *, campaigns_once: bool = False
+) -> pl.DataFrame:
+    """Theme statistics of a tagging run (overrides applied), optionally counting each campaign once."""
     tags = pl.from_arrow(
         store.con.sql(
             f"""WITH auto AS (SELECT platform, reply_id, theme_id FROM reply_themes WHERE run_id = {int(run_id)}),
@@ -201,11 +203,24 @@ def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFr
     )
     replies = pl.from_arrow(
         store.con.sql(
-            "SELECT platform || chr(31) || reply_id AS key, like_count FROM replies"
+            "SELECT platform, reply_id, platform || chr(31) || reply_id AS key, like_count FROM replies"
         ).to_arrow_table()
     )
     assert isinstance(tags, pl.DataFrame) and isinstance(replies, pl.DataFrame)
-    stats = compute_theme_stats(replies, tags, [t.id for t in codebook.themes])
+    if campaigns_once:
+        from analysis.quality import campaign_weights
+
+        replies = replies.join(
+            campaign_weights(store), on=["platform", "reply_id"], how="left", maintain_order="left"
+        )
+    return compute_theme_stats(
+        replies.drop("platform", "reply_id"), tags, [t.id for t in codebook.themes]
+    )
+
+
+def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFrame:
+    """(Re)compute theme_stats for a run from its tags with overrides applied."""
+    stats = compute_run_stats(store, run_id, codebook)
     store.con.execute("DELETE FROM theme_stats WHERE run_id = ?", [run_id])
     if stats.height:
         store.con.register("_stats_in", stats.to_arrow())
@@ -218,3 +233,27 @@ def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFr
         finally:
             store.con.unregister("_stats_in")
     return stats
+
+
+def latest_stats(store: Store, *, campaigns_once: bool) -> pl.DataFrame:
+    """theme_summary's rows; with campaigns_once, recomputed counting each campaign once."""
+    from analysis.codebook import parse_codebook
+
+    frame = pl.from_arrow(store.con.sql("SELECT * FROM theme_summary").to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    if not campaigns_once or frame.height == 0:
+        return frame
+    if not fetch_one(
+        store.con,
+        "SELECT count(*) FROM campaigns WHERE run_id = (SELECT max(run_id) FROM reply_quality)",
+    )[0]:  # type: ignore[index]
+        return frame  # no campaign: the figures are the same
+    run_id = int(frame["run_id"][0])
+    toml = fetch_one(
+        store.con, "SELECT toml FROM codebooks WHERE codebook_hash = ?", [frame["codebook_hash"][0]]
+    )
+    assert toml is not None
+    stats = compute_run_stats(store, run_id, parse_codebook(str(toml[0])), campaigns_once=True)
+    return frame.select("theme_id", "label", "run_id", "codebook_hash").join(
+        stats, on="theme_id", how="left", maintain_order="left"
+    )

@@ -92,6 +92,11 @@ def render_status(store: Store) -> str:
     )
     if rows:
         out += ["", "Runs (latest 20)", render_table(names, rows)]
+    from analysis.quality import render_quality_status
+
+    block = render_quality_status(store)
+    if block:
+        out += ["", block]
     return "\n".join(out)
 
 

@@ -63,16 +63,22 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
 
 
 @click.command("themes")
+@click.option(
+    "--count-campaigns-once",
+    is_flag=True,
+    help="Count each coordinated campaign (see `replyscope quality`) as one reply.",
+)
 @click.pass_obj
-def themes_cmd(ctx: Ctx) -> None:
+def themes_cmd(ctx: Ctx, count_campaigns_once: bool) -> None:
     """Show replies, shares, likes-weighted shares (95% CI) and resonance per theme.
 
     \b
-    Example:
+    Examples:
       replyscope themes
+      replyscope themes --count-campaigns-once
     """
     with open_store(ctx, read_only=True) as store:
-        text = render_theme_table(store)
+        text = render_theme_table(store, campaigns_once=count_campaigns_once)
     if not text:
         raise click.ClickException("no tagging run yet: run `replyscope tag` first.")
     click.echo(text)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 
-from commands.common import Ctx, say
+from commands.common import Ctx, Phases, say
 from reports.terminal import render_theme_table
 from store import Store, StoreError
 
@@ -19,26 +20,33 @@ from store import Store, StoreError
     type=click.Path(path_type=Path),
     default=Path("replyscope-demo"),
     show_default=True,
-    help="Folder for the demo database and outputs.",
+    help="Folder for the demo database, word clouds and report.",
 )
 @click.pass_obj
 def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
-    """Run the pipeline on the bundled, illustrative demo thread in a fresh demo database.
+    """Run the whole pipeline on the bundled, illustrative demo thread.
 
-    Imports the thread, tags it with the default codebook and shows the
-    store and the themes.
+    In a fresh demo database: import the thread, check reply quality, tag it
+    with the default codebook, model topics, draw word clouds, score tone,
+    and write the HTML report. Prints where the report is.
 
     \b
     Example:
       replyscope demo -o /tmp/demo
     """
     from analysis.codebook import load_codebook
+    from analysis.quality import run_quality
     from analysis.themes import tag_store
+    from analysis.tone import compute_store_tone
+    from analysis.topics import TopicOptions, compute_topic_run
+    from analysis.wordclouds import render_wordclouds
     from collectors.demo import DEMO_FILE
     from collectors.files import ImportOptions, import_file
     from collectors.readers import ImportProblem
     from collectors.summary import describe_import, render_status
+    from reports.html import render_report
 
+    started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     db = out_dir / "demo.duckdb"
     for stale in (db, db.with_name(db.name + ".wal")):
@@ -48,23 +56,41 @@ def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
         store = Store.open(db)
     except StoreError as err:
         raise click.ClickException(str(err)) from err
+    step = Phases(ctx, "demo")
     try:
+        step("importing the thread")
         try:
             result = import_file(store, DEMO_FILE, ImportOptions())
         except ImportProblem as err:
             raise click.ClickException(str(err)) from err
+        step.done()
         say(ctx, describe_import(result))
-        click.echo(render_status(store))
+        step("checking reply quality")
+        quality = run_quality(store)
+        step("tagging themes")
         tagged = tag_store(store, load_codebook(None))
+        step("modelling topics (the first run compiles UMAP: about half a minute)")
+        topics = compute_topic_run(store, TopicOptions(), progress=step)
+        step("drawing word clouds")
+        clouds = render_wordclouds(store, "theme", "likes", out_dir / "wordclouds")
+        step("scoring tone")
+        compute_store_tone(store)
+        step("writing the report")
+        report = render_report(
+            store,
+            out_dir / "report.html",
+            title="What kind of leadership do our public services need? (demo)",
+        )
+        step.done()
+        click.echo(render_status(store))
+        click.echo("\n" + render_theme_table(store))
         say(
             ctx,
-            f"\nTagged {tagged.replies} replies with the default codebook: {tagged.tagged} carry a theme.",
+            f"\nQuality run {quality.run_id}; {tagged.tagged} of {tagged.replies} replies carry a theme; "
+            f"{topics.topics} topics ({topics.outlier_share:.0%} unassigned); {len(clouds)} word clouds in "
+            f"{out_dir / 'wordclouds'}.",
         )
-        click.echo("\n" + render_theme_table(store))
     finally:
         store.close()
-    say(
-        ctx,
-        f"\nDemo database: {db}\nLook around: replyscope --db {db} themes | "
-        f'replyscope --db {db} sql "SELECT themes, like_count, text FROM replies_tagged ORDER BY like_count DESC LIMIT 10"',
-    )
+    click.echo(f"\nReport: {report.path.resolve()}  ({time.perf_counter() - started:.0f} s)")
+    say(ctx, f"Database: {db} — try: replyscope --db {db} themes")

@@ -90,6 +90,7 @@ class ReportData:
     replies: list[Reply]
     replies_total: int
     show_authors: bool
+    campaigns_once: bool = False
     sql: dict[str, str] = field(default_factory=lambda: dict(SQL))
 
 
@@ -202,7 +203,16 @@ def load_report_data(
         "SELECT t.thread_id, t.text, t.url, count(r.reply_id) AS n FROM threads t LEFT JOIN replies r USING (thread_id) GROUP BY ALL ORDER BY n DESC",
     )
     question = next((x["text"] for x in posts if x["text"]), "") or ""
-    themes = _rows(store, SQL["themes"])
+    from analysis.themes import latest_stats
+
+    # Each coordinated campaign counts once in the theme figures when the
+    # replies' quality has been checked (nothing is deleted).
+    campaigns_once = _has_rows(store, "campaigns")
+    themes = (
+        latest_stats(store, campaigns_once=campaigns_once).to_dicts()
+        if _has_rows(store, "theme_stats")
+        else []
+    )
     descriptions = {
         r[0]: r[1]
         for r in store.con.execute(
@@ -321,6 +331,7 @@ def load_report_data(
         replies=replies,
         replies_total=total,
         show_authors=not p.enabled,
+        campaigns_once=campaigns_once,
     )
 
 

@@ -85,7 +85,7 @@ def _num(v: Any) -> str:
 
 
 def _wordclouds(store: Store, d: ReportData) -> dict[str, str]:
-    """Base64 PNG word cloud per theme (replies weighted by likes); {} if none can be drawn."""
+    """Base64 PNG word cloud per theme (word counts: a few very liked replies would swamp likes weighting)."""
     if not d.themes:
         return {}
     try:
@@ -94,7 +94,7 @@ def _wordclouds(store: Store, d: ReportData) -> dict[str, str]:
         stop = wc.build_stopwords(wc.load_question_words(store))
         out: dict[str, str] = {}
         for stem, frame in wc.load_wordcloud_groups(store, "theme"):
-            freqs = wc.compute_word_frequencies(frame["text"], frame["like_count"], stop, "likes")
+            freqs = wc.compute_word_frequencies(frame["text"], None, stop, "count")
             if freqs:
                 png = wc.wordcloud_png_bytes(freqs, width=720, height=300)
                 out[stem.removeprefix("theme-")] = base64.b64encode(png).decode("ascii")
@@ -234,7 +234,7 @@ def render_report(
         minute=lambda t: t.strftime("%Y-%m-%d %H:%M") if t else "",
         day=lambda t: t.strftime("%Y-%m-%d") if t else "",
         illustrative=is_demo,
-        campaigns_once=False,
+        campaigns_once=d.campaigns_once,
         validation_sentence=_validation_sentence(d.validation),
         validation_n=(
             per_theme[0]["tp"] + per_theme[0]["fp"] + per_theme[0]["fn"] + per_theme[0]["tn"]

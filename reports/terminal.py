@@ -29,28 +29,29 @@ def _pct(value: object) -> str:
     return "" if value is None else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
 
 
-def render_theme_table(store: Store) -> str:
+def render_theme_table(store: Store, *, campaigns_once: bool = False) -> str:
     """The latest theme summary as a terminal table ('' when nothing is tagged)."""
-    rows = store.con.execute(
-        """SELECT theme_id, label, replies, share, share_low, share_high, likes_share,
-                  likes_share_low, likes_share_high, resonance, replies_in_scope, run_id
-           FROM theme_summary"""
-    ).fetchall()
-    if not rows:
+    from analysis.themes import latest_stats
+
+    frame = latest_stats(store, campaigns_once=campaigns_once)
+    if frame.height == 0:
         return ""
+    rows = frame.to_dicts()
     table = [
         (
-            r[0],
-            r[1],
-            r[2],
-            f"{_pct(r[3])} ({_pct(r[4])}–{_pct(r[5])})",
-            f"{_pct(r[6])} ({_pct(r[7])}–{_pct(r[8])})",
-            "" if r[9] is None else f"{r[9]:.2f}",
+            r["theme_id"],
+            r["label"],
+            r["replies"],
+            f"{_pct(r['share'])} ({_pct(r['share_low'])}–{_pct(r['share_high'])})",
+            f"{_pct(r['likes_share'])} ({_pct(r['likes_share_low'])}–{_pct(r['likes_share_high'])})",
+            "" if r["resonance"] is None else f"{r['resonance']:.2f}",
         )
         for r in rows
     ]
     head = ["theme", "label", "replies", "share (95% CI)", "likes share (95% CI)", "resonance"]
+    once = " Each coordinated campaign counts as one reply." if campaigns_once else ""
     return (
         render_table(head, table)
-        + f"\n\n{rows[0][10]} replies in scope; tagging run {rows[0][11]}. Resonance = likes share ÷ reply share."
+        + f"\n\n{rows[0]['replies_in_scope']} replies in scope; tagging run {rows[0]['run_id']}. "
+        + f"Resonance = likes share ÷ reply share.{once}"
     )

@@ -1,0 +1,476 @@
+"""Describing topics: c-TF-IDF vocabulary, labels, representatives, tables over time and by theme, draft themes.
+
+Topic words come from BERTopic's c-TF-IDF over a `CountVectorizer` built
+here: English stop words, contractions, platform noise (rt, amp, https, t.co,
+@handles, numbers) and the words of the question the thread asked are left
+out of the topic words only — the embeddings still see the full reply text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+from analysis.codebook import THEME_ID, Codebook, Theme, parse_codebook, term_problem
+from store import Store, fetch_one
+
+# The words of the default question ("What kind of leadership do our public
+# services need?"): they are in almost every reply, so they name no topic.
+DEFAULT_QUESTION_WORDS = ("leadership", "public", "services")
+# Contractions as the preprocessor leaves them (apostrophes dropped).
+CONTRACTIONS = (
+    "aint arent cant couldnt didnt doesnt dont hadnt hasnt havent hes im isnt ive lets mightnt "
+    "mustnt shant shes shouldnt thats theres theyd theyll theyre theyve wasnt weve werent whats "
+    "wheres whos wont wouldnt youd youll youre youve"
+).split()
+# ("ill", "shed", "wed" are left out: they are also words.)
+# Platform and web noise that survives URL and handle removal, and reply filler.
+NOISE_WORDS = (
+    "rt amp https http www com co uk org tco html via lol yeah yes ok okay oh gonna wanna "
+    "got get just like really thing things lot ha haha hahaha lmao omg"
+).split()
+OUTLIER_LABEL = "Unassigned (no clear topic)"
+TOP_WORDS = 10
+
+
+class TopicError(Exception):
+    """A topics run that cannot go ahead; the message says what to do."""
+
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\bt\.co/\S*")
+_HANDLE = re.compile(r"(?<![\w@])@[\w.\-]+")
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#\d+);")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
+_NON_WORD = re.compile(r"[^\w]+|\d+|_")
+# Phrase breaks: an n-gram never spans one (nor a removed stop word).
+_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”…|/\n\t]+|\s[-–—]+\s")
+# Words of two or more letters (numbers never become topic words).
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
+
+
+def clean_for_words(text: str) -> str:
+    """Lower-case text without URLs, @handles, HTML entities, numbers, accents or apostrophes."""
+    text = _URL.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    text = _ENTITY.sub(" ", text)
+    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+    text = _APOSTROPHE.sub("", text).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", text)
+
+
+class PhraseCountVectorizer(CountVectorizer):
+    """A CountVectorizer whose n-grams stay inside a phrase and never bridge a stop word.
+
+    Plain CountVectorizer drops stop words and then joins the neighbours, so
+    "I agree. New ideas" gives the bigram "agree new"; here it gives none,
+    while "psychological safety" and "fruit bowl" stay.
+    """
+
+    def build_analyzer(self) -> Callable[[str], list[str]]:
+        """Tokens and within-phrase n-grams of one document."""
+        stop = frozenset(self.get_stop_words() or ())
+        token = re.compile(self.token_pattern)
+        low, high = self.ngram_range
+
+        def analyze(doc: str) -> list[str]:
+            doc = _HANDLE.sub(" ", _URL.sub(" ", doc))
+            out: list[str] = []
+            for phrase in _PHRASE_BREAK.split(doc):
+                run: list[str] = []
+                for word in [*token.findall(clean_for_words(phrase)), ""]:
+                    if word and word not in stop:
+                        run.append(word)
+                        continue
+                    for n in range(low, high + 1):
+                        out.extend(" ".join(run[i : i + n]) for i in range(len(run) - n + 1))
+                    run = []
+            return out
+
+        return analyze
+
+
+def question_words(texts: Iterable[str]) -> list[str]:
+    """The words of the thread's opening post(s), in the vectorizer's form."""
+    words = set(DEFAULT_QUESTION_WORDS)
+    for text in texts:
+        words.update(w for w in clean_for_words(text or "").split() if len(w) > 1)
+    return sorted(words)
+
+
+def stop_words(extra: Iterable[str] = ()) -> list[str]:
+    """English stop words, contractions, platform noise and the extra (question) words."""
+    base = {clean_for_words(w).strip() for w in ENGLISH_STOP_WORDS}
+    return sorted({w for w in base if w} | set(CONTRACTIONS) | set(NOISE_WORDS) | set(extra))
+
+
+def make_vectorizer(
+    words: Sequence[str], *, ngram_range: tuple[int, int] = (1, 2)
+) -> CountVectorizer:
+    """The CountVectorizer BERTopic builds its c-TF-IDF topic words with."""
+    return PhraseCountVectorizer(
+        token_pattern=TOKEN_PATTERN,
+        stop_words=list(words),
+        ngram_range=ngram_range,
+    )
+
+
+def has_vocabulary(vectorizer: CountVectorizer, texts: Sequence[str]) -> bool:
+    """Whether any topic word is left in texts once the stop words are removed."""
+    try:
+        vectorizer.fit(list(texts))
+    except ValueError:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
+        return False
+    return True
+
+
+def choose_vectorizer(docs: Sequence[str], extra_stop_words: Iterable[str] = ()) -> CountVectorizer:
+    """The vectorizer for these replies: all stop words, or fewer when nothing else would be left."""
+    probe = list(docs[:5000])
+    for words in (stop_words(extra_stop_words), stop_words(), []):
+        vectorizer = make_vectorizer(words)
+        if has_vocabulary(vectorizer, probe):
+            return vectorizer
+    raise TopicError(
+        f"none of the {len(docs)} replies has any words (only emoji, links or numbers?), "
+        "so there is nothing to name topics with."
+    )
+
+
+def load_question_texts(store: Store) -> list[str]:
+    """Text of the threads' opening posts (the question people answered)."""
+    return [
+        r[0]
+        for r in store.con.execute("SELECT text FROM threads WHERE text IS NOT NULL").fetchall()
+    ]
+
+
+def _stem(word: str) -> str:
+    # Enough to keep "listen" and "listening", "manager" and "managers" out of one label.
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _display(word: str, texts: Sequence[str]) -> str:
+    """The word as the replies mostly write it when that is all capitals (NHS), else title case."""
+    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, word.split())) + r"\b", re.IGNORECASE)
+    forms: dict[str, int] = {}
+    for text in texts:
+        for form in pattern.findall(text):
+            forms[form] = forms.get(form, 0) + 1
+    if forms:
+        top = max(forms, key=lambda f: (forms[f], f.isupper(), f))
+        if top.isupper() and len(top) > 1:
+            return top
+    return word.title()
+
+
+def compute_label(
+    keywords: Sequence[tuple[str, float]], topic_id: int, texts: Sequence[str] = (), size: int = 3
+) -> str:
+    """A short title: the top keywords that share no word with an earlier one, as the replies spell them."""
+    if topic_id == -1:
+        return OUTLIER_LABEL
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for word, weight in keywords:
+        # "psychological" -> "psychological safety" when that phrase weighs almost as much.
+        phrase = next(
+            (p for p, v in keywords if " " in p and word in p.split() and v >= 0.6 * weight),
+            None,
+        )
+        word = phrase if phrase and " " not in word else word
+        stems = {_stem(w) for w in word.split()}
+        if not word or stems & seen:
+            continue
+        chosen.append(word)
+        seen |= stems
+        if len(chosen) == size:
+            break
+    return ", ".join(_display(w, texts) for w in chosen) or f"Topic {topic_id}"
+
+
+def compute_representatives(
+    assignments: np.ndarray, embeddings: np.ndarray, texts: Sequence[str], n: int = 3
+) -> dict[int, list[int]]:
+    """Row numbers of the n replies nearest each topic's centroid (distinct texts; ties by row)."""
+    out: dict[int, list[int]] = {}
+    for topic in np.unique(assignments).tolist():
+        rows = np.flatnonzero(assignments == topic)
+        centroid = embeddings[rows].mean(axis=0)
+        norm = float(np.linalg.norm(centroid)) or 1.0
+        sims = embeddings[rows] @ (centroid / norm)
+        # lexsort: last key first -> highest similarity, then lowest row number.
+        order = rows[np.lexsort((rows, -sims))]
+        picked: list[int] = []
+        seen: set[str] = set()
+        for row in order.tolist():
+            key = " ".join(clean_for_words(texts[row]).split())
+            if key in seen:
+                continue
+            seen.add(key)
+            picked.append(row)
+            if len(picked) == n:
+                break
+        out[int(topic)] = picked
+    return out
+
+
+def compute_topic_table(
+    replies: pl.DataFrame,
+    vectors: np.ndarray,
+    topics: np.ndarray,
+    keywords: dict[int, list[tuple[str, float]]],
+) -> pl.DataFrame:
+    """One row per topic: label, size, likes, keywords and representative replies."""
+    texts = replies["text"].to_list()
+    reps = compute_representatives(topics, vectors, texts)
+    likes = np.asarray(replies["like_count"].to_list(), dtype=np.int64)
+    platforms = replies["platform"].to_list()
+    ids = replies["reply_id"].to_list()
+    rows = []
+    for t in sorted(reps, key=lambda t: (t == -1, t)):
+        members = topics == t
+        kw = keywords.get(t, [])
+        rows.append(
+            {
+                "topic_id": t,
+                # Spelling (NHS, not Nhs) from a bounded sample of the topic's replies.
+                "label": compute_label(kw, t, [texts[r] for r in np.flatnonzero(members)[:500]]),
+                "size": int(members.sum()),
+                "likes": int(likes[members].sum()),
+                "keywords": json.dumps([[w, v] for w, v in kw], ensure_ascii=False),
+                "representative": json.dumps(
+                    [
+                        {"platform": platforms[r], "reply_id": ids[r], "text": texts[r]}
+                        for r in reps[t]
+                    ],
+                    ensure_ascii=False,
+                ),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "topic_id": pl.Int32,
+            "label": pl.String,
+            "size": pl.Int64,
+            "likes": pl.Int64,
+            "keywords": pl.String,
+            "representative": pl.String,
+        },
+    )
+
+
+def compute_topic_theme_crosstab(store: Store, run_id: int) -> pl.DataFrame:
+    """Replies per (topic, theme of the latest tagging run); theme_id is null for untagged replies."""
+    frame = pl.from_arrow(
+        store.con.sql(
+            """SELECT t.topic_id, g.theme_id, count(*) AS replies
+               FROM reply_topics t LEFT JOIN reply_theme_tags g USING (platform, reply_id)
+               WHERE t.run_id = ?
+               GROUP BY ALL ORDER BY t.topic_id, g.theme_id NULLS LAST""",
+            params=[run_id],
+        ).to_arrow_table()
+    )
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(pl.col("topic_id").cast(pl.Int32), pl.col("replies").cast(pl.Int64))
+
+
+@dataclass
+class TopicCoverage:
+    """How much of one topic the current codebook covers."""
+
+    topic_id: int
+    label: str
+    size: int
+    covered: int
+    keywords: list[tuple[str, float]]
+    examples: list[str]
+
+    @property
+    def share(self) -> float:
+        """Share of the topic's replies that carry any theme."""
+        return self.covered / self.size if self.size else 0.0
+
+
+def theme_id_from_label(label: str, taken: set[str]) -> str:
+    """A valid, unused theme id from a topic label ("Pizza, Fruit Bowl" -> pizza_fruit_bowl)."""
+    base = re.sub(r"[^a-z0-9]+", "_", clean_for_words(label)).strip("_")[:32].strip("_")
+    if not base or not base[0].isalpha():
+        base = f"topic_{base}".strip("_")
+    tid, n = base, 2
+    while tid in taken or not THEME_ID.match(tid):
+        tid = f"{base[:36]}_{n}"
+        n += 1
+    return tid
+
+
+def compute_draft_themes(
+    coverage: Sequence[TopicCoverage],
+    codebook: Codebook,
+    *,
+    run_id: int,
+    threshold: float = 0.30,
+    terms: int = 6,
+) -> list[Theme]:
+    """Draft themes for the topics whose replies the codebook barely tags (< threshold)."""
+    taken = {t.id for t in codebook.themes}
+    existing = {term.lower().rstrip("*") for t in codebook.themes for term in t.include}
+    drafts: list[Theme] = []
+    for c in coverage:
+        if c.topic_id == -1 or c.share >= threshold:
+            continue
+        include = [w for w, _ in c.keywords if w not in existing and term_problem(w) is None][
+            :terms
+        ]
+        if not include:
+            continue
+        tid = theme_id_from_label(c.label, taken)
+        taken.add(tid)
+        drafts.append(
+            Theme(
+                id=tid,
+                label=c.label,
+                description=(
+                    f"Drafted from topic {c.topic_id} of topic run {run_id}: {c.size} replies, "
+                    f"{c.share:.0%} of them carry a theme of the current codebook. "
+                    "Check the terms and examples, then rename and describe the theme."
+                ),
+                include=include,
+                examples=list(c.examples),
+            )
+        )
+    return drafts
+
+
+def latest_topic_run(store: Store) -> int:
+    """run_id of the latest topics run (TopicError when there is none)."""
+    row = fetch_one(store.con, "SELECT max(run_id) FROM topic_runs")
+    if row is None or row[0] is None:
+        raise TopicError("no topics run yet: run `replyscope topics` first.")
+    return int(row[0])
+
+
+@dataclass
+class CodebookSuggestion:
+    """Draft themes for topics the current codebook barely covers."""
+
+    topic_run: int
+    tag_run: int
+    codebook: Codebook  # the codebook of the latest tagging run
+    coverage: list[TopicCoverage]
+    drafts: list[Theme]
+
+    def draft_codebook(self, *, only_new: bool = False) -> Codebook:
+        """The current codebook with the drafts appended (or the drafts alone)."""
+        themes = list(self.drafts) if only_new else [*self.codebook.themes, *self.drafts]
+        return Codebook(
+            name=f"{self.codebook.name}-draft",
+            version=f"{self.codebook.version}+topics{self.topic_run}",
+            themes=themes,
+            description=(
+                f"{len(self.drafts)} draft themes from topics run {self.topic_run} that tagging run "
+                f"{self.tag_run} barely covers; review them before tagging with this codebook."
+            ),
+        )
+
+
+def compute_codebook_suggestions(
+    store: Store, *, run_id: int | None = None, threshold: float = 0.30
+) -> CodebookSuggestion:
+    """Topics of a run (default: the latest) of which under threshold carry a theme, as draft themes."""
+    topic_run = run_id if run_id is not None else latest_topic_run(store)
+    row = fetch_one(
+        store.con,
+        "SELECT run_id, json_extract_string(parameters, '$.codebook_hash') FROM runs "
+        "WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1",
+    )
+    if row is None:
+        raise TopicError(
+            "no tagging run yet: run `replyscope tag` first, so there is a codebook to compare the topics with."
+        )
+    tag_run, codebook_hash = int(row[0]), str(row[1])
+    toml = fetch_one(
+        store.con, "SELECT toml, source FROM codebooks WHERE codebook_hash = ?", [codebook_hash]
+    )
+    if toml is None:
+        raise TopicError(
+            f"tagging run {tag_run} names codebook {codebook_hash}, which is not stored."
+        )
+    codebook = parse_codebook(str(toml[0]), source=str(toml[1] or codebook_hash))
+    rows = store.con.execute(
+        """SELECT t.topic_id, t.label, t.size, t.keywords::VARCHAR, t.representative::VARCHAR,
+                  (SELECT count(DISTINCT (rt.platform, rt.reply_id))
+                   FROM reply_topics rt
+                   JOIN (SELECT DISTINCT platform, reply_id FROM reply_theme_tags) g USING (platform, reply_id)
+                   WHERE rt.run_id = t.run_id AND rt.topic_id = t.topic_id) AS covered
+           FROM topics t WHERE t.run_id = ? ORDER BY t.topic_id = -1, t.size DESC, t.topic_id""",
+        [topic_run],
+    ).fetchall()
+    if not rows:
+        raise TopicError(f"topics run {topic_run} has no topics.")
+    coverage = [
+        TopicCoverage(
+            topic_id=int(tid),
+            label=str(label),
+            size=int(size),
+            covered=int(covered),
+            keywords=[(str(w), float(v)) for w, v in json.loads(kw or "[]")],
+            examples=[str(r["text"]) for r in json.loads(rep or "[]")],
+        )
+        for tid, label, size, kw, rep, covered in rows
+    ]
+    drafts = compute_draft_themes(coverage, codebook, run_id=topic_run, threshold=threshold)
+    return CodebookSuggestion(topic_run, tag_run, codebook, coverage, drafts)
+
+
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _interval(freq: str) -> str:
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", freq.lower())
+    if not m or int(m.group(1)) == 0:
+        raise TopicError(f"frequency {freq!r} must be a number and m, h, d or w, like 1d or 6h.")
+    return f"{int(m.group(1))} {_UNITS[m.group(2)]}"
+
+
+def compute_topics_over_time(store: Store, run_id: int, freq: str = "1d") -> pl.DataFrame:
+    """Replies per (time bucket, topic) of a run, every bucket x topic (zeros included)."""
+    interval = _interval(freq)
+    frame = pl.from_arrow(
+        store.con.sql(
+            f"""WITH d AS (
+                    SELECT time_bucket(INTERVAL '{interval}', r.created_at) AS bucket, t.topic_id
+                    FROM reply_topics t JOIN replies r USING (platform, reply_id)
+                    WHERE t.run_id = ? AND r.created_at IS NOT NULL
+                ),
+                b AS (
+                    SELECT unnest(range(min(bucket), max(bucket) + INTERVAL '{interval}', INTERVAL '{interval}')) AS bucket
+                    FROM d
+                ),
+                tp AS (SELECT DISTINCT topic_id FROM reply_topics WHERE run_id = ?)
+                SELECT b.bucket, tp.topic_id, count(d.topic_id) AS replies
+                FROM b CROSS JOIN tp
+                LEFT JOIN d ON d.bucket = b.bucket AND d.topic_id = tp.topic_id
+                GROUP BY ALL ORDER BY b.bucket, tp.topic_id""",
+            params=[run_id, run_id],
+        ).to_arrow_table()
+    )
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(pl.col("topic_id").cast(pl.Int32), pl.col("replies").cast(pl.Int64))

@@ -1,0 +1,216 @@
+"""Commands for topic models: topics, and `codebook suggest` (drafted from topics)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from commands.common import Ctx, Phases, open_store, render_table, say
+from store import Store
+
+
+def _topics_value(value: str) -> int | None:
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise click.BadParameter("use auto or a whole number of topics, like 10.") from None
+    if n < 1:
+        raise click.BadParameter("the number of topics must be at least 1.")
+    return n
+
+
+@click.command("topics")
+@click.option(
+    "--embedder",
+    default=None,
+    help="wordllama (default), minilm, tfidf, or the folder of a local sentence-transformers model.",
+)
+@click.option("--seed", default=42, show_default=True, help="Random seed: same seed, same topics.")
+@click.option(
+    "--min-topic-size",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Smallest topic, in replies (default: 10, or 1% of the replies when more).",
+)
+@click.option(
+    "--topics",
+    "topics_opt",
+    default="auto",
+    show_default=True,
+    help="auto (as many as the clustering finds) or a number to merge them down to.",
+)
+@click.option(
+    "--freq",
+    default="1d",
+    show_default=True,
+    help="Bucket for the topics-over-time table (shown when replies span more than a day).",
+)
+@click.pass_obj
+def topics_cmd(
+    ctx: Ctx,
+    embedder: str | None,
+    seed: int,
+    min_topic_size: int | None,
+    topics_opt: str,
+    freq: str,
+) -> None:
+    """Find the topics of the replies (BERTopic, offline) and show each with its keywords and examples.
+
+    Each run is kept with its seed, parameters and library versions; the same
+    replies, seed and options give the same topics. Embeddings are cached in
+    the store, so a second run only embeds new replies.
+
+    \b
+    Examples:
+      replyscope topics
+      replyscope topics --embedder minilm --seed 7 --topics 12
+    """
+    from analysis.embed import EmbedderError
+    from analysis.topics import DEFAULT_EMBEDDER, TopicError, TopicOptions, compute_topic_run
+
+    try:
+        wanted = _topics_value(topics_opt)
+    except click.BadParameter as err:
+        raise click.ClickException(f"--topics {topics_opt}: {err.message}") from err
+    options = TopicOptions(
+        embedder=embedder or DEFAULT_EMBEDDER,
+        seed=seed,
+        min_topic_size=min_topic_size,
+        topics=wanted,
+    )
+    phases = Phases(ctx, "topics")
+    with open_store(ctx) as store:
+        try:
+            result = compute_topic_run(store, options, progress=phases)
+            over_time = _over_time_table(store, result.run_id, freq)
+        except (TopicError, EmbedderError) as err:
+            phases.done()
+            raise click.ClickException(str(err)) from err
+        phases.done()
+    rows = []
+    for r in result.table.iter_rows(named=True):
+        words = ", ".join(w for w, _ in json.loads(r["keywords"])[:6])
+        example = json.loads(r["representative"])[:1]
+        text = " ".join(example[0]["text"].split()) if example else ""
+        rows.append(
+            (
+                r["topic_id"],
+                r["label"],
+                r["size"],
+                f"{r['size'] / result.replies:.0%}",
+                r["likes"],
+                words,
+                text[:80] + ("…" if len(text) > 80 else ""),
+            )
+        )
+    click.echo(
+        render_table(["topic", "label", "replies", "share", "likes", "keywords", "example"], rows)
+    )
+    if over_time:
+        click.echo("\n" + over_time)
+    if result.note:
+        click.echo(f"\nNote: {result.note}")
+    say(
+        ctx,
+        f"\nTopics run {result.run_id}: {result.topics} topics in {result.replies} replies with {result.embedder} "
+        f"(seed {seed}); {result.outlier_share:.0%} left unassigned; {result.new_embeddings} replies newly "
+        f"embedded; {result.seconds:.1f} s. Query them in the view topic_summary, or draft themes "
+        "from them with: replyscope codebook suggest -o draft.toml",
+    )
+
+
+def _over_time_table(store: Store, run_id: int, freq: str) -> str:
+    """Replies per bucket for the largest topics, when the replies span more than one bucket."""
+    import polars as pl
+
+    from analysis.topics import compute_topics_over_time
+
+    frame = compute_topics_over_time(store, run_id, freq)
+    buckets = frame["bucket"].unique().sort().to_list()
+    if len(buckets) < 2:
+        return ""
+    sizes = frame.group_by("topic_id").agg(pl.col("replies").sum()).sort("replies", descending=True)
+    shown = [t for t in sizes["topic_id"].to_list() if t != -1][:8]
+    wide = {(b, t): n for b, t, n in frame.select("bucket", "topic_id", "replies").iter_rows()}
+    rows = [
+        (
+            str(b)[:16],
+            *(wide.get((b, t), 0) for t in shown),
+            sum(n for (bb, _), n in wide.items() if bb == b),
+        )
+        for b in buckets
+    ]
+    return f"Replies per {freq} (largest topics):\n" + render_table(
+        ["from", *(f"topic {t}" for t in shown), "all"], rows
+    )
+
+
+@click.command("suggest")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The draft codebook (TOML) to write.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.30,
+    show_default=True,
+    help="Draft a theme for topics of which fewer than this share of replies carry any theme.",
+)
+@click.option(
+    "--only-new", is_flag=True, help="Write the draft themes alone, not the whole codebook."
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def codebook_suggest_cmd(
+    ctx: Ctx, output: Path, threshold: float, only_new: bool, force: bool
+) -> None:
+    """Draft new themes from topics the current codebook barely covers (latest topics and tagging runs).
+
+    Each draft theme takes its id and label from the topic, include terms from
+    its keywords and examples from its representative replies. Review them
+    before tagging with the draft.
+
+    \b
+    Example:
+      replyscope codebook suggest -o draft.toml
+    """
+    from analysis.codebook import to_toml
+    from analysis.topic_labels import TopicError, compute_codebook_suggestions
+
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} exists; choose another name or add --force.")
+    with open_store(ctx, read_only=True) as store:
+        try:
+            suggestion = compute_codebook_suggestions(store, threshold=threshold)
+        except TopicError as err:
+            raise click.ClickException(str(err)) from err
+    rows = [
+        (c.topic_id, c.label, c.size, f"{c.share:.0%}")
+        for c in suggestion.coverage
+        if c.topic_id != -1
+    ]
+    click.echo(render_table(["topic", "label", "replies", "carry a theme"], rows))
+    if not suggestion.drafts:
+        say(
+            ctx,
+            f"\nEvery topic of run {suggestion.topic_run} has at least {threshold:.0%} of its replies "
+            f"tagged by {suggestion.codebook.name}: nothing to draft; {output} not written.",
+        )
+        return
+    output.write_text(to_toml(suggestion.draft_codebook(only_new=only_new)), encoding="utf-8")
+    say(
+        ctx,
+        f"\nWrote {output}: {len(suggestion.drafts)} draft themes ({', '.join(t.id for t in suggestion.drafts)}) "
+        f"from topics run {suggestion.topic_run}. Edit them, then: replyscope codebook check {output}",
+    )
+
+
+COMMANDS: list[click.Command] = [topics_cmd]
