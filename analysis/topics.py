@@ -512,6 +512,8 @@ def compute_topic_run(
             "there are no replies with text in the store; import some first (replyscope import FILE)."
         )
     say(f"loading the {opts.embedder} embedder")
+    # transformers draws a "Loading weights" bar on stderr even when piped; progress is ours.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     embedder = load_embedder(opts.embedder, fit_texts=texts, seed=opts.seed)
     vectors, new = embed_cached(
         store,
@@ -589,7 +591,7 @@ def save_topic_run(
             "INSERT INTO reply_topics SELECT ?, platform, reply_id, topic_id, probability FROM _topic_rows",
             run_id,
         )
-        summary = {"topics": topics, "outlier_share": round(share, 4), "new": new_embeddings}
+        summary = {"topics": topics, "outlier_share": round(share, 4), "embedded": new_embeddings}
         counts = RunCounts(rows_in=replies.height, rows_added=replies.height, summary=summary)
         finish_run(store, run_id, counts, message=assignment.note)
     return run_id

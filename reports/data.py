@@ -110,7 +110,7 @@ def _reply_rows(
                    concat_ws(' ', CASE WHEN spam THEN 'spam' END, CASE WHEN low_content THEN 'low-content' END,
                              CASE WHEN campaign_id IS NOT NULL THEN 'campaign' END,
                              CASE WHEN duplicate_group IS NOT NULL AND campaign_id IS NULL THEN 'duplicate' END) AS flags
-            FROM replies_tagged WHERE {where} ORDER BY {order} LIMIT {int(limit)}""",
+            FROM _report_replies WHERE {where} ORDER BY {order} LIMIT {int(limit)}""",
         params,
     )
     out = []
@@ -181,6 +181,11 @@ def load_report_data(
 ) -> ReportData:
     """Gather every section's figures from the store."""
     del thread  # reserved: per-thread reports filter in a later version
+    # The view joins several tables and ranks likes per thread: evaluate it
+    # once for the whole report instead of once per query.
+    store.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _report_replies AS SELECT * FROM replies_tagged"
+    )
     summary = _rows(store, SQL["summary"])[0]
     summary["rejected"] = (
         fetch_one(
@@ -230,7 +235,7 @@ def load_report_data(
         typical = _reply_rows(
             store,
             cond
-            + " AND coalesce(like_count, 0) <= (SELECT median(coalesce(like_count, 0)) FROM replies_tagged WHERE list_contains(themes, ?))",
+            + " AND coalesce(like_count, 0) <= (SELECT median(coalesce(like_count, 0)) FROM _report_replies WHERE list_contains(themes, ?))",
             "hash(reply_id)",
             3,
             p,
@@ -243,7 +248,7 @@ def load_report_data(
     bands = [
         (r[0] or "unknown", int(r[1]))
         for r in store.con.execute(
-            "SELECT likes_band, count(*) FROM replies_tagged GROUP BY 1 ORDER BY array_position(['top 1%', 'top 10%', 'above median', 'below median', 'none'], likes_band)"
+            "SELECT likes_band, count(*) FROM _report_replies GROUP BY 1 ORDER BY array_position(['top 1%', 'top 10%', 'above median', 'below median', 'none'], likes_band)"
         ).fetchall()
     ]
     hist = [
@@ -258,8 +263,8 @@ def load_report_data(
     top_themes = [
         (r[0], int(r[1]), float(r[2] or 0))
         for r in store.con.execute(
-            """SELECT theme_id, count(*) AS n, count(*) / (SELECT count(*) FROM replies_tagged WHERE likes_band IN ('top 1%', 'top 10%')) AS s
-           FROM (SELECT unnest(themes) AS theme_id FROM replies_tagged WHERE likes_band IN ('top 1%', 'top 10%'))
+            """SELECT theme_id, count(*) AS n, count(*) / (SELECT count(*) FROM _report_replies WHERE likes_band IN ('top 1%', 'top 10%')) AS s
+           FROM (SELECT unnest(themes) AS theme_id FROM _report_replies WHERE likes_band IN ('top 1%', 'top 10%'))
            GROUP BY 1 ORDER BY n DESC"""
         ).fetchall()
     ]
@@ -346,7 +351,7 @@ def _crosstab(
 
 def _untagged(store: Store, topics: list[dict[str, Any]]) -> dict[str, Any]:
     row = fetch_one(
-        store.con, "SELECT count(*) FILTER (len(themes) = 0), count(*) FROM replies_tagged"
+        store.con, "SELECT count(*) FILTER (len(themes) = 0), count(*) FROM _report_replies"
     )
     out: dict[str, Any] = {
         "untagged": int(row[0]) if row else 0,
@@ -357,7 +362,7 @@ def _untagged(store: Store, topics: list[dict[str, Any]]) -> dict[str, Any]:
         out["topics"] = _rows(
             store,
             """SELECT topic_id, any_value(topic_label) AS label, count(*) FILTER (len(themes) = 0) AS untagged, count(*) AS size
-               FROM replies_tagged WHERE topic_id IS NOT NULL AND topic_id <> -1 GROUP BY topic_id
+               FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 GROUP BY topic_id
                HAVING count(*) FILTER (len(themes) = 0) > 0.5 * count(*) ORDER BY untagged DESC LIMIT 5""",
         )
     return out
@@ -371,7 +376,7 @@ def _over_time(store: Store) -> tuple[list[str], list[tuple[str, list[float]]]] 
         return None
     rows = store.con.execute(
         """SELECT strftime(date_trunc('day', created_at), '%m-%d') AS d, coalesce(topic_label, 'topic ' || topic_id) AS t, count(*)
-           FROM replies_tagged WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL GROUP BY ALL ORDER BY d"""
+           FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL GROUP BY ALL ORDER BY d"""
     ).fetchall()
     days = sorted({r[0] for r in rows})
     by_topic: dict[str, dict[str, float]] = {}
@@ -391,7 +396,7 @@ def _comparison(
         return None
     key = "platform" if groups[0] >= 2 else "thread_id"
     rows = store.con.execute(
-        f"""SELECT {key}, theme_id, count(*) FROM (SELECT {key}, unnest(CASE WHEN len(themes) = 0 THEN [NULL] ELSE themes END) AS theme_id FROM replies_tagged)
+        f"""SELECT {key}, theme_id, count(*) FROM (SELECT {key}, unnest(CASE WHEN len(themes) = 0 THEN [NULL] ELSE themes END) AS theme_id FROM _report_replies)
             GROUP BY ALL"""
     ).fetchall()
     totals = dict(store.con.execute(f"SELECT {key}, count(*) FROM replies GROUP BY 1").fetchall())
