@@ -309,7 +309,11 @@ class TopicCoverage:
 
 def theme_id_from_label(label: str, taken: set[str]) -> str:
     """A valid, unused theme id from a topic label ("Pizza, Fruit Bowl" -> pizza_fruit_bowl)."""
-    base = re.sub(r"[^a-z0-9]+", "_", clean_for_words(label)).strip("_")[:32].strip("_")
+    base = ""
+    for word in re.sub(r"[^a-z0-9]+", " ", clean_for_words(label)).split():
+        if len(base) + len(word) + 1 > 32:
+            break  # whole words only
+        base = f"{base}_{word}" if base else word
     if not base or not base[0].isalpha():
         base = f"topic_{base}".strip("_")
     tid, n = base, 2
@@ -441,9 +445,8 @@ def compute_codebook_suggestions(
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def _interval(freq: str) -> str:
-    import re
-
+def freq_interval(freq: str) -> str:
+    """A bucket size like 1d, 6h, 30m or 1w as a DuckDB interval ('1 days')."""
     m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", freq.lower())
     if not m or int(m.group(1)) == 0:
         raise TopicError(f"frequency {freq!r} must be a number and m, h, d or w, like 1d or 6h.")
@@ -452,7 +455,7 @@ def _interval(freq: str) -> str:
 
 def compute_topics_over_time(store: Store, run_id: int, freq: str = "1d") -> pl.DataFrame:
     """Replies per (time bucket, topic) of a run, every bucket x topic (zeros included)."""
-    interval = _interval(freq)
+    interval = freq_interval(freq)
     frame = pl.from_arrow(
         store.con.sql(
             f"""WITH d AS (

@@ -10,6 +10,8 @@ import click
 from commands.common import Ctx, Phases, open_store, render_table, say
 from store import Store
 
+MAX_BUCKETS = 60  # rows of the topics-over-time table
+
 
 def _topics_value(value: str) -> int | None:
     if value.strip().lower() == "auto":
@@ -70,12 +72,16 @@ def topics_cmd(
       replyscope topics --embedder minilm --seed 7 --topics 12
     """
     from analysis.embed import EmbedderError
+    from analysis.topic_labels import freq_interval
     from analysis.topics import DEFAULT_EMBEDDER, TopicError, TopicOptions, compute_topic_run
 
     try:
         wanted = _topics_value(topics_opt)
+        freq_interval(freq)
     except click.BadParameter as err:
         raise click.ClickException(f"--topics {topics_opt}: {err.message}") from err
+    except TopicError as err:
+        raise click.ClickException(f"--freq {freq}: {err}") from err
     options = TopicOptions(
         embedder=embedder or DEFAULT_EMBEDDER,
         seed=seed,
@@ -130,21 +136,22 @@ def _over_time_table(store: Store, run_id: int, freq: str) -> str:
     from analysis.topics import compute_topics_over_time
 
     frame = compute_topics_over_time(store, run_id, freq)
-    buckets = frame["bucket"].unique().sort().to_list()
-    if len(buckets) < 2:
+    totals = frame.group_by("bucket").agg(pl.col("replies").sum()).sort("bucket")
+    if totals.height < 2:
         return ""
+    if totals.height > MAX_BUCKETS:
+        return (
+            f"Topics over time: {totals.height} buckets of {freq} are too many to show; "
+            "use a larger --freq (like 1d or 1w)."
+        )
     sizes = frame.group_by("topic_id").agg(pl.col("replies").sum()).sort("replies", descending=True)
     shown = [t for t in sizes["topic_id"].to_list() if t != -1][:8]
     wide = {(b, t): n for b, t, n in frame.select("bucket", "topic_id", "replies").iter_rows()}
     rows = [
-        (
-            str(b)[:16],
-            *(wide.get((b, t), 0) for t in shown),
-            sum(n for (bb, _), n in wide.items() if bb == b),
-        )
-        for b in buckets
+        (str(b)[:16], *(wide.get((b, t), 0) for t in shown), total)
+        for b, total in totals.iter_rows()
     ]
-    return f"Replies per {freq} (largest topics):\n" + render_table(
+    return f"Replies per {freq} bucket (largest topics):\n" + render_table(
         ["from", *(f"topic {t}" for t in shown), "all"], rows
     )
 

@@ -22,6 +22,7 @@ from analysis.topic_labels import (
     compute_label,
     make_vectorizer,
     stop_words,
+    theme_id_from_label,
 )
 from analysis.topics import (
     MAX_OUTLIER_SHARE,
@@ -178,6 +179,10 @@ def test_no_replies_and_unknown_embedder_are_plain_errors(tmp_path: Path) -> Non
     assert result.exit_code == 1 and "unknown embedder 'nope'" in result.output
     result = CliRunner().invoke(topics_cmd, ["--topics", "many"], obj=Ctx(str(db), quiet=True))
     assert result.exit_code == 1 and "use auto or a whole number" in result.output
+    result = CliRunner().invoke(topics_cmd, ["--freq", "daily"], obj=Ctx(str(db), quiet=True))
+    assert result.exit_code == 1 and "like 1d or 6h" in result.output
+    with Store.open(db, read_only=True) as s:
+        assert fetch_one(s.con, "SELECT count(*) FROM topic_runs") == (0,)
 
 
 @pytest.fixture
@@ -293,3 +298,7 @@ def test_topic_words_leave_out_noise_and_keep_phrases() -> None:
         compute_label(kw, 3, ["The NHS is great", "nhs"]) == "Psychological Safety, NHS, Listening"
     )
     assert compute_label(kw, -1) == OUTLIER_LABEL
+    assert (
+        theme_id_from_label("Fair, Artists, Audience Organically", set()) == "fair_artists_audience"
+    )
+    assert theme_id_from_label("Pizza, Fruit Bowl", {"pizza_fruit_bowl"}) == "pizza_fruit_bowl_2"
