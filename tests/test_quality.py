@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from analysis.duplicates import compute_near_groups
 from analysis.quality import (
     campaign_weights,
     compute_content_flags,
     compute_languages,
-    compute_near_groups,
     normalise,
     render_quality_status,
     run_quality,
