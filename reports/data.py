@@ -141,6 +141,51 @@ def _reply_rows(
     return out
 
 
+THEME_SAMPLE_SQL = """
+WITH t AS (
+    SELECT unnest(themes) AS theme_id, platform, reply_id, coalesce(like_count, 0) AS likes,
+           like_count IS NULL AS no_likes
+    FROM _report_replies WHERE len(themes) > 0
+), m AS (SELECT theme_id, median(likes) AS med FROM t GROUP BY theme_id)
+SELECT 'liked' AS kind, theme_id,
+       min_by({'platform': platform, 'reply_id': reply_id},
+              {'n': no_likes, 'l': -likes, 'r': reply_id}, 3) AS picks
+FROM t GROUP BY theme_id
+UNION ALL
+SELECT 'typical', theme_id,
+       min_by({'platform': platform, 'reply_id': reply_id}, {'h': hash(reply_id), 'r': reply_id}, 3)
+FROM t JOIN m USING (theme_id) WHERE likes <= med GROUP BY theme_id
+"""
+
+
+def _theme_samples(
+    store: Store, theme_ids: list[str], p: Pseudonymiser
+) -> dict[str, dict[str, list[Reply]]]:
+    """Per theme: its 3 most liked replies and 3 typical ones (around its median likes, steady order).
+
+    One pass over the tags picks every theme's keys; only those ~6 replies per
+    theme are then read in full (a report of a million replies stays fast).
+    """
+    picks = store.con.execute(THEME_SAMPLE_SQL).fetchall()
+    keys = sorted({(k["platform"], k["reply_id"]) for _, _, chosen in picks for k in chosen})
+    full: dict[str, Reply] = {}
+    for lo in range(0, len(keys), 500):
+        part = keys[lo : lo + 500]
+        cond = " OR ".join("(platform = ? AND reply_id = ?)" for _ in part)
+        for r in _reply_rows(store, cond, "reply_id", len(part), p, [v for k in part for v in k]):
+            full[r.key] = r
+    chosen: dict[tuple[str, str], list[str]] = {
+        (kind, tid): [f"{k['platform']}:{k['reply_id']}" for k in ks] for kind, tid, ks in picks
+    }
+    out: dict[str, dict[str, list[Reply]]] = {}
+    for tid in theme_ids:
+        liked = [full[k] for k in chosen.get(("liked", tid), []) if k in full]
+        typical = [full[k] for k in chosen.get(("typical", tid), []) if k in full]
+        seen = {r.key for r in liked}
+        out[tid] = {"liked": liked, "typical": [r for r in typical if r.key not in seen]}
+    return out
+
+
 def _headlines(
     themes: list[dict[str, Any]], topics: list[dict[str, Any]], untagged: dict[str, Any]
 ) -> list[str]:
@@ -226,25 +271,7 @@ def load_report_data(
     }
     for t in themes:
         t["description"] = descriptions.get(t["theme_id"], "")
-    theme_replies: dict[str, dict[str, list[Reply]]] = {}
-    for t in themes:
-        tid = t["theme_id"]
-        cond = "list_contains(themes, ?)"
-        liked = _reply_rows(store, cond, "like_count DESC NULLS LAST, reply_id", 3, p, [tid])
-        # "Typical": replies around the theme's median likes, steady order.
-        typical = _reply_rows(
-            store,
-            cond
-            + " AND coalesce(like_count, 0) <= (SELECT median(coalesce(like_count, 0)) FROM _report_replies WHERE list_contains(themes, ?))",
-            "hash(reply_id)",
-            3,
-            p,
-            [tid, tid],
-        )
-        theme_replies[tid] = {
-            "liked": liked,
-            "typical": [r for r in typical if r.key not in {x.key for x in liked}],
-        }
+    theme_replies = _theme_samples(store, [t["theme_id"] for t in themes], p)
     bands = [
         (r[0] or "unknown", int(r[1]))
         for r in store.con.execute(

@@ -158,3 +158,39 @@ def test_highlight_escapes_before_marking() -> None:
     assert (
         defuse_cell("\tx") == "'\tx" and defuse_cell("\rx") == "'\rx" and defuse_cell("@x") == "'@x"
     )
+
+
+def test_theme_samples_are_most_liked_and_typical(tmp_path: Path) -> None:
+    """Each theme shows its 3 most liked replies and typical ones at or below its median likes."""
+    from reports.data import load_report_data
+    from store import Store
+
+    path, data = tmp_path / "t.duckdb", tmp_path / "t.csv"
+    likes = [0, 3, 50, 7, None, 50, 1, 2, 9, 4]
+    with data.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text", "likes", "author"])
+        for i, n in enumerate(likes):
+            w.writerow(
+                [
+                    f"r{i}",
+                    f"leaders must listen to staff, reply {i}",
+                    "" if n is None else n,
+                    f"a{i}",
+                ]
+            )
+        w.writerow(["z", "nothing about any theme here", 999, "zed"])
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["--db", str(path), "import", str(data), "--platform", "x"]).exit_code
+        == 0
+    )
+    assert runner.invoke(main, ["--db", str(path), "tag"]).exit_code == 0
+    with Store.open(path, read_only=True) as store:
+        d = load_report_data(store, Pseudonymiser(salt=b"t", enabled=False))
+    picks = d.theme_replies["listening"]
+    # Ties (50 and 50) go by reply id; the untagged 999-like reply is never shown.
+    assert [r.key for r in picks["liked"]] == ["x:r2", "x:r5", "x:r8"]
+    assert picks["typical"] and all(r.likes <= 3 for r in picks["typical"])
+    assert not {r.key for r in picks["typical"]} & {r.key for r in picks["liked"]}
+    assert all("listening" in r.themes for r in picks["liked"] + picks["typical"])
