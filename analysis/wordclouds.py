@@ -392,39 +392,52 @@ def _frame(store: Store, sql: str, params: Sequence[object] = ()) -> pl.DataFram
     return frame
 
 
-def load_wordcloud_groups(store: Store, by: str) -> list[tuple[str, pl.DataFrame]]:
-    """(file stem, replies frame with text and like_count) for each group to draw."""
+def load_wordcloud_groups(
+    store: Store, by: str, *, sample: int | None = None
+) -> list[tuple[str, pl.DataFrame]]:
+    """(file stem, replies frame with text and like_count) for each group to draw.
+
+    sample: keep about this many replies of each larger group, chosen by a
+    hash of the reply key (the same replies every time), before any text is
+    read -- a report on a million replies needs the big words, not every reply.
+    """
     if by not in BY_CHOICES:
         raise ValueError(f"by must be one of {BY_CHOICES}, not {by!r}")
+    params: list[object] = []
     if by == "none":
-        frame = _frame(store, "SELECT text, like_count FROM replies ORDER BY platform, reply_id")
-        return [("all", frame)] if frame.height else []
-    if by == "theme":
+        keys = "SELECT 'all' AS grp, platform, reply_id FROM replies"
+        prefix = ""
+    elif by == "theme":
         if not fetch_one(store.con, "SELECT 1 FROM runs WHERE kind = 'tag' AND status = 'ok'"):
             raise WordcloudError("no tagging run yet: run `replyscope tag` first.")
-        frame = _frame(
-            store,
-            """SELECT t.theme_id AS grp, r.text, r.like_count
-               FROM reply_theme_tags t JOIN replies r USING (platform, reply_id)
-               ORDER BY t.theme_id, r.platform, r.reply_id""",
-        )
-        prefix = "theme"
+        keys = "SELECT theme_id AS grp, platform, reply_id FROM reply_theme_tags"
+        prefix = "theme-"
     else:
         row = fetch_one(store.con, "SELECT max(run_id) FROM topic_runs")
         if not row or row[0] is None:
             raise WordcloudError("no topic model yet: run `replyscope topics` first.")
         # The outlier bucket (-1) is the replies no topic fitted: not a topic.
-        frame = _frame(
-            store,
-            """SELECT CAST(t.topic_id AS VARCHAR) AS grp, r.text, r.like_count
-               FROM reply_topics t JOIN replies r USING (platform, reply_id)
-               WHERE t.run_id = ? AND t.topic_id >= 0
-               ORDER BY t.topic_id, r.platform, r.reply_id""",
-            [row[0]],
-        )
-        prefix = "topic"
+        keys = """SELECT CAST(topic_id AS VARCHAR) AS grp, platform, reply_id FROM reply_topics
+                  WHERE run_id = ? AND topic_id >= 0"""
+        params.append(row[0])
+        prefix = "topic-"
+    keep = "true"
+    if sample is not None:
+        keep = "n.n <= ? OR hash(k.platform, k.reply_id) % 1000003 < ceil(1000003.0 * ? / n.n)"
+        params += [sample, sample]
+    frame = _frame(
+        store,
+        f"""WITH k AS ({keys}), n AS (SELECT grp, count(*) AS n FROM k GROUP BY grp)
+            SELECT k.grp, r.text, r.like_count
+            FROM k JOIN n USING (grp) JOIN replies r USING (platform, reply_id)
+            WHERE {keep}
+            ORDER BY {"TRY_CAST(k.grp AS INTEGER), " if by == "topic" else ""}k.grp, r.platform, r.reply_id""",
+        params,
+    )
+    if not frame.height:
+        return []
     groups = frame.partition_by("grp", maintain_order=True, as_dict=True)
-    return [(f"{prefix}-{key[0]}", part) for key, part in groups.items()]
+    return [(f"{prefix}{key[0]}", part) for key, part in groups.items()]
 
 
 def render_wordclouds(

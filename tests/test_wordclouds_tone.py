@@ -30,6 +30,7 @@ from analysis.wordclouds import (
     emoji_name,
     font_path,
     load_question_words,
+    load_wordcloud_groups,
     render_wordcloud_png,
     render_wordclouds,
     wordcloud_png_bytes,
@@ -491,3 +492,18 @@ def test_by_topic_writes_one_file_per_topic_but_not_outliers(tagged: Store, tmp_
     )
     paths = render_wordclouds(tagged, "topic", "count", tmp_path / "t")
     assert [p.name for p in paths] == ["topic-3.png"]
+
+
+def test_sampled_groups_are_a_steady_subset(store: Store, tmp_path: Path) -> None:
+    """sample= keeps about that many replies of a big group, the same ones each time."""
+    rows = [(str(i), f"reply {i} about funding and budget cuts", i % 7) for i in range(400)]
+    import_file(store, _write_csv(tmp_path / "big.csv", rows), ImportOptions(platform="x"))
+    full = load_wordcloud_groups(store, "none")
+    assert [(s, f.height) for s, f in full] == [("all", 400)]
+    first = load_wordcloud_groups(store, "none", sample=100)
+    again = load_wordcloud_groups(store, "none", sample=100)
+    assert first[0][1].equals(again[0][1])
+    assert 50 <= first[0][1].height <= 160
+    assert set(first[0][1]["text"]) <= set(full[0][1]["text"])
+    # A group no bigger than the sample is kept whole.
+    assert load_wordcloud_groups(store, "none", sample=400)[0][1].height == 400
