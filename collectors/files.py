@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -354,7 +355,7 @@ def _parse_table(
     ctx = ParseContext(
         platform=platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst, meta=meta
     )
-    build_raw(con, plan, fmt, ctx, sheet=sheet)
+    build_raw(con, plan, fmt, ctx)
     if h:
         notes["header_row"] = h + 1
     return Parsed(
@@ -366,6 +367,7 @@ def _parse_table(
             or (str(meta.get("source url") or meta.get("post url") or "") or None),
             dayfirst=True if (opts.dayfirst or (fmt is not None and fmt.dayfirst)) else None,
             blank_counts_zero=True,
+            locator_prefix=f"sheet {sheet!r} row " if sheet else "row ",
         ),
         notes=notes,
         rejects=rejects,
@@ -415,8 +417,11 @@ def import_file(
     """Import one file as one run; raise ImportProblem (store untouched) if nothing is usable."""
     say = progress or (lambda _phase: None)
     con = store.con
-    sha = sha256_file(path) if path.is_file() else None
     now = now_utc()
+    # The file's hash is computed in a thread while DuckDB reads (hashlib
+    # releases the GIL): provenance for free on a big file.
+    hashing = ThreadPoolExecutor(max_workers=1)
+    sha_future = hashing.submit(sha256_file, path) if path.is_file() else None
     # Reading and normalising only touch temp tables: no transaction is needed
     # (and DuckDB's fast CSV reader may fail and fall back, which would abort one).
     try:
@@ -424,6 +429,7 @@ def import_file(
         parsed = parse_file(con, path, opts)
         say("normalising")
         result = normalise_into(con, RAW_T, parsed.batch)
+        sha = sha_future.result() if sha_future else None
         rows_in = result.replies + result.roots + result.rejects + len(parsed.rejects)
         if result.replies + result.roots == 0:
             reasons = [r for *_, r, _ in parsed.rejects] + [
@@ -435,6 +441,7 @@ def import_file(
         say("saving")
         return _save_import(store, path, opts, parsed, result, rows_in, sha, now)
     finally:
+        hashing.shutdown(wait=True)
         drop_temp(con, REPLIES_T, ROOTS_T, REJECTS_T, RAW_T, SRC_T)
 
 

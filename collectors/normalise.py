@@ -137,6 +137,9 @@ class BatchOptions:
     # Live collectors know the post they asked for is the thread's post, even
     # when no reply to it came in the same batch; files only say so by replies.
     keep_roots: bool = False
+    # Spreadsheet rows carry no locator of their own: a rejected row's is this
+    # prefix and its row number ("row 7"), built only for the rejects.
+    locator_prefix: str | None = None
 
 
 @dataclass
@@ -240,9 +243,10 @@ def normalise_into(
     if default_platform == "other" and opts.thread:
         # `--thread https://x.com/...` tells the platform of a generic file.
         default_platform = (parse_post_url(opts.thread) or (default_platform, ""))[0]
-    counts = ",\n".join(_count_sql(con, raw_table, have, opts))
+    count_inner, counts = _count_sql(con, raw_table, have, opts)
     date_sql = _date_sql(con, raw_table, opts, notes) if "created_at" in have else "NULL"
     fallback = _register_thread_urls(con, raw_table, have, opts)
+    native = "m.native" if "thread_url" in have else "CAST(NULL AS VARCHAR)"
     # A row key: rowid for tables; views (spreadsheet rows) have unique row numbers.
     is_view = fetch_one(
         con,
@@ -260,8 +264,8 @@ def normalise_into(
             r._platform AS platform,
             r._text AS text,
             rs_id({col("reply_id")}) AS reply_id,
-            CASE WHEN coalesce(rs_id({col("thread_native_id")}), m.native, ?) IS NOT NULL
-                 THEN r._platform || ':' || coalesce(rs_id({col("thread_native_id")}), m.native, ?) END AS thread_id,
+            CASE WHEN coalesce(rs_id({col("thread_native_id")}), {native}, ?) IS NOT NULL
+                 THEN r._platform || ':' || coalesce(rs_id({col("thread_native_id")}), {native}, ?) END AS thread_id,
             rs_blank({col("thread_url")}) AS thread_url,
             rs_id({col("parent_id")}) AS parent_id,
             ltrim(rs_blank({col("parent_author")}), '@') AS parent_author,
@@ -281,8 +285,10 @@ def normalise_into(
             r._relative,
             rs_is_sci({col("reply_id")}) AS _sci_id,
             (contains(r._text, '&') AND regexp_matches(r._text, '{_ENTITY}'))
-             OR ((contains(r._text, 'Ã') OR contains(r._text, 'Â') OR contains(r._text, 'â€')
-                  OR contains(r._text, 'ðŸ')) AND regexp_matches(r._text, '{_MOJIBAKE}')) AS _fix
+             -- Mojibake is non-ASCII: bytes and characters differ in number.
+             OR (strlen(r._text) <> length(r._text)
+                 AND (contains(r._text, 'Ã') OR contains(r._text, 'Â') OR contains(r._text, 'â€')
+                      OR contains(r._text, 'ðŸ')) AND regexp_matches(r._text, '{_MOJIBAKE}')) AS _fix
         FROM (
             SELECT *,
                    -- Cheap tests first: nearly no cell needs the costly rewrite.
@@ -297,19 +303,25 @@ def normalise_into(
                         THEN regexp_replace(replace(replace({col("text")}, chr(13) || chr(10), chr(10)), chr(13), chr(10)),
                                             '[\\x{{feff}}\\x{{0}}]', '', 'g')
                         ELSE {col("text")} END AS _t1,
-                   regexp_replace(rs_blank({col("created_at")}), '\\s*(UTC|GMT)$', '+00:00') AS _c,
-                   regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') AS _numeric,
-                   coalesce(regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) AS _relative
+                   {count_inner}
+                   -- Guards before the regular expressions: most dates are ISO (with a colon).
+                   CASE WHEN ends_with(rs_blank({col("created_at")}), 'UTC') OR ends_with(rs_blank({col("created_at")}), 'GMT')
+                        THEN regexp_replace(rs_blank({col("created_at")}), '\\s*(UTC|GMT)$', '+00:00')
+                        ELSE rs_blank({col("created_at")}) END AS _c,
+                   NOT contains({col("created_at")}, ':')
+                       AND regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') AS _numeric,
+                   coalesce(NOT regexp_matches({col("created_at")}, '^\\s*\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}')
+                            AND regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) AS _relative
             FROM "{raw_table}" r
             ) r
         ) r
-        LEFT JOIN _thread_urls m ON m.u = rs_blank({col("thread_url")})""",
+        {"LEFT JOIN _thread_urls m ON m.u = rs_blank(r.thread_url)" if "thread_url" in have else ""}""",
         [fallback, fallback, default_platform],
     )
     con.execute("DROP TABLE IF EXISTS _thread_urls")
     _repair_text(con)
     _collect_notes(con, notes)
-    _split_rejects(con)
+    _split_rejects(con, opts.locator_prefix)
     _derive_ids(con, notes)
     _parents_from_rows(con)
     _dedupe(con, notes)
@@ -324,8 +336,8 @@ def normalise_into(
 
 def _count_sql(
     con: duckdb.DuckDBPyConnection, raw_table: str, have: set[str], opts: BatchOptions
-) -> list[str]:
-    """SELECT items for the count columns (and a flag for unreadable cells)."""
+) -> tuple[str, str]:
+    """SELECT items for the count columns: (inner items over r, outer items with a flag for unreadable cells)."""
     present = [c for c in COUNT_FIELDS if c in have]
     given: set[str] = set()
     if opts.blank_counts_zero and present:
@@ -335,17 +347,19 @@ def _count_sql(
             con, "SELECT " + ", ".join(f'count("{c}")' for c in present) + f' FROM "{raw_table}"'
         )
         given = {c for c, n in zip(present, row or (), strict=False) if n}
-    items = []
+    inner, outer = [], []
     for c in COUNT_FIELDS:
         if c not in present:
-            items.append(f"CAST(NULL AS BIGINT) AS {c}, false AS _bad_{c}")
+            outer.append(f"CAST(NULL AS BIGINT) AS {c}, false AS _bad_{c}")
             continue
         blank = "0" if c in given else "NULL"
-        items.append(
-            f'CASE WHEN rs_blank(r."{c}") IS NULL THEN {blank} ELSE rs_count(r."{c}") END AS {c}, '
-            f'rs_blank(r."{c}") IS NOT NULL AND rs_count(r."{c}") IS NULL AS _bad_{c}'
+        # The cell and its value once each (macros are not shared between uses).
+        inner.append(f'rs_blank(r."{c}") AS _cell_{c}, rs_count(rs_blank(r."{c}")) AS _value_{c}')
+        outer.append(
+            f"CASE WHEN r._cell_{c} IS NULL THEN {blank} ELSE r._value_{c} END AS {c}, "
+            f"r._cell_{c} IS NOT NULL AND r._value_{c} IS NULL AS _bad_{c}"
         )
-    return items
+    return "".join(f"{item},\n" for item in inner), ",\n".join(outer)
 
 
 def _register_thread_urls(
@@ -418,14 +432,15 @@ def _repair_text(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_text_fixes")
 
 
-def _split_rejects(con: duckdb.DuckDBPyConnection) -> None:
+def _split_rejects(con: duckdb.DuckDBPyConnection, locator_prefix: str | None) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {REJECTS_T} AS
-        SELECT _record_no AS record_no, _locator AS locator,
+        SELECT _record_no AS record_no, coalesce(_locator, ? || _record_no) AS locator,
             CASE WHEN text IS NULL OR text = '' THEN 'no text: the reply text cell is empty'
                  ELSE format('text is {{:.1f}} MB, larger than a reply can be (1 MB): not a reply export, or a broken cell',
                              octet_length(encode(text)) / 1e6) END AS reason
-        FROM _n0 WHERE text IS NULL OR text = '' OR octet_length(encode(text)) > {MAX_TEXT_BYTES}"""
+        FROM _n0 WHERE text IS NULL OR text = '' OR octet_length(encode(text)) > {MAX_TEXT_BYTES}""",
+        [locator_prefix],
     )
     con.execute(
         f"DELETE FROM _n0 WHERE text IS NULL OR text = '' OR octet_length(encode(text)) > {MAX_TEXT_BYTES}"

@@ -97,3 +97,23 @@ def test_raw_records_keep_every_row_and_the_header(tmp_path: Path) -> None:
             rows[2][2] == '["2","","5","bob","2026-03-02T11:00:00Z"]'
             or rows[2][2] == '["2",null,"5","bob","2026-03-02T11:00:00Z"]'
         )
+
+
+def test_rejected_rows_are_located_by_sheet_and_row(tmp_path: Path) -> None:
+    """A rejected spreadsheet row says where it is, as Excel numbers it."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Replies"
+    for row in (["id", "text", "likes"], ["1", "fine reply", "3"], ["2", "", "4"]):
+        sheet.append(row)
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    csv_path = tmp_path / "r.csv"
+    csv_path.write_text("id,text,likes\n1,fine reply,3\n2,,4\n", encoding="utf-8")
+    with Store.open(tmp_path / "s.duckdb") as store:
+        import_file(store, path, ImportOptions(sheet="Replies"))
+        import_file(store, csv_path, ImportOptions())
+        assert [r[1] for r in _rejects(store)] == ["sheet 'Replies' row 3", "row 3"]
