@@ -115,7 +115,7 @@ _MACROS = [
              WHEN trim(x) = '' OR regexp_full_match(trim(x), '\d+(\.\d+)?[eE]\+?\d+') THEN NULL
              ELSE regexp_replace(trim(x), '^(\d+)\.0+$', '\1') END""",
     r"""CREATE OR REPLACE TEMP MACRO rs_is_sci(x) AS
-        x IS NOT NULL AND contains(x, '+') AND regexp_full_match(trim(x), '\d+(\.\d+)?[eE]\+?\d+')""",
+        CASE WHEN contains(x, '+') THEN regexp_full_match(trim(x), '\d+(\.\d+)?[eE]\+?\d+') ELSE false END""",
     # Epoch seconds / ms / µs, or Excel serial days (1899-12-30 based).
     r"""CREATE OR REPLACE TEMP MACRO rs_epoch(v) AS
         CASE WHEN v > 1e4 AND v < 1e5 THEN to_timestamp((v - 25569) * 86400)
@@ -276,7 +276,7 @@ def normalise_into(
             {counts},
             lower(rs_blank({col("lang")})) AS lang,
             rs_blank({col("url")}) AS url,
-            coalesce(lower(trim({col("is_root")})) IN ('true', '1', 'yes'), false) AS is_root,
+            {"coalesce(lower(trim(r.is_root)) IN ('true', '1', 'yes'), false)" if "is_root" in have else "false"} AS is_root,
             CASE WHEN r._c IS NULL THEN NULL
                  WHEN r._numeric THEN rs_epoch(CAST(r._c AS DOUBLE))
                  WHEN r._relative THEN NULL
@@ -284,11 +284,12 @@ def normalise_into(
             r._c AS _created_raw,
             r._relative,
             rs_is_sci({col("reply_id")}) AS _sci_id,
-            (contains(r._text, '&') AND regexp_matches(r._text, '{_ENTITY}'))
-             -- Mojibake is non-ASCII: bytes and characters differ in number.
-             OR (strlen(r._text) <> length(r._text)
-                 AND (contains(r._text, 'Ã') OR contains(r._text, 'Â') OR contains(r._text, 'â€')
-                      OR contains(r._text, 'ðŸ')) AND regexp_matches(r._text, '{_MOJIBAKE}')) AS _fix
+            CASE WHEN contains(r._text, '&') AND regexp_matches(r._text, '{_ENTITY}') THEN true
+                 -- Mojibake is non-ASCII: bytes and characters differ in number.
+                 WHEN strlen(r._text) = length(r._text) THEN false
+                 WHEN contains(r._text, 'Ã') OR contains(r._text, 'Â') OR contains(r._text, 'â€')
+                      OR contains(r._text, 'ðŸ') THEN regexp_matches(r._text, '{_MOJIBAKE}')
+                 ELSE false END AS _fix
         FROM (
             SELECT *,
                    -- Cheap tests first: nearly no cell needs the costly rewrite.
@@ -304,14 +305,15 @@ def normalise_into(
                                             '[\\x{{feff}}\\x{{0}}]', '', 'g')
                         ELSE {col("text")} END AS _t1,
                    {count_inner}
-                   -- Guards before the regular expressions: most dates are ISO (with a colon).
+                   -- Cheap guards first, in CASE: DuckDB evaluates both sides of AND in a
+                   -- SELECT list, but only the matching rows of a CASE branch.
                    CASE WHEN ends_with(rs_blank({col("created_at")}), 'UTC') OR ends_with(rs_blank({col("created_at")}), 'GMT')
                         THEN regexp_replace(rs_blank({col("created_at")}), '\\s*(UTC|GMT)$', '+00:00')
                         ELSE rs_blank({col("created_at")}) END AS _c,
-                   NOT contains({col("created_at")}, ':')
-                       AND regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') AS _numeric,
-                   coalesce(NOT regexp_matches({col("created_at")}, '^\\s*\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}')
-                            AND regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) AS _relative
+                   CASE WHEN contains({col("created_at")}, ':') THEN false
+                        ELSE regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') END AS _numeric,
+                   CASE WHEN regexp_matches({col("created_at")}, '^\\s*\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN false
+                        ELSE coalesce(regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) END AS _relative
             FROM "{raw_table}" r
             ) r
         ) r
