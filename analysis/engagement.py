@@ -14,6 +14,9 @@ reply: a million replies cost little more than a thousand.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import polars as pl
 
@@ -119,14 +122,19 @@ def _bootstrap(
     replicates: int,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """2.5% and 97.5% quantiles of both shares over Poisson-bootstrap resamples of the groups."""
-    rng = np.random.default_rng(seed)
     k = member.shape[1]
     shares = np.empty((replicates, k))
     lshares = np.empty((replicates, k))
-    step = max(1, min(replicates, 20_000_000 // max(len(counts), 1)))
-    done = 0
-    while done < replicates:
+    step = max(1, min(replicates, 10_000_000 // max(len(counts), 1)))
+    starts = list(range(0, replicates, step))
+    # Each block of replicates has its own generator, spawned from the seed:
+    # the same draws whatever the number of threads (numpy releases the GIL).
+    seeds = np.random.SeedSequence(seed).spawn(len(starts))
+
+    def block(i: int) -> None:
+        done = starts[i]
         b = min(step, replicates - done)
+        rng = np.random.default_rng(seeds[i])
         # Poisson bootstrap: each reply drawn Poisson(1) times, summed per group,
         # then weighted (a campaign still counts once). It matches the
         # multinomial resample closely and is vectorised.
@@ -137,7 +145,9 @@ def _bootstrap(
         tot = liked.sum(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             lshares[done : done + b] = np.where(tot > 0, (liked @ member) / tot, np.nan)
-        done += b
+
+    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+        list(pool.map(block, range(len(starts))))
 
     def q(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if np.isnan(a).all():

@@ -177,3 +177,37 @@ def test_default_codebook_has_the_required_themes() -> None:
     ]
     assert not [f for f in check_codebook(cb) if f.level == "error"]
     assert all(t.description and len(t.examples) >= 3 and len(t.include) >= 8 for t in cb.themes)
+
+
+def test_term_form_folds_like_the_reply_text() -> None:
+    """Terms and replies fold the same way, so accented terms and texts still meet."""
+    import polars as pl
+
+    from analysis.text import fold, fold_one
+
+    words = ["Café", "ÉCOLE", "naïve", "Straße", "Ωμέγα", "ﬁne", "Co-Production", "ǅemal"]
+    assert [fold_one(w) for w in words] == fold(pl.Series(words)).to_list()
+
+
+def test_parallel_match_form_and_chunked_scans_equal_the_plain_ones() -> None:
+    """Slicing the work across threads changes nothing in the result."""
+    import polars as pl
+
+    from analysis.keywords import by_chunks
+    from analysis.text import match_form, match_form_parallel
+
+    texts = pl.Series(
+        [f"Reply {i}: #PublicServices need Café culture @bob https://x.co/{i}" for i in range(997)]
+        + [None, "", "ÉCOLE naïve"]
+    )
+    assert match_form_parallel(texts, chunk_rows=50).equals(match_form(texts))
+    form = match_form(texts)
+    import analysis.keywords as kw
+
+    old = kw.CHUNK_ROWS
+    kw.CHUNK_ROWS = 10
+    try:
+        chunked = by_chunks(form, lambda c: c.str.extract_many([" cafe ", " public "]))
+    finally:
+        kw.CHUNK_ROWS = old
+    assert chunked.to_list() == form.str.extract_many([" cafe ", " public "]).to_list()
