@@ -32,7 +32,7 @@ def render_bar_chart(
     width: int = 720,
 ) -> str:
     """Horizontal grouped bars (one group per label), with optional 95% interval whiskers."""
-    bar_h, gap, left, right = 11, 8, 250, 60
+    bar_h, gap, left, right = 11, 8, 262, 60
     group_h = bar_h * len(series) + gap
     height = 30 + group_h * len(labels) + 30
     values = [_num(v) for _, vals, _ in series for v in vals]
@@ -47,7 +47,7 @@ def render_bar_chart(
         y0 = 30 + i * group_h
         out.append(
             f'<text x="{left - 8}" y="{y0 + group_h / 2:.1f}" text-anchor="end" dominant-baseline="middle" '
-            f'class="lbl">{escape(_short(label, 38))}</text>'
+            f'class="lbl">{escape(_short(label, 34))}</text>'
         )
         for s, (_name, vals, ci) in enumerate(series):
             v = _num(vals[i])
