@@ -25,9 +25,8 @@ from collectors.normalise import (
     ROOTS_T,
     BatchOptions,
     normalise_into,
-    raw_frame,
-    register_raw,
 )
+from collectors.rawframes import raw_frame, register_raw
 from collectors.readers import ImportProblem
 from collectors.sink import fill_depths_from_store, save_batch, save_raw_records
 from collectors.tableload import drop_temp

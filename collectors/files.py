@@ -30,9 +30,8 @@ from collectors.normalise import (
     BatchOptions,
     Normalised,
     normalise_into,
-    raw_frame,
-    register_raw,
 )
+from collectors.rawframes import raw_frame, register_raw
 from collectors.readers import (
     ImportProblem,
     JsonProblem,

@@ -20,7 +20,7 @@ import duckdb
 import ftfy
 import polars as pl
 
-from collectors.model import COUNT_FIELDS, RAW_FIELDS
+from collectors.model import COUNT_FIELDS
 from collectors.urls import parse_post_url
 from store import fetch_one
 
@@ -149,16 +149,6 @@ class Normalised:
     replies: int
     roots: int
     rejects: int
-    notes: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class NormalisedBatch:
-    """The same result as polars frames (for tests and small batches)."""
-
-    replies: pl.DataFrame
-    roots: pl.DataFrame
-    rejects: pl.DataFrame
     notes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -561,61 +551,3 @@ def _split_roots(
     # Renaming instead of copying: _n0 holds every reply's text.
     con.execute(f"DROP TABLE IF EXISTS {REPLIES_T}")
     con.execute(f"ALTER TABLE _n0 RENAME TO {REPLIES_T}")
-
-
-# --- polars convenience layer --------------------------------------------------
-
-
-def raw_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """Build the all-string raw frame from RawReply dicts (+ _record_no/_locator)."""
-    cols: dict[str, list[Any]] = {name: [] for name in (*RAW_FIELDS, "_record_no", "_locator")}
-    for row in rows:
-        for name in RAW_FIELDS:
-            value = row.get(name)
-            if value is not None and not isinstance(value, str):
-                value = _to_str(value)
-            cols[name].append(value)
-        cols["_record_no"].append(row.get("_record_no"))
-        cols["_locator"].append(row.get("_locator"))
-    schema = {name: pl.String for name in (*RAW_FIELDS, "_locator")} | {"_record_no": pl.Int64}
-    return pl.DataFrame(cols, schema=schema)
-
-
-def _to_str(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value)
-
-
-def register_raw(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str = "_raw") -> str:
-    """Copy a polars raw frame into a temp table (ids and text stay exact strings)."""
-    con.register("_raw_frame", frame.to_arrow())
-    try:
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _raw_frame')
-    finally:
-        con.unregister("_raw_frame")
-    return name
-
-
-def normalise_batch(raw: pl.DataFrame, opts: BatchOptions) -> NormalisedBatch:
-    """normalise_into on a private in-memory DuckDB; results as polars frames."""
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        if raw.height == 0:
-            raw = raw_frame([])
-        result = normalise_into(con, register_raw(con, raw), opts)
-
-        def frame(table: str) -> pl.DataFrame:
-            return pl.from_arrow(con.sql(f"SELECT * FROM {table}").to_arrow_table())  # type: ignore[return-value]
-
-        return NormalisedBatch(
-            replies=frame(REPLIES_T),
-            roots=frame(ROOTS_T),
-            rejects=frame(REJECTS_T).rename({"record_no": "_record_no", "locator": "_locator"}),
-            notes=result.notes,
-        )
-    finally:
-        con.close()

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collectors.normalise import BatchOptions, normalise_batch, raw_frame
+from collectors.normalise import BatchOptions
+from collectors.rawframes import normalise_batch, raw_frame
 
 
 def _one(row: dict[str, object], **opts: object) -> dict[str, object]:

@@ -1,0 +1,82 @@
+"""Raw rows as polars frames: build them from RawReply dicts, register them, normalise small batches.
+
+The normaliser (collectors.normalise) works on DuckDB tables; these helpers
+bring Python-parsed rows (JSON records, live pages) to it, and give tests and
+small batches its results as polars frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from collectors.model import RAW_FIELDS
+from collectors.normalise import REJECTS_T, REPLIES_T, ROOTS_T, BatchOptions, normalise_into
+
+
+@dataclass
+class NormalisedBatch:
+    """The same result as polars frames (for tests and small batches)."""
+
+    replies: pl.DataFrame
+    roots: pl.DataFrame
+    rejects: pl.DataFrame
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def raw_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Build the all-string raw frame from RawReply dicts (+ _record_no/_locator)."""
+    cols: dict[str, list[Any]] = {name: [] for name in (*RAW_FIELDS, "_record_no", "_locator")}
+    for row in rows:
+        for name in RAW_FIELDS:
+            value = row.get(name)
+            if value is not None and not isinstance(value, str):
+                value = _to_str(value)
+            cols[name].append(value)
+        cols["_record_no"].append(row.get("_record_no"))
+        cols["_locator"].append(row.get("_locator"))
+    schema = {name: pl.String for name in (*RAW_FIELDS, "_locator")} | {"_record_no": pl.Int64}
+    return pl.DataFrame(cols, schema=schema)
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return str(value)
+
+
+def register_raw(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str = "_raw") -> str:
+    """Copy a polars raw frame into a temp table (ids and text stay exact strings)."""
+    con.register("_raw_frame", frame.to_arrow())
+    try:
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _raw_frame')
+    finally:
+        con.unregister("_raw_frame")
+    return name
+
+
+def normalise_batch(raw: pl.DataFrame, opts: BatchOptions) -> NormalisedBatch:
+    """normalise_into on a private in-memory DuckDB; results as polars frames."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if raw.height == 0:
+            raw = raw_frame([])
+        result = normalise_into(con, register_raw(con, raw), opts)
+
+        def frame(table: str) -> pl.DataFrame:
+            return pl.from_arrow(con.sql(f"SELECT * FROM {table}").to_arrow_table())  # type: ignore[return-value]
+
+        return NormalisedBatch(
+            replies=frame(REPLIES_T),
+            roots=frame(ROOTS_T),
+            rejects=frame(REJECTS_T).rename({"record_no": "_record_no", "locator": "_locator"}),
+            notes=result.notes,
+        )
+    finally:
+        con.close()
