@@ -22,6 +22,8 @@ import polars as pl
 
 BOOTSTRAP_SEED = 20260302
 BOOTSTRAP_REPLICATES = 1000
+BOOTSTRAP_WORKERS = min(4, os.cpu_count() or 1)  # threads; the draws do not depend on it
+BOOTSTRAP_BLOCK_VALUES = 5_000_000  # values drawn per block of replicates
 
 
 def compute_theme_stats(
@@ -125,8 +127,13 @@ def _bootstrap(
     k = member.shape[1]
     shares = np.empty((replicates, k))
     lshares = np.empty((replicates, k))
-    step = max(1, min(replicates, 10_000_000 // max(len(counts), 1)))
+    # A block draws step x groups values (~8 bytes each, a few copies): blocks
+    # of ~5M values, at most WORKERS at a time, keep memory flat on big machines.
+    step = max(1, min(replicates, BOOTSTRAP_BLOCK_VALUES // max(len(counts), 1)))
     starts = list(range(0, replicates, step))
+    if not starts:
+        nan = np.full(k, np.nan)
+        return (nan, nan), (nan, nan)
     # Each block of replicates has its own generator, spawned from the seed:
     # the same draws whatever the number of threads (numpy releases the GIL).
     seeds = np.random.SeedSequence(seed).spawn(len(starts))
@@ -146,7 +153,7 @@ def _bootstrap(
         with np.errstate(divide="ignore", invalid="ignore"):
             lshares[done : done + b] = np.where(tot > 0, (liked @ member) / tot, np.nan)
 
-    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(starts), BOOTSTRAP_WORKERS)) as pool:
         list(pool.map(block, range(len(starts))))
 
     def q(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

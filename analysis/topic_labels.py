@@ -311,9 +311,12 @@ def theme_id_from_label(label: str, taken: set[str]) -> str:
     """A valid, unused theme id from a topic label ("Pizza, Fruit Bowl" -> pizza_fruit_bowl)."""
     base = ""
     for word in re.sub(r"[^a-z0-9]+", " ", clean_for_words(label)).split():
-        if len(base) + len(word) + 1 > 32:
-            break  # whole words only
-        base = f"{base}_{word}" if base else word
+        if not base:
+            base = word[:32]  # a first word longer than an id is cut
+        elif len(base) + 1 + len(word) > 32:
+            break  # whole words only after the first
+        else:
+            base = f"{base}_{word}"
     if not base or not base[0].isalpha():
         base = f"topic_{base}".strip("_")
     tid, n = base, 2

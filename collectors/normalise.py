@@ -302,7 +302,7 @@ def normalise_into(
                         ELSE rs_blank({col("created_at")}) END AS _c,
                    CASE WHEN contains({col("created_at")}, ':') THEN false
                         ELSE regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') END AS _numeric,
-                   CASE WHEN regexp_matches({col("created_at")}, '^\\s*\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN false
+                   CASE WHEN regexp_full_match({col("created_at")}, '\\s*\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}[\\dT:.\\s+Z-]*') THEN false
                         ELSE coalesce(regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) END AS _relative
             FROM "{raw_table}" r
             ) r

@@ -156,3 +156,17 @@ def test_derived_ids_are_stable_and_distinguish_repeats() -> None:
     assert one.replies["reply_id"].to_list() == two.replies["reply_id"].to_list()
     assert one.replies["reply_id"].n_unique() == 2
     assert one.replies["thread_id"].to_list() == ["x:1", "x:1"]
+
+
+def test_relative_times_after_a_date_are_still_noted() -> None:
+    """A cell like '2024-01-05 (2 days ago)' is relative, not an unreadable date."""
+    rows = [
+        {"text": "a", "reply_id": "1", "created_at": "2024-01-05 (2 days ago)"},
+        {"text": "b", "reply_id": "2", "created_at": "2024-01-05T10:00:00Z"},
+        {"text": "c", "reply_id": "3", "created_at": "3 hours ago"},
+    ]
+    batch = normalise_batch(raw_frame(rows), BatchOptions(platform="x"))
+    assert batch.notes.get("relative_times") == 2
+    assert "unparsed_dates" not in batch.notes
+    dates = dict(zip(batch.replies["reply_id"], batch.replies["created_at"], strict=True))
+    assert dates["2"] == datetime(2024, 1, 5, 10, tzinfo=UTC) and dates["1"] is None

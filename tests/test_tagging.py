@@ -249,3 +249,25 @@ def test_codebook_commands(tmp_path: Path, db: Path) -> None:
         .fetchone()[0]
     )  # type: ignore[index]
     assert meta["method"] == "keyword" and len(meta["codebook_hash"]) == 16
+
+
+def test_bootstrap_draws_do_not_depend_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same intervals with one thread or several; no replicates gives no interval."""
+    import polars as pl
+
+    import analysis.engagement as eng
+
+    replies = pl.DataFrame(
+        {"key": [str(i) for i in range(3000)], "like_count": [(i * 7) % 50 for i in range(3000)]}
+    )
+    tags = pl.DataFrame(
+        {"key": [str(i) for i in range(0, 3000, 3)], "theme_id": ["a"] * 1000}
+    ).vstack(pl.DataFrame({"key": [str(i) for i in range(0, 3000, 5)], "theme_id": ["b"] * 600}))
+    monkeypatch.setattr(eng, "BOOTSTRAP_BLOCK_VALUES", 5_000)  # several blocks
+    monkeypatch.setattr(eng, "BOOTSTRAP_WORKERS", 1)
+    one = eng.compute_theme_stats(replies, tags, ["a", "b"], replicates=300)
+    monkeypatch.setattr(eng, "BOOTSTRAP_WORKERS", 3)
+    three = eng.compute_theme_stats(replies, tags, ["a", "b"], replicates=300)
+    assert one.equals(three)
+    none = eng.compute_theme_stats(replies, tags, ["a", "b"], replicates=0)
+    assert none["share_low"].is_null().all() and none["share"].to_list() == one["share"].to_list()

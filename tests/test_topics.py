@@ -302,3 +302,10 @@ def test_topic_words_leave_out_noise_and_keep_phrases() -> None:
         theme_id_from_label("Fair, Artists, Audience Organically", set()) == "fair_artists_audience"
     )
     assert theme_id_from_label("Pizza, Fruit Bowl", {"pizza_fruit_bowl"}) == "pizza_fruit_bowl_2"
+
+
+def test_theme_ids_from_long_words() -> None:
+    """A first word longer than an id is cut, not dropped."""
+    word = "arbeitsplatzsicherheitsbestimmungen"  # 35 letters
+    assert theme_id_from_label(word, set()) == word[:32]
+    assert theme_id_from_label(f"{word[:32]}, Pay", set()) == word[:32]
