@@ -358,23 +358,25 @@ def _register_thread_urls(
     con: duckdb.DuckDBPyConnection, raw_table: str, have: set[str], opts: BatchOptions
 ) -> str | None:
     """Map each distinct thread URL to its native id (Python, once per URL); return --thread's id."""
-    urls: list[str] = []
     if "thread_url" in have:
+        # Only when the rows carry thread URLs (the join is skipped otherwise).
         urls = [
             r[0]
             for r in con.execute(
                 f'SELECT DISTINCT rs_blank(thread_url) FROM "{raw_table}" WHERE rs_blank(thread_url) IS NOT NULL'
             ).fetchall()
         ]
-    mapping = pl.DataFrame(
-        {"u": urls, "native": [(parse_post_url(u) or (None, u))[1] for u in urls]},
-        schema={"u": pl.String, "native": pl.String},
-    )
-    con.register("_thread_urls_in", mapping.to_arrow())
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _thread_urls AS SELECT * FROM _thread_urls_in")
-    finally:
-        con.unregister("_thread_urls_in")
+        mapping = pl.DataFrame(
+            {"u": urls, "native": [(parse_post_url(u) or (None, u))[1] for u in urls]},
+            schema={"u": pl.String, "native": pl.String},
+        )
+        con.register("_thread_urls_in", mapping.to_arrow())
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _thread_urls AS SELECT * FROM _thread_urls_in"
+            )
+        finally:
+            con.unregister("_thread_urls_in")
     if not opts.thread:
         return None
     parsed = parse_post_url(opts.thread)
