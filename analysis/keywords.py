@@ -9,8 +9,6 @@ Every tag keeps the terms that matched, as evidence.
 
 from __future__ import annotations
 
-import itertools
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from analysis.codebook import Codebook, term_problem
-from analysis.text import match_form_parallel, term_form
+from analysis.text import match_form_parallel, slice_bounds, term_form
 
 
 @dataclass
@@ -70,18 +68,7 @@ def compute_keyword_tags(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
     """Tags for each text: columns row (index into texts), theme_id, score, evidence (list of terms)."""
     compiled = compile_terms(codebook)
     form = match_form_parallel(texts)
-    found = (
-        pl.DataFrame(
-            {
-                "row": pl.int_range(0, len(form), eager=True, dtype=pl.UInt32),
-                "pattern": by_chunks(
-                    form, lambda c: c.str.extract_many(compiled.patterns, overlapping=True)
-                ),
-            }
-        )
-        .explode("pattern")
-        .drop_nulls("pattern")
-    )
+    found = _pattern_rows(form, compiled)
     hits = found.join(compiled.owners, on="pattern", how="inner").select(
         "row", "theme_id", "term", "kind"
     )
@@ -102,14 +89,27 @@ def compute_keyword_tags(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
 CHUNK_ROWS = 50_000  # below this, one thread is as fast as several
 
 
+def _pattern_rows(form: pl.Series, compiled: CompiledTerms) -> pl.DataFrame:
+    """(row, pattern) for every search pattern found in each match-form text (one Aho-Corasick scan)."""
+    return (
+        pl.DataFrame(
+            {
+                "row": pl.int_range(0, len(form), eager=True, dtype=pl.UInt32),
+                "pattern": by_chunks(
+                    form, lambda c: c.str.extract_many(compiled.patterns, overlapping=True)
+                ),
+            }
+        )
+        .explode("pattern")
+        .drop_nulls("pattern")
+    )
+
+
 def by_chunks(values: pl.Series, fn: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     """fn applied to slices of values side by side (a string scan on one Series uses one core)."""
-    n = values.len()
-    k = max(1, min(os.cpu_count() or 1, n // CHUNK_ROWS))
-    bounds = [n * i // k for i in range(k + 1)]
     frames = pl.collect_all(
         pl.LazyFrame({"v": values.slice(lo, hi - lo)}).select(fn(pl.col("v")).alias(values.name))
-        for lo, hi in itertools.pairwise(bounds)
+        for lo, hi in slice_bounds(values.len(), CHUNK_ROWS)
     )
     return pl.concat([f.to_series() for f in frames], rechunk=False)
 
@@ -148,25 +148,10 @@ def _contains_expr(pattern: str, column: pl.Expr | None = None) -> pl.Expr:
     return col.str.contains(f"{flags}{pattern}").fill_null(False)
 
 
-def _contains(values: pl.Series, pattern: str) -> pl.Series:
-    """Case-insensitive regex test, ASCII-only classes when the pattern allows (10x faster)."""
-    return pl.DataFrame({"form": values}).select(_contains_expr(pattern)).to_series()
-
-
 def term_match_counts(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
     """How many texts each include/exclude term matches (for `codebook check`)."""
     compiled = compile_terms(codebook)
-    form = match_form_parallel(texts)
-    found = (
-        pl.DataFrame(
-            {
-                "row": pl.int_range(0, len(form), eager=True),
-                "pattern": form.str.extract_many(compiled.patterns, overlapping=True),
-            }
-        )
-        .explode("pattern")
-        .drop_nulls("pattern")
-    )
+    found = _pattern_rows(match_form_parallel(texts), compiled)
     counts = (
         found.join(compiled.owners, on="pattern")
         .group_by("theme_id", "term", "kind")

@@ -72,20 +72,19 @@ def match_form(texts: pl.Series, *, drop_mentions: bool = True) -> pl.Series:
     return (" " + out + " ").alias("match_form")
 
 
+def slice_bounds(n: int, chunk_rows: int) -> list[tuple[int, int]]:
+    """(start, end) of equal slices of n rows: one per core, none under chunk_rows (at least one)."""
+    k = max(1, min(os.cpu_count() or 1, n // chunk_rows))
+    return list(itertools.pairwise(n * i // k for i in range(k + 1)))
+
+
 def match_form_parallel(texts: pl.Series, *, chunk_rows: int = 100_000) -> pl.Series:
     """match_form on slices in threads (polars releases the GIL): the same result, sooner."""
-    n = texts.len()
-    k = max(1, min(os.cpu_count() or 1, n // chunk_rows))
-    if k == 1:
+    bounds = slice_bounds(texts.len(), chunk_rows)
+    if len(bounds) == 1:
         return match_form(texts)
-    bounds = [n * i // k for i in range(k + 1)]
-    with ThreadPoolExecutor(max_workers=k) as pool:
-        parts = list(
-            pool.map(
-                lambda lo_hi: match_form(texts.slice(lo_hi[0], lo_hi[1] - lo_hi[0])),
-                itertools.pairwise(bounds),
-            )
-        )
+    with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
+        parts = list(pool.map(lambda b: match_form(texts.slice(b[0], b[1] - b[0])), bounds))
     return pl.concat(parts, rechunk=False)
 
 

@@ -97,8 +97,8 @@ def _wordclouds(store: Store, d: ReportData) -> dict[str, str]:
         stop = wc.build_stopwords(wc.load_question_words(store))
         out: dict[str, str] = {}
         for stem, frame in wc.load_wordcloud_groups(store, "theme", sample=CLOUD_SAMPLE):
-            # A seeded sample is plenty for the biggest words and keeps a
-            # million-reply report fast.
+            # The store hands over about CLOUD_SAMPLE replies per theme (by key
+            # hash, before reading text); this trims to at most CLOUD_SAMPLE.
             sample = frame.sample(n=CLOUD_SAMPLE, seed=7) if frame.height > CLOUD_SAMPLE else frame
             freqs = wc.compute_word_frequencies(sample["text"], None, stop, "count")
             if freqs:
