@@ -296,15 +296,16 @@ def normalise_into(
                         ELSE {col("text")} END AS _t1,
                    {count_inner}
                    -- Cheap guards first, in CASE: DuckDB evaluates both sides of AND in a
-                   -- SELECT list, but only the matching rows of a CASE branch.
-                   CASE WHEN ends_with(rs_blank({col("created_at")}), 'UTC') OR ends_with(rs_blank({col("created_at")}), 'GMT')
-                        THEN regexp_replace(rs_blank({col("created_at")}), '\\s*(UTC|GMT)$', '+00:00')
-                        ELSE rs_blank({col("created_at")}) END AS _c,
+                   -- SELECT list, but only the matching rows of a CASE branch. _cb is the
+                   -- trimmed date cell, computed once.
+                   CASE WHEN ends_with(r._cb, 'UTC') OR ends_with(r._cb, 'GMT')
+                        THEN regexp_replace(r._cb, '\\s*(UTC|GMT)$', '+00:00')
+                        ELSE r._cb END AS _c,
                    CASE WHEN contains({col("created_at")}, ':') THEN false
-                        ELSE regexp_full_match(rs_blank({col("created_at")}), '-?\\d+(\\.\\d+)?') END AS _numeric,
+                        ELSE regexp_full_match(r._cb, '-?\\d+(\\.\\d+)?') END AS _numeric,
                    CASE WHEN regexp_full_match({col("created_at")}, '\\s*\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}[\\dT:.\\s+Z-]*') THEN false
-                        ELSE coalesce(regexp_matches(rs_blank({col("created_at")}), '{_RELATIVE}'), false) END AS _relative
-            FROM "{raw_table}" r
+                        ELSE coalesce(regexp_matches(r._cb, '{_RELATIVE}'), false) END AS _relative
+            FROM (SELECT *, rs_blank({col("created_at")}) AS _cb FROM "{raw_table}" r) r
             ) r
         ) r
         {"LEFT JOIN _thread_urls m ON m.u = rs_blank(r.thread_url)" if "thread_url" in have else ""}""",
