@@ -287,7 +287,7 @@ def normalise_into(
                              OR ends_with(_t1, chr(10)) OR starts_with(_t1, chr(9)) OR ends_with(_t1, chr(9))
                         THEN regexp_replace(_t1, '^\\s+|\\s+$', '', 'g') ELSE _t1 END AS _text
             FROM (
-            SELECT *, {row_key} AS _i,
+            SELECT *,
                    lower(trim(coalesce({col("platform")}, ?))) AS _platform,
                    CASE WHEN contains({col("text")}, chr(13)) OR contains({col("text")}, chr(65279))
                              OR contains({col("text")}, chr(0))
@@ -305,7 +305,7 @@ def normalise_into(
                         ELSE regexp_full_match(r._cb, '-?\\d+(\\.\\d+)?') END AS _numeric,
                    CASE WHEN regexp_full_match({col("created_at")}, '\\s*\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}[\\dT:.\\s+Z-]*') THEN false
                         ELSE coalesce(regexp_matches(r._cb, '{_RELATIVE}'), false) END AS _relative
-            FROM (SELECT *, rs_blank({col("created_at")}) AS _cb FROM "{raw_table}" r) r
+            FROM (SELECT *, {row_key} AS _i, rs_blank({col("created_at")}) AS _cb FROM "{raw_table}" r) r
             ) r
         ) r
         {"LEFT JOIN _thread_urls m ON m.u = rs_blank(r.thread_url)" if "thread_url" in have else ""}""",
