@@ -44,15 +44,14 @@ import hashlib
 import json
 import math
 import random
-import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from demo_facets import render_text
 from demo_lines import ROOT_TIME, Reply, load_groups, parse_groups, walk
 
 HERE = Path(__file__).resolve().parent
@@ -349,74 +348,6 @@ def assign_times(replies: list[Reply], rng: random.Random) -> None:
 # Text, links, mentions, hashtags
 # --------------------------------------------------------------------------------------
 
-URL_RE = re.compile(r"https?://[^\s]+")
-MENTION_RE = re.compile(r"(?:^|(?<=[\s(]))@([a-zA-Z0-9][a-zA-Z0-9.-]*\.[a-zA-Z]{2,})")
-TAG_RE = re.compile(r"(?:^|(?<=\s))[#＃]([^\s#＃]+)")
-TRAILING = ".,;:!?)'\"…"
-
-
-def short_url(url: str) -> str:
-    """The Bluesky app's display form of a link (toShortUrl)."""
-    parts = urlsplit(url)
-    path = "" if parts.path == "/" else parts.path
-    if parts.query:
-        path += "?" + parts.query
-    if parts.fragment:
-        path += "#" + parts.fragment
-    if len(path) > 15:
-        return parts.netloc + path[:13] + "..."
-    return parts.netloc + path
-
-
-def byte_span(text: str, start: int, end: int) -> dict[str, int]:
-    return {"byteEnd": len(text[:end].encode()), "byteStart": len(text[:start].encode())}
-
-
-def render_text(node: Reply, accounts: dict[str, Account]) -> None:
-    """Final text (links shortened) and its rich-text facets."""
-    raw = node.raw_text.replace("\\n", "\n")
-    if node.parent is not None:
-        raw = raw.replace("{parent}", node.parent.author)
-    text = ""
-    spans: list[tuple[int, int, dict[str, Any]]] = []
-    pos = 0
-    for m in URL_RE.finditer(raw):
-        url = m.group(0).rstrip(TRAILING)
-        text += raw[pos : m.start()]
-        shown = short_url(url)
-        spans.append(
-            (
-                len(text),
-                len(text) + len(shown),
-                {"$type": "app.bsky.richtext.facet#link", "uri": url},
-            )
-        )
-        text += shown
-        pos = m.start() + len(url)
-    text += raw[pos:]
-    link_ranges = [(s, e) for s, e, _ in spans]
-    for m in MENTION_RE.finditer(text):
-        handle = m.group(1).rstrip(".")
-        if handle not in accounts:
-            raise ValueError(f"mention of an unknown account: {handle}")
-        start = m.start(1) - 1
-        feature = {"$type": "app.bsky.richtext.facet#mention", "did": accounts[handle].did}
-        spans.append((start, m.start(1) + len(handle), feature))
-    for m in TAG_RE.finditer(text):
-        tag = m.group(1).rstrip(TRAILING)
-        start = m.start(1) - 1
-        if not tag or tag.isdigit() or any(s <= start < e for s, e in link_ranges):
-            continue
-        feature = {"$type": "app.bsky.richtext.facet#tag", "tag": tag}
-        spans.append((start, m.start(1) + len(tag), feature))
-    spans.sort(key=lambda span: span[0])
-    node.text = text
-    node.facets = [{"features": [f], "index": byte_span(text, s, e)} for s, e, f in spans]
-    node.langs = node.flags.get("lang", "en").split("+")
-    if len(text) > 300:
-        raise ValueError(f"reply longer than Bluesky's 300 graphemes: {text[:60]!r}")
-
-
 # --------------------------------------------------------------------------------------
 # Engagement and identifiers
 # --------------------------------------------------------------------------------------
@@ -546,14 +477,15 @@ def build(rng: random.Random) -> tuple[dict[str, Any], list[Reply], dict[str, Ac
     replies = walk(top)
     assign_authors(replies, pools, rng)
     assign_times(replies, rng)
+    dids = {handle: account.did for handle, account in accounts.items()}
     for node in replies:
-        render_text(node, accounts)
+        render_text(node, dids)
     assign_engagement(replies, rng)
 
     root_account = accounts[ROOT_HANDLE]
     root_uri, root_cid = post_ids(root_account.did, ROOT_TIME, ROOT_TEXT, rng)
     root_node = Reply(who="@root", raw_text=ROOT_TEXT, depth=0, flags={})
-    render_text(root_node, accounts)
+    render_text(root_node, dids)
     root = Root(root_uri, root_cid, root_node.facets, ROOT_TIME + timedelta(milliseconds=412))
     for node in replies:
         node.uri, node.cid = post_ids(accounts[node.author].did, node.created, node.text, rng)
