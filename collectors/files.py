@@ -166,9 +166,15 @@ def _find_format(name: str, kind: str) -> RecordFormat | TableFormat:
             return fmt
     if any(f.name == name for f in records) or any(f.name == name for f in tables):
         other = "spreadsheet/CSV" if kind == "json" else "JSON"
-        raise ImportProblem(f"--format {name} is a {other} format, but this file is not {other}.")
-    names = ", ".join(n for n, _ in all_formats())
-    raise ImportProblem(f"--format {name}: unknown format. Known formats: {names}.")
+        raise ImportProblem(
+            f"--format {name} is a {other} format, but this file is not {other}; "
+            "leave out --format to detect the format from the contents."
+        )
+    # One name may cover a tool's CSV and JSON exports: list it once.
+    names = ", ".join(sorted({n for n, _ in all_formats()}))
+    raise ImportProblem(
+        f"--format {name}: unknown format. Known formats: {names} (see replyscope formats)."
+    )
 
 
 def _parse_json(
@@ -429,7 +435,10 @@ def import_file(
         say("normalising")
         result = normalise_into(con, RAW_T, parsed.batch)
         sha = sha_future.result() if sha_future else None
-        rows_in = result.replies + result.roots + result.rejects + len(parsed.rejects)
+        # Every row read counts, duplicates merged into another row included,
+        # so that added + updated + unchanged + rejected + merged + thread posts add up.
+        merged_dups = int(result.notes.get("duplicates_in_input", 0))
+        rows_in = result.replies + result.roots + result.rejects + len(parsed.rejects) + merged_dups
         if result.replies + result.roots == 0:
             reasons = [r for *_, r, _ in parsed.rejects] + [
                 r[0]

@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from collectors.files import ImportResult
 
 
+COUNT_LABELS = {
+    "like_count": "like counts",
+    "reply_count": "reply counts",
+    "repost_count": "repost counts",
+    "quote_count": "quote counts",
+}
+
+
 def _date(value: object) -> str:
     return str(value)[:16] if value is not None else "?"
 
@@ -49,6 +57,24 @@ def describe_import(result: ImportResult) -> str:
         )
     if notes.get("duplicates_in_input"):
         parts.append(f"{notes['duplicates_in_input']} duplicate rows in the file were merged.")
+    if notes.get("thread_posts"):
+        n_posts = int(notes["thread_posts"])
+        parts.append(
+            f"{n_posts} row{'s were' if n_posts != 1 else ' was'} the thread's own post"
+            f"{'s' if n_posts != 1 else ''}, stored in the threads table."
+        )
+    unread = [
+        f"{notes[f'unparsed_{name}']} {label}"
+        for name, label in COUNT_LABELS.items()
+        if notes.get(f"unparsed_{name}")
+    ]
+    if unread:
+        parts.append(f"Counts that could not be read were left empty: {', '.join(unread)}.")
+    # Formats and readers note what they met in plain words ("x: retweets kept
+    # as posts": 3); people must see them, above all replies missing from a file.
+    said = [f"{key}: {value}" for key, value in notes.items() if " " in key]
+    if said:
+        parts.append(f"Notes: {'; '.join(said)}.")
     if result.rejected:
         parts.append(
             f"Rejected rows: {'; '.join(result.reject_examples)}. "

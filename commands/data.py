@@ -27,8 +27,53 @@ def _parse_map(values: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
+PLATFORM_ALIASES = {
+    "twitter": "x",
+    "x.com": "x",
+    "bsky": "bluesky",
+    "yt": "youtube",
+    "fb": "facebook",
+}
+
+
+def _check_platform(platform: str | None, thread: str | None) -> str | None:
+    """--platform as stored (aliases folded); an unknown name or one the --thread URL contradicts is an error."""
+    from collectors.model import PLATFORMS
+    from collectors.urls import parse_post_url
+
+    name = platform.strip().lower() if platform else None
+    if name is not None:
+        name = PLATFORM_ALIASES.get(name, name)
+        if name not in PLATFORMS:
+            raise click.BadParameter(
+                f"{platform!r} is not a platform replyscope knows; use one of: "
+                f"{', '.join(PLATFORMS)} (e.g. --platform x).",
+                param_hint="--platform",
+            )
+    if thread is not None:
+        if not thread.strip():
+            raise click.BadParameter(
+                "is empty; give the post's URL or its id.", param_hint="--thread"
+            )
+        from_url = parse_post_url(thread)
+        if from_url and name and name != "other" and from_url[0] != name:
+            raise click.BadParameter(
+                f"{thread!r} is a {from_url[0]} post but --platform says {name}; "
+                "drop --platform (the URL tells it) or fix one of them.",
+                param_hint="--thread",
+            )
+        if from_url is None and thread.strip().lower().startswith(("http://", "https://")):
+            raise click.BadParameter(
+                f"{thread!r} is not a post URL replyscope recognises; give the post's id with "
+                "--platform instead, e.g. --thread 1765000000000000000 --platform x.",
+                param_hint="--thread",
+            )
+    return name
+
+
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# readable=False: an unreadable file is reported with the others, not before any is imported.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -80,7 +125,7 @@ def import_cmd(
 
     opts = ImportOptions(
         fmt=fmt,
-        platform=platform.lower() if platform else None,
+        platform=_check_platform(platform, thread),
         thread=thread,
         mapping=_parse_map(mapping),
         sheet=sheet,
@@ -95,7 +140,20 @@ def import_cmd(
             except ImportProblem as err:
                 phase.done()
                 failures += 1
-                click.echo(f"Error: {err}", err=True)
+                message = str(err)
+                # Every error line names its file, also for option problems (--format).
+                if str(path) not in message:
+                    message = f"{path}: {message}"
+                click.echo(f"Error: {message}", err=True)
+                continue
+            except OSError as err:
+                phase.done()
+                failures += 1
+                click.echo(
+                    f"Error: {path}: cannot be read ({err.strerror or err}). Check the file's "
+                    "permissions (ls -l) or copy it somewhere you can read it.",
+                    err=True,
+                )
                 continue
             except Exception as err:  # a bug must not hide which file or lose the others
                 phase.done()
