@@ -366,6 +366,15 @@ def _lock_message(path: Path, err: Exception) -> str:
     )
 
 
+def _is_duckdb_file(path: Path) -> bool:
+    """DuckDB database files carry the magic bytes DUCK at offset 8."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return True  # let DuckDB say what is wrong (permissions, locks)
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file, with a clear StoreError when it is locked or not a database."""
     if path.exists() and path.is_dir():
@@ -373,6 +382,13 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     if read_only and not path.exists():
         raise StoreError(
             f"{path} does not exist yet; import something first (replyscope import FILE)."
+        )
+    if path.is_file() and path.stat().st_size > 0 and not _is_duckdb_file(path):
+        # DuckDB would open a CSV or JSON path as an in-memory database with a
+        # view of the file: an import "succeeds" and the data is thrown away.
+        raise StoreError(
+            f"{path}: not a replyscope/DuckDB database (it looks like another kind of file). "
+            "Choose another path with --db, e.g. --db replies.duckdb."
         )
     try:
         con = duckdb.connect(str(path), read_only=read_only)

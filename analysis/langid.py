@@ -20,7 +20,14 @@ class LangModel:
 
         ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         if languages:
-            ident.set_languages(list(languages))  # ValueError names unknown codes
+            known = set(ident.nb_classes)
+            unknown = sorted(code for code in languages if code not in known)
+            if unknown:
+                raise ValueError(
+                    f"unknown language code{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}; "
+                    "use two-letter ISO 639-1 codes such as en, cy, fr."
+                )
+            ident.set_languages(list(languages))
         nextmove = np.asarray(ident.tk_nextmove, dtype=np.int64)
         rowbase = np.asarray(ident.tk_row, dtype=np.int32) << 8
         output = np.asarray(ident.tk_output, dtype=np.int32)

@@ -49,6 +49,13 @@ from analysis.duplicates import (
 )
 from analysis.langid import lang_model
 from analysis.text import _MENTION, _URL, fold, match_form
+
+# Links as people write them: with a scheme or www., and bare domains
+# ("free-voucher-uk.click/claim", "bbc.co.uk") as platforms display them.
+_LINK = (
+    _URL + r"|(?i)\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*"
+    r"|(?i)\b(?:[a-z0-9-]+\.)+(?:com|org|net|co|uk|io|ly|gov|edu|info|me|xyz|click|shop|link|app)\b"
+)
 from store import RunCounts, Store, fetch_one, finish_run, start_run
 
 LANG_MIN_WORDS = 4
@@ -118,7 +125,7 @@ def _where(s: pl.Series, mask: pl.Series, fn: Callable[[pl.Series], pl.Series]) 
 def _prepare(texts: pl.Series) -> pl.DataFrame:
     """What every check shares: the text, its normalised form, its words without URLs, mentions, tags."""
     s = texts.cast(pl.String).fill_null("")
-    pre = s.str.replace_all(_URL, " ").str.replace_all(_MENTION, " ")
+    pre = s.str.replace_all(_LINK, " ").str.replace_all(_MENTION, " ")
     hashtag = s.str.contains(_HASHTAG)
     bare = _where(pre, hashtag, lambda x: x.str.replace_all(_HASHTAG, " "))
     # match_form's steps, with its accent folding run only where there is non-ASCII text.
@@ -133,7 +140,7 @@ def _prepare(texts: pl.Series) -> pl.DataFrame:
             "text": s,
             "bare": bare.str.replace_all(_EMOJI, "").str.strip_chars(),
             "norm": norm.str.strip_chars(),
-            "url": s.str.contains(_URL),
+            "url": s.str.contains(_LINK),
             "tag": s.str.contains(_MENTION) | hashtag,
             "emoji": s.str.contains(_EMOJI),
             "words": words,

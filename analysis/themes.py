@@ -122,7 +122,13 @@ def tag_store(
         )
         frames.append(sem)
         params.update(info)
-    tags = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+    # Same columns in the same order: vertical concat matches by position.
+    columns = ("row", "theme_id", "score", "method", "evidence")
+    tags = (
+        pl.concat([f.select(columns) for f in frames], how="vertical_relaxed")
+        if frames
+        else pl.DataFrame()
+    )
     if method == "both" and tags.height:
         # One tag per (reply, theme): keep keyword evidence, note semantic agreement.
         tags = tags.group_by("row", "theme_id").agg(

@@ -31,8 +31,14 @@ class Ctx:
 
 
 @contextmanager
-def open_store(ctx: Ctx, *, read_only: bool = False) -> Iterator[Store]:
-    """Open the store, turning store problems into click errors."""
+def open_store(ctx: Ctx, *, read_only: bool = False, create: bool = False) -> Iterator[Store]:
+    """Open the store, turning store problems into click errors; only import/collect create it."""
+    if not create and not ctx.db.exists():
+        # A mistyped --db must not silently give an empty report or tag nothing.
+        raise click.ClickException(
+            f"{ctx.db} does not exist yet; import something first (replyscope import FILE), "
+            "or check --db / $REPLYSCOPE_DB."
+        )
     try:
         store = Store.open(ctx.db, read_only=read_only)
     except StoreError as err:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from commands.common import Ctx, Phases, open_store, render_table, say
-from store import query
+from store import Store, query
 
 
 def _parse_map(values: Sequence[str]) -> dict[str, str]:
@@ -132,7 +132,7 @@ def import_cmd(
         dayfirst=dayfirst,
     )
     failures = 0
-    with open_store(ctx) as store:
+    with open_store(ctx, create=True) as store:
         for n, path in enumerate(paths, start=1):
             phase = Phases(ctx, f"[{n}/{len(paths)}] {path.name}")
             try:
@@ -225,7 +225,7 @@ def collect_cmd(
     if not urls:
         raise click.UsageError("give a post URL, or --from FILE with one URL per line.")
     failures = 0
-    with open_store(ctx) as store:
+    with open_store(ctx, create=True) as store:
         for link in urls:
             try:
                 target = resolve_target(link, api_base=api_base, archive=archive)
@@ -244,6 +244,7 @@ def collect_cmd(
                 )
 
             client = client_for(target, on_event=show_event)
+            stored_before = _reply_count(store)
             try:
                 with client:
                     result = collect(
@@ -263,12 +264,23 @@ def collect_cmd(
             except FetchError as err:
                 line.done()
                 failures += 1
-                click.echo(f"Error: {err} What was received so far is stored.", err=True)
+                got = _reply_count(store) - stored_before
+                kept = (
+                    f" The {got} new replies received before the error are stored; run the same "
+                    "command again to continue."
+                    if got > 0
+                    else ""
+                )
+                click.echo(f"Error: {err}{kept}", err=True)
                 continue
             line.done()
             say(ctx, describe_collect(result))
     if failures:
         raise SystemExit(1)
+
+
+def _reply_count(store: Store) -> int:
+    return int(query(store, "SELECT count(*) FROM replies")[1][0][0])
 
 
 @click.command("formats")
@@ -307,7 +319,13 @@ def status_cmd(ctx: Ctx) -> None:
 
 @click.command("rejects")
 @click.option("--run", "run_id", type=int, help="Only this run (default: all runs).")
-@click.option("--limit", default=50, show_default=True, help="Show at most this many rows.")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Show at most this many rows.",
+)
 @click.pass_obj
 def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
     """List rows that could not be imported, with the reason and the row.
@@ -324,11 +342,25 @@ def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
     sql += " ORDER BY run_id, record_no LIMIT ?"
     params.append(limit)
     with open_store(ctx, read_only=True) as store:
+        if (
+            run_id is not None
+            and not query(store, "SELECT 1 FROM runs WHERE run_id = ?", [run_id])[1]
+        ):
+            raise click.ClickException(
+                f"there is no run {run_id}; `replyscope status` lists the runs."
+            )
         names, rows = query(store, sql, params)
     if not rows:
         click.echo("No rejected rows." if run_id is None else f"No rejected rows in run {run_id}.")
         return
     click.echo(render_table(names, rows))
+
+
+def _json_value(value: Any) -> Any:
+    """NaN and infinities are not JSON: they print as null."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value
 
 
 @click.command("sql")
@@ -342,7 +374,7 @@ def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
 )
 @click.pass_obj
 def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
-    """Run a read-only SQL query against the store and print the result.
+    """Run one SQL query against the store (opened read-only) and print the result.
 
     \b
     Examples:
@@ -351,18 +383,28 @@ def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
     """
     import duckdb
 
+    if not statement.strip():
+        raise click.UsageError('give a query, e.g. replyscope sql "SELECT count(*) FROM replies".')
     with open_store(ctx, read_only=True) as store:
         try:
             names, rows = query(store, statement)
         except duckdb.Error as err:
-            first = str(err).splitlines()[0]
-            raise click.ClickException(
-                f"SQL error: {first}. The tables are listed in the README."
-            ) from err
+            first = str(err).splitlines()[0].rstrip(".!")
+            if "read-only mode" in first:
+                raise click.ClickException(
+                    "replyscope sql only reads: the store is opened read-only. Change it with the "
+                    "replyscope commands (or the duckdb module on a copy)."
+                ) from err
+            hint = (
+                ' The tables and views are listed in the README (or: replyscope sql "SHOW TABLES").'
+                if isinstance(err, duckdb.CatalogException)
+                else ""
+            )
+            raise click.ClickException(f"SQL error: {first}.{hint}") from err
     if fmt == "json":
         click.echo(
             json.dumps(
-                [dict(zip(names, r, strict=True)) for r in rows],
+                [dict(zip(names, [_json_value(v) for v in r], strict=True)) for r in rows],
                 default=str,
                 ensure_ascii=False,
                 indent=1,

@@ -47,7 +47,19 @@ def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
     from reports.html import render_report
 
     started = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if ctx.db_option:
+        say(ctx, f"Note: the demo always uses a fresh {out_dir / 'demo.duckdb'}; --db is not used.")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.BadParameter(
+            f"{out_dir} is a file; the demo needs a folder (e.g. -o replyscope-demo).",
+            param_hint="-o/--out",
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise click.ClickException(
+            f"{out_dir}: cannot create the demo folder ({err.strerror or err}); choose another with -o."
+        ) from err
     db = out_dir / "demo.duckdb"
     for stale in (db, db.with_name(db.name + ".wal")):
         if stale.exists():

@@ -48,7 +48,7 @@ def quality_cmd(ctx: Ctx, min_authors: int, near_threshold: float, languages: st
     """
     from analysis.quality import run_quality
 
-    codes = [c.strip() for c in languages.split(",") if c.strip()] if languages else None
+    codes = [c.strip().lower() for c in languages.split(",") if c.strip()] if languages else None
     phases = Phases(ctx, "quality")
     phases("checking replies")
     with open_store(ctx) as store:

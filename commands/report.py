@@ -18,7 +18,6 @@ from commands.common import Ctx, open_store, say
     show_default=True,
     help="The HTML file to write.",
 )
-@click.option("--thread", metavar="ID", help="Only this thread (platform:id).")
 @click.option("--title", help="Title at the top of the report.")
 @click.option(
     "--show-authors",
@@ -26,9 +25,7 @@ from commands.common import Ctx, open_store, say
     help="Show real account handles instead of pseudonyms (the report says so at the top).",
 )
 @click.pass_obj
-def report_cmd(
-    ctx: Ctx, output: Path, thread: str | None, title: str | None, show_authors: bool
-) -> None:
+def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) -> None:
     """Write one self-contained HTML report: summary, themes, engagement, topics, tone, quality, validation, method.
 
     The file loads nothing from any other host, prints cleanly and reads on a
@@ -41,7 +38,7 @@ def report_cmd(
     from reports.html import render_report
 
     with open_store(ctx) as store:
-        result = render_report(store, output, title=title, show_authors=show_authors, thread=thread)
+        result = render_report(store, output, title=title, show_authors=show_authors)
     todo = "; ".join(f"no {name} yet" for name in result.sections_missing)
     say(
         ctx,

@@ -20,8 +20,9 @@ def _topics_value(value: str) -> int | None:
         n = int(value)
     except ValueError:
         raise click.BadParameter("use auto or a whole number of topics, like 10.") from None
-    if n < 1:
-        raise click.BadParameter("the number of topics must be at least 1.")
+    if n < 2:
+        # BERTopic cannot merge topics down to fewer than 2 (one topic is no model).
+        raise click.BadParameter("the number of topics must be at least 2 (or auto).")
     return n
 
 

@@ -221,11 +221,8 @@ def _headlines(
     return out
 
 
-def load_report_data(
-    store: Store, p: Pseudonymiser, *, title: str | None = None, thread: str | None = None
-) -> ReportData:
-    """Gather every section's figures from the store."""
-    del thread  # reserved: per-thread reports filter in a later version
+def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None) -> ReportData:
+    """Gather every section's figures from the store (all its threads)."""
     # The view joins several tables and ranks likes per thread: evaluate it
     # once for the whole report instead of once per query.
     store.con.execute(

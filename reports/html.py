@@ -140,11 +140,10 @@ def render_report(
     *,
     title: str | None = None,
     show_authors: bool = False,
-    thread: str | None = None,
 ) -> ReportResult:
     """Write the HTML report for the store to `out`."""
     p = pseudonymiser(store, show_authors=show_authors)
-    d = load_report_data(store, p, title=title, thread=thread)
+    d = load_report_data(store, p, title=title)
     first, last = d.summary.get("first"), d.summary.get("last")
     d.summary["first_day"] = first.strftime("%Y-%m-%d") if first else "?"
     d.summary["last_day"] = last.strftime("%Y-%m-%d") if last else "?"

@@ -49,7 +49,7 @@ def store_salt(store: Store) -> bytes:
 
 @dataclass
 class Pseudonymiser:
-    """Maps handles/names to stable pseudonyms like 'quiet-heron-3f'."""
+    """Maps handles/names to stable pseudonyms like 'quiet-heron-3fa'."""
 
     salt: bytes
     enabled: bool = True

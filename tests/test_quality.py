@@ -329,3 +329,17 @@ def test_real_samples_get_plausible_flags(store: Store) -> None:
         [result.run_id],
     ).fetchall()
     assert reasons == [(0,)]
+
+
+def test_bare_domain_links_count_as_links_for_spam() -> None:
+    texts = pl.Series(
+        [
+            "🎁 GIVEAWAY! first 100 people to click get a free £50 voucher free-voucher-uk.click/claim",
+            "Want 10K REAL followers in 7 days?? DM me now 💯 growthboost-social.xyz/start",
+            "Leaders should listen, e.g. to staff and/or unions, as Mr.Smith said",
+            "giveaway of my time: I will listen to anyone, that is the job",
+        ]
+    )
+    flags = compute_content_flags(texts)
+    assert flags["spam"].to_list() == [True, True, False, False]
+    assert flags["spam_flag"].to_list()[:2] == ["link-promo", "link-promo"]

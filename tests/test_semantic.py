@@ -72,3 +72,29 @@ def test_tfidf_needs_no_weights() -> None:
 def test_unknown_embedder_says_what_to_use(tmp_path: Path) -> None:
     with pytest.raises(EmbedderError, match="wordllama, minilm, tfidf"):
         load_embedder(str(tmp_path / "nothing-here"))
+
+
+@pytest.mark.usefixtures("no_network")
+def test_tag_both_methods_from_the_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    src = tmp_path / "r.csv"
+    src.write_text(
+        "id,text,likes\n"
+        "1,The funding cuts are killing our council services,3\n"
+        "2,Remote work from my kitchen table at home is fine,1\n"
+        "3,lol,0\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", db, "import", str(src)]).exit_code == 0
+    result = runner.invoke(main, ["--db", db, "tag", "--method", "both"])
+    assert result.exit_code == 0, result.output
+    with Store.open(Path(db), read_only=True) as store:
+        methods = {r[0] for r in store.con.execute("SELECT method FROM reply_themes").fetchall()}
+    # Keyword hits are there whatever the semantic step adds.
+    assert methods and all(m in {"keyword", "semantic", "keyword+semantic"} for m in methods)
+    assert any("keyword" in m for m in methods)
