@@ -49,6 +49,7 @@ from analysis.duplicates import (
 )
 from analysis.langid import lang_model
 from analysis.text import _MENTION, _URL, fold, match_form
+from store import RunCounts, Store, fetch_one, finish_run, start_run
 
 # Links as people write them: with a scheme or www., and bare domains
 # ("free-voucher-uk.click/claim", "bbc.co.uk") as platforms display them.
@@ -56,7 +57,6 @@ _LINK = (
     _URL + r"|(?i)\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*"
     r"|(?i)\b(?:[a-z0-9-]+\.)+(?:com|org|net|co|uk|io|ly|gov|edu|info|me|xyz|click|shop|link|app)\b"
 )
-from store import RunCounts, Store, fetch_one, finish_run, start_run
 
 LANG_MIN_WORDS = 4
 LANG_MIN_LETTERS = 20

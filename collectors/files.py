@@ -22,6 +22,7 @@ import polars as pl
 
 from collectors.formats import record_formats, table_formats
 from collectors.formats.base import RecordFormat, TableFormat, norm_header
+from collectors.formats.tables import preamble_timezone
 from collectors.model import ParseContext
 from collectors.normalise import (
     REJECTS_T,
@@ -30,6 +31,7 @@ from collectors.normalise import (
     BatchOptions,
     Normalised,
     normalise_into,
+    source_zone,
 )
 from collectors.rawframes import raw_frame, register_raw
 from collectors.readers import (
@@ -38,6 +40,7 @@ from collectors.readers import (
     JsonRecord,
     check_path,
     decode,
+    decode_bytes,
     detect_kind,
     parse_csv_text,
     read_json_records,
@@ -59,6 +62,7 @@ from collectors.tables import (
     HEADER_SCAN_ROWS,
     TablePlan,
     check_duplicate_headers,
+    drop_empty_tails,
     find_header,
     plan_columns,
     repair_wide_rows,
@@ -146,15 +150,36 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, opts: ImportOptions) 
             f"{path}: old-style .xls workbooks are not supported; save it as .xlsx in Excel."
         )
     if kind == "xlsx":
-        cells, sheet = read_xlsx_cells(path, opts.sheet)
-        return _parse_table(con, path, cells, opts, sheet=sheet, csv_text=None)
+        cells, sheet, sheets = read_xlsx_cells(
+            path, opts.sheet, _has_text_column(opts), HEADER_SCAN_ROWS + 5
+        )
+        return _parse_table(con, path, cells, opts, sheet=sheet, csv_text=None, sheets=sheets)
     if kind == "json":
         return _parse_json(con, path, decode(path.read_bytes())[0], opts)
     head_text, encoding = decode(head, strict=False)
-    if encoding.startswith("utf-8") and len(head) == HEAD_BYTES:
+    if len(head) == HEAD_BYTES:
         # Cut the partial last line so the sniffer sees whole rows.
         head_text = head_text[: head_text.rfind("\n") + 1] or head_text
+    # A few NUL bytes (a broken export) are removed; many make the file binary.
+    head_text = head_text.replace("\x00", "")
     return _parse_table(con, path, None, opts, sheet=None, csv_text=(head_text, encoding))
+
+
+def _has_text_column(opts: ImportOptions) -> Callable[[list[list[str | None]]], bool]:
+    """Whether a sheet's first rows hold a header with a reply-text column (sheet choice)."""
+
+    def test(rows: list[list[str | None]]) -> bool:
+        forced = _find_format(opts.fmt, "table") if opts.fmt and opts.fmt != "generic" else None
+        assert forced is None or isinstance(forced, TableFormat)
+        try:
+            h, fmt = find_header(rows, forced)
+            header = [str(c or "") for c in rows[h]]
+            plan_columns(header, None if opts.fmt == "generic" else fmt, opts.mapping, "")
+        except ImportProblem:
+            return False
+        return True
+
+    return test
 
 
 def _find_format(name: str, kind: str) -> RecordFormat | TableFormat:
@@ -180,6 +205,8 @@ def _find_format(name: str, kind: str) -> RecordFormat | TableFormat:
 def _parse_json(
     con: duckdb.DuckDBPyConnection, path: Path, text: str, opts: ImportOptions
 ) -> Parsed:
+    from collectors import jsonrecords as jr
+
     records: list[JsonRecord] = []
     rejects: list[tuple[int, str, str, str]] = []
     for item in read_json_records(path, text):
@@ -188,19 +215,69 @@ def _parse_json(
         else:
             records.append(item)
     if not records:
-        raise ImportProblem(f"{path}: no JSON records could be read; is this the right file?")
-    forced = _find_format(opts.fmt, "json") if opts.fmt and opts.fmt != "generic" else None
+        if rejects:
+            raise ImportProblem(
+                f"{path}: no JSON record could be read ({rejects[0][1]}: {rejects[0][2]}); "
+                "is this the right file? Export or download it again."
+            )
+        raise ImportProblem(
+            f"{path}: the JSON is an empty list: the export holds no replies. "
+            "Check you picked the right file."
+        )
+    generic = opts.fmt in ("generic", "generic-json")
+    forced = _find_format(opts.fmt, "json") if opts.fmt and not generic else None
     assert forced is None or isinstance(forced, RecordFormat)
-    fmt = forced or _detect_record_format(records)
+    notes: dict[str, Any] = {}
+    extra: list[tuple[int, str, str]] = []  # raw_records rows that are not records
+    if len(records) == 1 and records[0].locator == "document":
+        # {"data": [...]}, {"comments": [...], "count": 3}: when no format knows
+        # the object, the records are the items of its list of objects.
+        doc = records[0].value
+        known = (
+            _safe_detect(forced, doc)
+            if forced
+            else not generic and _detect_record_format(records) is not None
+        )
+        key = None if known else jr.wrapped_key(doc)
+        if key is not None:
+            records, rest = jr.unwrap(doc, key)
+            notes[f'records read from the "{key}" list of the top-level object'] = len(records)
+            if rest:
+                extra.append(
+                    (0, f'document (without "{key}")', json.dumps(rest, ensure_ascii=False))
+                )
+    problem = jr.not_records_problem(path, records)
+    if problem is not None:
+        raise problem
+    fmt = None if generic else forced or _detect_record_format(records)
+    if fmt is not None and opts.mapping:
+        how = "given with --format" if forced else "detected"
+        raise ImportProblem(
+            f"{path}: --map only applies to generic files; this file is read as {fmt.name} "
+            f"({how}), whose fields are known. Drop --map, or add --format generic to read it "
+            "by its key names (then --map works)."
+        )
+    if fmt is None:
+        _check_generic_mapping(path, records, opts)
     ctx = ParseContext(
         platform=opts.platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst
     )
     rows: list[dict[str, Any]] = []
-    payloads: list[tuple[int, str, str]] = []
+    payloads: list[tuple[int, str, str]] = list(extra)
     for rec in records:
         payload = rec.raw if rec.raw is not None else json.dumps(rec.value, ensure_ascii=False)
         payloads.append((rec.record_no, rec.locator, payload))
         if fmt is None:
+            if not isinstance(rec.value, dict):
+                rejects.append(
+                    (
+                        rec.record_no,
+                        rec.locator,
+                        f"record is {jr.describe(rec.value)}, not an object with reply fields",
+                        payload[:10_000],
+                    )
+                )
+                continue
             rows.append(
                 {
                     **_generic_record(rec.value, opts),
@@ -233,8 +310,20 @@ def _parse_json(
             continue
         if not parsed:
             ctx.note("records with no replies")
+        places: dict[str, Any] | None = None
         for row in parsed:
+            if fmt.locate is not None and jr.is_blank_text(row.get("text")):
+                # No text: rejected here, naming the reply itself (its place and
+                # its own JSON, not the whole record) and what it holds instead.
+                if places is None:
+                    places = _safe_locate(fmt, rec.value)
+                sub = places.get(str(row.get("reply_id")))
+                if sub is not None:
+                    rejects.append(jr.no_text_reject(rec.record_no, rec.locator, payload, sub))
+                    continue
             rows.append({**row, "_record_no": rec.record_no, "_locator": rec.locator})
+    if fmt is None and not any("text" in row for row in rows):
+        raise jr.no_text_problem(path, [r.value for r in records])
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
     register_raw(con, raw_frame(rows), RAW_T)
     return Parsed(
@@ -243,7 +332,7 @@ def _parse_json(
         batch=BatchOptions(
             platform=platform, thread=opts.thread, dayfirst=True if opts.dayfirst else None
         ),
-        notes=dict(ctx.notes),
+        notes={**notes, **ctx.notes},
         rejects=rejects,
         records=pl.DataFrame(
             payloads,
@@ -271,8 +360,27 @@ def _safe_detect(fmt: RecordFormat, value: Any) -> bool:
         return False
 
 
+def _safe_locate(fmt: RecordFormat, value: Any) -> dict[str, Any]:
+    """fmt.locate(value), or {} (the record-level locator then serves) if it fails."""
+    try:
+        return fmt.locate(value) if fmt.locate is not None else {}
+    except Exception:
+        return {}
+
+
+def _check_generic_mapping(path: Path, records: list[JsonRecord], opts: ImportOptions) -> None:
+    """--map on generic JSON: known field names, and keys that some record has."""
+    from collectors.jsonrecords import check_mapping
+    from collectors.tables import map_field
+
+    for fld in opts.mapping:
+        map_field(fld)
+    check_mapping(path, [r.value for r in records], opts.mapping)
+
+
 def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
-    """A flat JSON object read with the generic column names (and --map)."""
+    """A JSON object read with the generic key names (and --map, dotted paths allowed)."""
+    from collectors.jsonrecords import lookup
     from collectors.tables import GENERIC_COLUMNS, map_field, squash
 
     if not isinstance(value, dict):
@@ -286,8 +394,14 @@ def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
                 row[fld] = flat[keys[spelling]]
                 break
     for fld, col in opts.mapping.items():
-        if col in flat:
-            row[map_field(fld)] = flat[col]
+        found, mapped = lookup(value, col)
+        name = map_field(fld)
+        if found and not isinstance(mapped, dict | list):
+            row[name] = mapped
+        else:
+            # The record lacks the key the person named: the guessed key must
+            # not stand in for it.
+            row.pop(name, None)
     return row
 
 
@@ -299,6 +413,7 @@ def _parse_table(
     *,
     sheet: str | None,
     csv_text: tuple[str, str] | None,
+    sheets: list[str] | None = None,
 ) -> Parsed:
     """Find header and format, load the rows into _src (DuckDB or Python), build _raw."""
     where = f"{path}" + (f" (sheet {sheet!r})" if sheet else "")
@@ -325,12 +440,22 @@ def _parse_table(
         for row in probe[:h]
         if len(row) >= 2 and row[0] not in (None, "") and row[1] not in (None, "")
     }
-    plan = plan_columns(header, fmt, opts.mapping, where)
+    try:
+        plan = plan_columns(header, fmt, opts.mapping, where)
+    except ImportProblem as err:
+        others = [s for s in sheets or [] if s != sheet]
+        if opts.sheet is None and others:
+            shown = ", ".join(repr(s) for s in sheets or [])
+            raise ImportProblem(
+                f"{err} No sheet of the workbook has a reply-text column (sheets: {shown}); "
+                "if the replies are on another sheet, say which with --sheet NAME."
+            ) from err
+        raise
     rejects: list[tuple[int, str, str, str]] = []
     notes: dict[str, Any] = {}
     fast = (
         csv_text is not None
-        and csv_text[1].startswith("utf-8")
+        and csv_text[1] in ("utf-8", "utf-8-sig")
         and load_csv_fast(
             con,
             path,
@@ -342,10 +467,25 @@ def _parse_table(
     )
     if not fast:
         if cells is None:
-            full, _ = decode(path.read_bytes())
-            rows, _ = parse_csv_text(path, full, dialect)
+            decoded = decode_bytes(path.read_bytes())
+            if decoded.note:
+                notes["file encoding"] = decoded.note
+            full = decoded.text.replace("\x00", "")
+            rows, problems = parse_csv_text(path, full, dialect)
             cells = [list(r) for r in rows]
+            rejects += [
+                (p.index + 1, f"row {p.index + 1}", p.reason, p.raw)
+                for p in problems
+                if p.index > h
+            ]
         body, numbers = _body_rows(cells, h)
+        if dialect and any(len(r) > len(header) for r in body):
+            trimmed = drop_empty_tails(body, len(header))
+            if trimmed:
+                notes["empty trailing cells"] = (
+                    f"{trimmed} rows ended in empty cells beyond the header's "
+                    f"{len(header)} columns (a trailing delimiter); they were dropped"
+                )
         if dialect and any(len(r) > len(header) for r in body):
             body, numbers, wide_rejects, repaired = _repair(
                 header, body, numbers, dialect["delimiter"], plan
@@ -356,6 +496,11 @@ def _parse_table(
                     f"{repaired} rows had unquoted commas; their cells were re-joined"
                 )
         load_cells(con, body, numbers, len(header))
+    if not rejects and (fetch_one(con, f"SELECT count(*) FROM {SRC_T}") or (0,))[0] == 0:
+        raise ImportProblem(
+            f"{where}: the file has a header row but no data rows; export it again "
+            "(the export may have been cut off or made before any replies came in)."
+        )
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
     ctx = ParseContext(
         platform=platform, thread=opts.thread, source=str(path), dayfirst=opts.dayfirst, meta=meta
@@ -363,6 +508,18 @@ def _parse_table(
     build_raw(con, plan, fmt, ctx)
     if h:
         notes["header_row"] = h + 1
+    # ExportComments writes the zone of its dates in a "Timezone" preamble row.
+    zone, zone_note = preamble_timezone(meta.get("timezone"))
+    try:
+        source_zone(zone)
+    except ValueError:
+        zone = None
+        zone_note = (
+            f"the preamble names the time zone {meta.get('timezone')!r}, which is not known; "
+            "dates were read as UTC"
+        )
+    if zone_note:
+        notes["preamble time zone"] = zone_note
     return Parsed(
         fmt=plan.name,
         platform=platform,
@@ -373,6 +530,7 @@ def _parse_table(
             dayfirst=True if (opts.dayfirst or (fmt is not None and fmt.dayfirst)) else None,
             blank_counts_zero=True,
             locator_prefix=f"sheet {sheet!r} row " if sheet else "row ",
+            timezone=zone,
         ),
         notes=notes,
         rejects=rejects,
@@ -399,15 +557,27 @@ def _repair(
     plan: TablePlan,
 ) -> tuple[list[list[str | None]], list[int], list[tuple[int, str, str, str]], int]:
     """Re-join rows split by unquoted commas; reject the ones that stay ambiguous."""
-    wide_before = sum(1 for r in body if len(r) > len(header))
+    width = len(header)
+    wide_before = sum(1 for r in body if len(r) > width)
+    comparable = any(len(r) == width for r in body)
     body, bad = repair_wide_rows(header, body, delimiter, plan.columns["text"])
     bad_set = set(bad)
+    if plan.name == "tiktokcommentscraper":
+        # That tool cannot quote its CSV; its XLSX export has the same comments, cell by cell.
+        fix = "import the XLSX export TikTokCommentScraper makes of the same comments instead"
+    else:
+        fix = "re-export with quoted fields (or as XLSX)"
+    why = (
+        "the extra cells cannot be told apart safely"
+        if comparable
+        else f"no row of the file has the header's {width} cells to compare it with, so "
+        "the extra cells cannot be placed"
+    )
     rejects = [
         (
             numbers[i],
             f"row {numbers[i]}",
-            f"row has {len(body[i])} cells but the header has {len(header)}, and the extra "
-            "cells cannot be told apart safely; re-export with quoted fields",
+            f"row has {len(body[i])} cells but the header has {width}, and {why}; {fix}",
             delimiter.join(str(c or "") for c in body[i])[:10_000],
         )
         for i in bad

@@ -10,6 +10,7 @@ few rows that need it (HTML entities, mojibake, thread URLs).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -44,6 +45,8 @@ _GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(\D|$)",
         (
             "%d/%m/%Y %H:%M:%S",
+            "%d/%m/%Y %I:%M:%S %p",
+            "%d/%m/%Y %I:%M %p",
             "%d/%m/%Y %H:%M",
             "%d/%m/%Y",
             "%d.%m.%Y %H:%M:%S",
@@ -67,6 +70,7 @@ _GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\D|$)",
         (
             "%d/%m/%y %H:%M:%S",
+            "%d/%m/%y %I:%M:%S %p",
             "%d/%m/%y %H:%M",
             "%d/%m/%y",
             "%d.%m.%y %H:%M:%S",
@@ -93,37 +97,142 @@ _GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ),
         (),
     ),
+    # "5 March 2024", "05 Mar 2024 14:03" (%B is only the full name, %b only the short one)
+    "day_month": (
+        r"^\d{1,2}\s+[A-Za-z]{3}",
+        (
+            "%d %B %Y %H:%M:%S",
+            "%d %B %Y %H:%M",
+            "%d %B %Y",
+            "%d %b %Y %H:%M:%S",
+            "%d %b %Y %H:%M",
+            "%d %b %Y",
+        ),
+        (),
+    ),
 }
+
+# ISO dates with a 12-hour clock ("2024-03-05 2:03 PM").
+_ISO_12H = ("%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %I:%M %p", "%Y-%m-%dT%I:%M:%S %p")
+# An offset, Z or zone name after an ISO time: the cell says its own zone.
+_ISO_OFFSET = r":\d{2}([.,]\d+)?\s*([zZ]|[+-]\d{2}(:?\d{2})?|[A-Za-z][A-Za-z_/+-]*)$"
+
+# Scientific notation as Excel writes long ids (1.54224E+18, or 1,54224E+18 with a
+# decimal comma) or Python prints floats (1.765e+18). Reddit's base-36 ids can
+# look like "12e45", so a mantissa without a separator needs the "+".
+_SCI = r"\d+[.,]\d+[eE][+-]?\d+|\d+[eE]\+\d+"
 
 _MACROS = [
     r"""CREATE OR REPLACE TEMP MACRO rs_blank(x) AS nullif(trim(x), '')""",
-    # A count cell: "1.2K" -> 1200, "1,234" -> 1234, "12.0" -> 12; NULL if not a count.
-    # Plain integers (nearly all cells) skip the regular expressions.
+    # A count cell: "1.2K" -> 1200, "2,5K" -> 2500, "1,234" / "1.234" / "1 234" -> 1234,
+    # "12.0" -> 12; NULL if not a count (negative, words). Plain integers (nearly
+    # all cells) skip the regular expressions; the rest compute their key once
+    # (bound by a lambda: a macro argument used twice is computed twice).
     r"""CREATE OR REPLACE TEMP MACRO rs_count_key(x) AS
-        regexp_replace(lower(regexp_replace(trim(x), '[,\s_'']', '', 'g')), '^\+', '')""",
+        ltrim(lower(regexp_replace(trim(x), '[\s_''\x{a0}\x{202f}\x{2009}]', '', 'g')), '+')""",
+    r"""CREATE OR REPLACE TEMP MACRO rs_count_scaled(n, s) AS
+        CAST(round(TRY_CAST(n AS DOUBLE)
+            * CASE s WHEN 'k' THEN 1e3 WHEN 'm' THEN 1e6 WHEN 'b' THEN 1e9 ELSE 1 END) AS BIGINT)""",
+    r"""CREATE OR REPLACE TEMP MACRO rs_count_plain(k) AS
+        rs_count_scaled(regexp_extract(k, '^(\d+(?:\.\d+)?)([kmb])?$', 1),
+                        regexp_extract(k, '^(\d+(?:\.\d+)?)([kmb])?$', 2))""",
+    r"""CREATE OR REPLACE TEMP MACRO rs_count_text(k) AS
+        CASE WHEN contains(k, ',') THEN
+                  -- "2,5k": a decimal comma before a suffix; other commas group thousands
+                  CASE WHEN regexp_full_match(k, '\d+,\d{1,2}[kmb]')
+                       THEN rs_count_scaled(replace(rtrim(k, 'kmb'), ',', '.'), right(k, 1))
+                       ELSE rs_count_plain(replace(k, ',', '')) END
+             -- "1.234", "12.345.678": dots grouping thousands (European)
+             WHEN starts_with(right(k, 4), '.') AND regexp_full_match(k, '[1-9]\d{0,2}(\.\d{3})+')
+                  THEN TRY_CAST(replace(k, '.', '') AS BIGINT)
+             ELSE rs_count_plain(k) END""",
     r"""CREATE OR REPLACE TEMP MACRO rs_count(x) AS
         CASE WHEN x IS NULL THEN NULL
-             WHEN TRY_CAST(x AS BIGINT) IS NOT NULL THEN TRY_CAST(x AS BIGINT)
-             ELSE CAST(round(
-                TRY_CAST(regexp_extract(rs_count_key(x), '^(\d+(?:\.\d+)?)([kmb])?$', 1) AS DOUBLE)
-                * CASE regexp_extract(rs_count_key(x), '^(\d+(?:\.\d+)?)([kmb])?$', 2)
-                    WHEN 'k' THEN 1e3 WHEN 'm' THEN 1e6 WHEN 'b' THEN 1e9 ELSE 1 END) AS BIGINT) END""",
-    # Exact id text: strip, drop a float's ".0", refuse Excel's 1.54E+18.
+             -- (the cast would round "1.234" to 1: dotted cells take the long way)
+             WHEN NOT contains(x, '.') AND TRY_CAST(x AS BIGINT) >= 0 THEN TRY_CAST(x AS BIGINT)
+             -- the usual display shape: "1.2K", "26.5K", "3M"
+             WHEN regexp_full_match(x, '\d+(\.\d+)?[kKmMbB]') THEN rs_count_scaled(left(x, -1), lower(right(x, 1)))
+             ELSE list_transform([rs_count_key(x)], lambda k: rs_count_text(k))[1] END""",
+    # Exact id text: strip, drop Excel's "store as text" apostrophe and a float's
+    # ".0", refuse scientific notation (Excel's 1.54E+18 lost the last digits).
+    r"""CREATE OR REPLACE TEMP MACRO rs_id_text(t) AS
+        CASE WHEN starts_with(t, '''') THEN trim(substr(t, 2)) ELSE t END""",
+    f"""CREATE OR REPLACE TEMP MACRO rs_id_sci(t) AS regexp_full_match(t, '{_SCI}')""",
     r"""CREATE OR REPLACE TEMP MACRO rs_id(x) AS
         CASE WHEN x IS NULL THEN NULL
-             WHEN NOT contains(x, '.') AND NOT contains(x, ' ') AND NOT contains(x, '+') THEN nullif(x, '')
-             WHEN trim(x) = '' OR regexp_full_match(trim(x), '\d+(\.\d+)?[eE]\+?\d+') THEN NULL
-             ELSE regexp_replace(trim(x), '^(\d+)\.0+$', '\1') END""",
+             WHEN NOT contains(x, '.') AND NOT contains(x, ' ') AND NOT contains(x, '+')
+                  AND NOT contains(x, ',') AND NOT contains(x, '''') THEN nullif(x, '')
+             WHEN rs_id_text(trim(x)) = '' OR rs_id_sci(rs_id_text(trim(x))) THEN NULL
+             ELSE regexp_replace(rs_id_text(trim(x)), '^(\d+)\.0+$', '\1') END""",
     r"""CREATE OR REPLACE TEMP MACRO rs_is_sci(x) AS
-        CASE WHEN contains(x, '+') THEN regexp_full_match(trim(x), '\d+(\.\d+)?[eE]\+?\d+') ELSE false END""",
-    # Epoch seconds / ms / µs, or Excel serial days (1899-12-30 based).
-    r"""CREATE OR REPLACE TEMP MACRO rs_epoch(v) AS
-        CASE WHEN v > 1e4 AND v < 1e5 THEN to_timestamp((v - 25569) * 86400)
-             WHEN abs(v) < 1e11 THEN to_timestamp(v)
-             WHEN abs(v) < 1e14 THEN to_timestamp(v / 1e3)
-             WHEN abs(v) < 1e17 THEN to_timestamp(v / 1e6)
-             ELSE to_timestamp(v / 1e9) END""",
+        CASE WHEN contains(x, '+') OR contains(x, '.') OR contains(x, ',')
+             THEN rs_id_sci(rs_id_text(trim(x))) ELSE false END""",
 ]
+
+
+def _local(timestamp_sql: str, zone: str | None) -> str:
+    """A TIMESTAMP (wall clock, no zone) read as local time in `zone` (None: UTC)."""
+    if zone is None:
+        return f"CAST({timestamp_sql} AS TIMESTAMPTZ)"  # the session time zone is UTC
+    return f"timezone('{zone}', {timestamp_sql})"
+
+
+# A number read as a date must land in 1990..2100: 0, 12 or 123456 are not
+# dates in 1970. The bounds of each reading, in its own unit:
+_FIRST, _END = 631_152_000, 4_133_980_800  # 1990-01-01, 2101-01-01 in epoch seconds
+_EXCEL_FIRST, _EXCEL_END = 32_874, 73_416  # the same days as Excel serials (1899-12-30 = 0)
+
+
+def _epoch_macro(zone: str | None) -> str:
+    """rs_epoch(v): epoch s / ms / µs / ns, Excel serial days or YYYYMMDD, as TIMESTAMPTZ.
+
+    Epoch numbers are instants; Excel serials and YYYYMMDD are wall-clock dates,
+    read in the source's zone.
+    """
+    excel = _local("make_timestamp(CAST(round((v - 25569) * 86400e6) AS BIGINT))", zone)
+    ymd = _local("try_strptime(CAST(CAST(v AS BIGINT) AS VARCHAR), '%Y%m%d')", zone)
+    return f"""CREATE OR REPLACE TEMP MACRO rs_epoch(v) AS
+        CASE WHEN v >= {_EXCEL_FIRST} AND v < {_EXCEL_END} THEN {excel}
+             WHEN v >= 19900101 AND v <= 21001231 THEN CASE WHEN v = floor(v) THEN {ymd} END
+             WHEN v >= {_FIRST} AND v < {_END} THEN to_timestamp(v)
+             WHEN v >= {_FIRST}e3 AND v < {_END}e3 THEN to_timestamp(v / 1e3)
+             WHEN v >= {_FIRST}e6 AND v < {_END}e6 THEN to_timestamp(v / 1e6)
+             WHEN v >= {_FIRST}e9 AND v < {_END}e9 THEN to_timestamp(v / 1e9) END"""
+
+
+# Source time zones that are UTC: nothing to convert.
+_UTC_ZONES = frozenset(
+    "UTC ETC/UTC GMT ETC/GMT GMT0 ETC/GMT0 ETC/GMT+0 ETC/GMT-0 Z ZULU ETC/ZULU UCT ETC/UCT"
+    " UNIVERSAL ETC/UNIVERSAL GREENWICH ETC/GREENWICH".split()
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_known(name: str) -> bool:
+    """DuckDB (ICU) does the conversion, so ICU must know the zone."""
+    con = duckdb.connect()
+    try:
+        con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01')", [name])
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return True
+
+
+def source_zone(name: str | None) -> str | None:
+    """The zone that dates without an offset are read in; None for UTC.
+
+    Raises ValueError for a name that is not a time zone.
+    """
+    if name is None or not name.strip() or name.strip().upper() in _UTC_ZONES:
+        return None
+    name = name.strip()
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+/:-]{0,63}", name) or not _zone_known(name):
+        raise ValueError(
+            f"unknown time zone {name!r}: give an IANA name such as Europe/Berlin or America/New_York"
+        )
+    return name
 
 
 @dataclass
@@ -140,6 +249,12 @@ class BatchOptions:
     # Spreadsheet rows carry no locator of their own: a rejected row's is this
     # prefix and its row number ("row 7"), built only for the rejects.
     locator_prefix: str | None = None
+    # The zone the source wrote dates in (IANA name, e.g. Europe/Berlin): dates
+    # without an offset of their own are local time there. None: UTC.
+    timezone: str | None = None
+
+    def __post_init__(self) -> None:
+        source_zone(self.timezone)  # an unknown zone fails here, not mid-import
 
 
 @dataclass
@@ -173,7 +288,11 @@ def _slash_order(sample: list[str]) -> bool | None:
 
 
 def _date_sql(
-    con: duckdb.DuckDBPyConnection, table: str, opts: BatchOptions, notes: dict[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    opts: BatchOptions,
+    notes: dict[str, Any],
+    zone: str | None = None,
 ) -> str:
     """A SQL expression over column `_c` (the date text) that yields TIMESTAMPTZ or NULL."""
     sample = [
@@ -193,18 +312,37 @@ def _date_sql(
         notes["ambiguous_dates"] = (
             "dates like 03/04/25 were read month-first; use --dayfirst if they are day-first"
         )
+    if zone is None:
+        iso = "TRY_CAST(_c AS TIMESTAMPTZ)"
+    else:  # an offset, Z or zone name after the time is the cell's own; else local time
+        iso = f"""CASE WHEN ends_with(_c, 'Z') OR regexp_matches(_c, '{_ISO_OFFSET}') THEN TRY_CAST(_c AS TIMESTAMPTZ)
+                      ELSE {_local("TRY_CAST(_c AS TIMESTAMP)", zone)} END"""
+    # Only cells the plain cast refused (coalesce stops at the first value):
+    # "... 14:03:00 +0100" (a space before the offset), "... 2:03 PM".
+    iso_other = f"""CASE WHEN regexp_matches(_c, '\\d\\s+[+-]\\d{{2}}:?\\d{{2}}$')
+                         THEN TRY_CAST(regexp_replace(_c, '\\s+([+-]\\d{{2}}:?\\d{{2}})$', '\\1') AS TIMESTAMPTZ)
+                         WHEN regexp_matches(_c, '(?i)\\d\\s*[ap]m$')
+                         THEN {_local(f"try_strptime(_c, {_sql_list(_ISO_12H)})", zone)} END"""
     parts = [
-        "CASE WHEN regexp_matches(_c, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN TRY_CAST(_c AS TIMESTAMPTZ) END"
+        f"CASE WHEN regexp_matches(_c, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN coalesce({iso}, {iso_other}) END"
     ]
     for guard, dayfirst, monthfirst in _GROUPS.values():
         if not any(re.search(guard, s) for s in sample):
             continue
         formats = [*dayfirst, *monthfirst] if order else [*monthfirst, *dayfirst]
-        fmt_list = "[" + ", ".join(f"'{f}'" for f in formats) + "]"
-        parts.append(
-            f"CASE WHEN regexp_matches(_c, '{guard}') THEN CAST(try_strptime(_c, {fmt_list}) AS TIMESTAMPTZ) END"
-        )
+        # Formats with %z give TIMESTAMPTZ (the cell's own offset); the others
+        # give wall-clock TIMESTAMP, local time in the source's zone.
+        zoned = [f for f in formats if "%z" in f or "%Z" in f]
+        naive = [f for f in formats if f not in zoned]
+        reads = [f"CAST(try_strptime(_c, {_sql_list(zoned)}) AS TIMESTAMPTZ)"] if zoned else []
+        reads += [_local(f"try_strptime(_c, {_sql_list(naive)})", zone)] if naive else []
+        read = reads[0] if len(reads) == 1 else f"coalesce({', '.join(reads)})"
+        parts.append(f"CASE WHEN regexp_matches(_c, '{guard}') THEN {read} END")
     return "coalesce(" + ", ".join(parts) + ")"
+
+
+def _sql_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(f"'{item}'" for item in items) + "]"
 
 
 def _fix_text(text: str) -> str:
@@ -222,7 +360,8 @@ def normalise_into(
 ) -> Normalised:
     """Normalise `raw_table` into temp tables _n_replies, _n_roots and _n_rejects."""
     notes: dict[str, Any] = {}
-    for statement in _MACROS:
+    zone = source_zone(opts.timezone)
+    for statement in [*_MACROS, _epoch_macro(zone)]:
         con.execute(statement)
     have = _columns(con, raw_table)
 
@@ -234,7 +373,7 @@ def normalise_into(
         # `--thread https://x.com/...` tells the platform of a generic file.
         default_platform = (parse_post_url(opts.thread) or (default_platform, ""))[0]
     count_inner, counts = _count_sql(con, raw_table, have, opts)
-    date_sql = _date_sql(con, raw_table, opts, notes) if "created_at" in have else "NULL"
+    date_sql = _date_sql(con, raw_table, opts, notes, zone) if "created_at" in have else "NULL"
     fallback = _register_thread_urls(con, raw_table, have, opts)
     native = "m.native" if "thread_url" in have else "CAST(NULL AS VARCHAR)"
     # A row key: rowid for tables; views (spreadsheet rows) have unique row numbers.
@@ -404,7 +543,8 @@ def _collect_notes(con: duckdb.DuckDBPyConnection, notes: dict[str, Any]) -> Non
         notes["unparsed_date_example"] = example
     if sci:
         notes["scientific_ids"] = (
-            f"{sci} ids were in scientific notation (Excel rounds long ids); they were not used"
+            f"{sci} ids were in scientific notation (rounded by Excel or stored as JSON "
+            "numbers); they were not used, and stable ids were derived instead"
         )
     for name, n in zip(COUNT_FIELDS, bad_counts, strict=True):
         if n:

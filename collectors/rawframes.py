@@ -42,11 +42,27 @@ def raw_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(cols, schema=schema)
 
 
+# Above 2**53 a float no longer holds every integer: 1.765000000000000001e18
+# and ...002e18 are the same float, printed "1765000000000000000".
+_EXACT_FLOAT_LIMIT = 2**53
+
+
 def _to_str(value: Any) -> str:
+    """A JSON value as raw text; a float never becomes an exact-looking integer it is not.
+
+    Integral floats below 2**53 are exact ("12.0" -> "12"); larger ones are
+    rounded already and are written in scientific form ("1.765e+18"), which
+    the normaliser refuses as an id (the row gets a derived id) instead of
+    storing a rounded id that could merge distinct replies.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
+        if not value.is_integer():
+            return repr(value)
+        if abs(value) < _EXACT_FLOAT_LIMIT:
+            return str(int(value))
+        return format(value, ".15g")
     return str(value)
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
-from collections.abc import Iterator
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -39,15 +42,55 @@ def check_path(path: Path) -> None:
         raise ImportProblem(f"{path}: the file is empty (0 bytes). Export it again.")
 
 
+_ARCHIVES = {
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+    b"Rar!\x1a\x07": "a RAR archive",
+    b"\xfd7zXZ\x00": "xz-compressed",
+    b"BZh": "bzip2-compressed",
+}
+_HTML_STARTS = ("<!doctype html", "<html", "<head", "<body", "<table")
+
+
 def detect_kind(path: Path, head: bytes) -> str:
-    """Return 'xlsx', 'xls', 'json' or 'csv' from the first bytes (not the extension)."""
+    """Return 'xlsx', 'xls', 'json' or 'csv' from the first bytes (not the extension).
+
+    Files that are none of these but look like something a person may pick by
+    mistake (a ZIP data download, a gzip file, an .ods, a saved web page, a
+    blank file) raise ImportProblem saying what to do instead.
+    """
     if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
+        return _zip_kind(path)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
-    text = decode(head[:4096], strict=False)[0].lstrip("\ufeff \t\r\n")
+    if head.startswith(b"\x1f\x8b"):
+        how = (
+            f"gunzip {path.name}"
+            if path.suffix.lower() == ".gz"
+            else f"gunzip -c {path.name} > {path.stem}-unpacked.csv"
+        )
+        raise ImportProblem(
+            f"{path}: this file is gzip-compressed; decompress it first (e.g. {how}) "
+            "and import the file that comes out."
+        )
+    for magic, what in _ARCHIVES.items():
+        if head.startswith(magic) and _looks_binary(head):
+            raise ImportProblem(
+                f"{path}: this file is {what}; extract it first and import the export file inside."
+            )
+    text = decode(head[:4096], strict=False)[0].lstrip("\ufeff \t\r\n\x00")
+    if not text.strip() and path.stat().st_size <= len(head):
+        raise ImportProblem(
+            f"{path}: the file is blank (only spaces or empty lines). Export it again."
+        )
     if text.startswith(("{", "[")) or text.startswith("window.YTD"):
         return "json"
+    if path.stat().st_size <= len(head) and _is_json_scalar(text):
+        return "json"  # `42` or `"hello"`: the JSON reader says what an export looks like
+    if text[:100].lower().startswith(_HTML_STARTS):
+        raise ImportProblem(
+            f"{path}: this is a web page (HTML), not an export file; it was probably saved from "
+            "the browser or is a login/error page. Download the export again (CSV, XLSX or JSON)."
+        )
     if _looks_binary(head):
         raise ImportProblem(
             f"{path}: this is a binary file, not a CSV, XLSX or JSON export. "
@@ -56,32 +99,157 @@ def detect_kind(path: Path, head: bytes) -> str:
     return "csv"
 
 
+def _is_json_scalar(text: str) -> bool:
+    """A whole (small) file that is one JSON number, string, true, false or null."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return not isinstance(value, dict | list)
+
+
+_EXPORT_SUFFIXES = (".csv", ".json", ".xlsx", ".js", ".ndjson", ".jsonl", ".tsv", ".txt")
+
+
+def _zip_kind(path: Path) -> str:
+    """'xlsx' for a workbook; a clear ImportProblem for any other ZIP (data downloads, .ods)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            mimetype = zf.read("mimetype")[:200] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return "xlsx"  # a damaged workbook: openpyxl's error says to save it again
+    if "xl/workbook.xml" in names or any(n.startswith("xl/workbook") for n in names):
+        return "xlsx"
+    if b"opendocument.spreadsheet" in mimetype:
+        raise ImportProblem(
+            f"{path}: this is an OpenDocument spreadsheet (.ods); open it in LibreOffice or "
+            "Excel and save it as .xlsx or .csv, then import that file."
+        )
+    files = [n for n in names if not n.endswith("/") and n.lower().endswith(_EXPORT_SUFFIXES)]
+    comments = [n for n in files if "comment" in n.lower()] or [
+        n for n in files if "repl" in n.lower()
+    ]
+    example = (comments or files or ["the .csv or .json file with the comments"])[0]
+    raise ImportProblem(
+        f"{path}: this is a ZIP archive (e.g. a Facebook/Instagram data download), not one "
+        f"export file; unzip it and import the comments file inside (e.g. {example})."
+    )
+
+
+def utf16_without_bom(sample: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when text looks like UTF-16 written without a BOM, else None.
+
+    ASCII characters (delimiters, digits, Latin letters) in UTF-16 have a NUL
+    byte at every odd (LE) or even (BE) position and almost none at the others.
+    """
+    sample = sample[:4096]
+    n = len(sample) // 2 * 2
+    if n < 8:
+        return None
+    half = n // 2
+    even, odd = sample[0:n:2].count(0), sample[1:n:2].count(0)
+    if odd >= 0.2 * half and even <= 0.02 * half:
+        codec = "utf-16-le"
+    elif even >= 0.2 * half and odd <= 0.02 * half:
+        codec = "utf-16-be"
+    else:
+        return None
+    text = sample[:n].decode(codec, errors="replace")
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\r\n"))
+    return codec if bad <= 0.02 * len(text) else None
+
+
 def _looks_binary(head: bytes) -> bool:
+    """True for files that are not text: many NUL or control bytes.
+
+    A few NULs (a broken export) do not make a file binary: they are removed
+    when it is read. UTF-16 text, with or without a BOM, is text.
+    """
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
     sample = head[:4096]
-    if b"\x00" in sample:
+    if utf16_without_bom(sample):
+        return False
+    if sample.count(0) > max(len(sample) * 0.01, 2):
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = sum(1 for b in sample if 0 < b < 9 or 13 < b < 32)
     return control > len(sample) * 0.05
 
 
-def decode(data: bytes, *, strict: bool = True) -> tuple[str, str]:
-    """Decode bytes from UTF-8 (with/without BOM), UTF-16 (BOM) or cp1252; return (text, encoding)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="strict" if strict else "replace"), "utf-8-sig"
+# Bytes that are not UTF-8 are read as Windows-1252 (Excel on Windows writes
+# it); the five bytes cp1252 leaves undefined are read as Latin-1, so that
+# nothing is lost.
+_CP1252 = tuple(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
+_CP1252_HANDLER = "replyscope-cp1252"
+_fallback = threading.local()
+
+
+def _cp1252_for_invalid(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    chunk = err.object[err.start : err.end]
+    _fallback.count = getattr(_fallback, "count", 0) + len(chunk)
+    return "".join(_CP1252[b] for b in chunk), err.end
+
+
+codecs.register_error(_CP1252_HANDLER, _cp1252_for_invalid)
+
+
+@dataclass
+class Decoded:
+    """Text of a file and how it was read."""
+
+    text: str
+    encoding: str  # utf-8, utf-8-sig, utf-8+cp1252, utf-16, utf-16-le, utf-16-be
+    cp1252_bytes: int = 0  # bytes that were not UTF-8 and were read as cp1252
+
+    @property
+    def note(self) -> str | None:
+        """A line for the import summary when some bytes were not UTF-8."""
+        if not self.cp1252_bytes:
+            return None
+        n = self.cp1252_bytes
+        return f"{n} byte{'s were' if n != 1 else ' was'} not UTF-8 and {'were' if n != 1 else 'was'} read as Windows-1252 (cp1252)"
+
+
+def decode_bytes(data: bytes, *, final: bool = True) -> Decoded:
+    """Decode losslessly: UTF-8 (BOM or not), UTF-16 (BOM, or detected without one).
+
+    Byte runs that are not valid UTF-8 are read as cp1252, each on its own, so
+    a cp1252 file and a UTF-8 file with a few cp1252 bytes both come out right.
+    `final=False` is for the head of a file, which may end inside a character:
+    the cut character is left out instead of being read as cp1252.
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace"), "utf-16"
+        if not final:
+            data = data[: len(data) // 2 * 2]
+        return Decoded(data.decode("utf-16", errors="replace"), "utf-16")
+    codec16 = None if data.startswith(codecs.BOM_UTF8) else utf16_without_bom(data[:4096])
+    if codec16:
+        if not final:
+            data = data[: len(data) // 2 * 2]
+        return Decoded(data.decode(codec16, errors="replace"), codec16)
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[3:] if bom else data
+    name = "utf-8-sig" if bom else "utf-8"
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as err:
-        if not strict:
-            return data.decode("utf-8", errors="replace"), "utf-8"
-        # A file that is UTF-8 almost everywhere with one broken byte late on is
-        # still UTF-8; cp1252 is the Excel-on-Windows default otherwise.
-        if err.start > len(data) * 0.9 and len(data) > 100_000:
-            return data.decode("utf-8", errors="replace"), "utf-8"
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return Decoded(body.decode("utf-8"), name)
+    except UnicodeDecodeError:
+        pass
+    _fallback.count = 0
+    decoder = codecs.getincrementaldecoder("utf-8")(errors=_CP1252_HANDLER)
+    text = decoder.decode(body, final=final)
+    count, _fallback.count = _fallback.count, 0
+    return Decoded(text, name + "+cp1252" if count else name, count)
+
+
+def decode(data: bytes, *, strict: bool = True) -> tuple[str, str]:
+    """(text, encoding) of bytes, as decode_bytes reads them; strict=False for a file's head."""
+    decoded = decode_bytes(data, final=strict)
+    return decoded.text, decoded.encoding
 
 
 @dataclass
@@ -116,7 +284,11 @@ def read_json_records(path: Path, text: str) -> Iterator[JsonRecord | JsonProble
     try:
         doc = json.loads(body)
     except json.JSONDecodeError as err:
-        if err.msg.startswith("Extra data"):
+        # NDJSON: the first line parses and more data follows ("Extra data"),
+        # or the first line is the broken one and the later lines are records.
+        from collectors.jsonrecords import later_lines_are_records
+
+        if err.msg.startswith("Extra data") or later_lines_are_records(body):
             yield from _read_ndjson(body)
             return
         line = err.lineno
@@ -138,7 +310,12 @@ def _read_ndjson(body: str) -> Iterator[JsonRecord | JsonProblem]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as err:
-            yield JsonProblem(lineno, f"line {lineno}", f"invalid JSON ({err.msg})", line[:10_000])
+            yield JsonProblem(
+                lineno,
+                f"line {lineno}",
+                f"invalid JSON ({err.msg}, column {err.colno}): the line is broken or cut off",
+                line[:10_000],
+            )
             continue
         yield JsonRecord(record_no=lineno, locator=f"line {lineno}", value=value, raw=line)
 
@@ -187,28 +364,119 @@ def _csv_rows(text: str, opts: dict[str, Any], limit: int | None = None) -> list
     return out
 
 
+@dataclass
+class CsvProblem:
+    """A CSV record that could not be read; a blank row holds its place in the rows."""
+
+    index: int  # 0-based position in the rows parse_csv_text returns
+    reason: str
+    raw: str
+
+
+# A quoted cell spanning this many lines shaped like rows of the file is a
+# quote that was never closed, not a long comment.
+SWALLOWED_ROWS = 20
+
+
 def parse_csv_text(
     path: Path, text: str, dialect: dict[str, Any], limit: int | None = None
-) -> tuple[list[list[str]], int]:
-    """CSV rows of text with the given dialect (at most `limit`); returns (rows, rows read)."""
+) -> tuple[list[list[str]], list[CsvProblem]]:
+    """CSV rows of text with the given dialect (at most `limit`), and the records that failed.
+
+    A quote that is opened and never closed would swallow the rest of the file
+    into one cell: such a record (one running to the end of the file, or over
+    many lines that look like rows) becomes a CsvProblem, and reading goes on
+    from the next physical line.
+    """
     csv.field_size_limit(64 * MAX_CELL_BYTES)
     rows: list[list[str]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), **dialect)
-    try:
-        for row in reader:
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-    except csv.Error as err:
-        raise ImportProblem(
-            f"{path}: row {len(rows) + 1} (near line {reader.line_num}) cannot be read as CSV ({err}). "
-            "Re-export the file, or open and save it as CSV UTF-8 in Excel."
-        ) from err
-    return rows, len(rows)
+    problems: list[CsvProblem] = []
+    widths: Counter[int] = Counter()
+    offset = 0  # where in text the current reader started
+    lines_before = 0  # physical lines before offset
+    while True:
+        chunk = text[offset:] if offset else text
+        buf = io.StringIO(chunk, newline="")
+        reader = csv.reader(buf, **dialect)
+        restart: int | None = None
+        try:
+            while limit is None or len(rows) < limit:
+                start, line_no = buf.tell(), reader.line_num
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                span = reader.line_num - line_no
+                end = buf.tell()
+                if (span > SWALLOWED_ROWS or end == len(chunk)) and _quote_left_open(
+                    chunk[start:end], dialect, widths, at_end=end == len(chunk)
+                ):
+                    first = _first_line(chunk, start)
+                    problems.append(
+                        CsvProblem(
+                            len(rows),
+                            f"a quote opened in this row (line {lines_before + line_no + 1}) is "
+                            "never closed; the rest of the row could not be read",
+                            first.rstrip("\r\n")[:10_000],
+                        )
+                    )
+                    rows.append([])
+                    restart = offset + start + len(first)
+                    lines_before += line_no + 1
+                    break
+                rows.append(row)
+                if len(row) >= 2:
+                    widths[len(row)] += 1
+        except csv.Error as err:
+            raise ImportProblem(
+                f"{path}: row {len(rows) + 1} (near line {lines_before + reader.line_num}) cannot "
+                f"be read as CSV ({err}). Re-export the file, or open and save it as CSV UTF-8 in Excel."
+            ) from err
+        if restart is None or restart >= len(text):
+            return rows, problems
+        offset = restart
+
+
+def _first_line(text: str, start: int) -> str:
+    """The physical line of text that begins at start, with its line break."""
+    m = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?").match(text, start)
+    assert m is not None
+    return m.group(0)
+
+
+def _quote_left_open(
+    raw: str, dialect: dict[str, Any], widths: Counter[int], *, at_end: bool
+) -> bool:
+    """Whether a record's text is a quote that never closes rather than a cell with line breaks."""
+    if at_end:
+        try:
+            for _ in csv.reader(io.StringIO(raw, newline=""), **{**dialect, "strict": True}):
+                pass
+        except csv.Error as err:
+            if "unexpected end of data" in str(err):
+                return True
+    if not widths:
+        return False
+    typical = widths.most_common(1)[0][0]
+    shaped = 0
+    for line in io.StringIO(raw, newline="").readlines()[1:]:
+        cells = next(csv.reader([line], **dialect), [])
+        if len(cells) == typical:
+            shaped += 1
+            if shaped >= SWALLOWED_ROWS:
+                return True
+    return False
+
+
+EXACT_FLOAT_LIMIT = 2**53  # above this a float cell is no longer an exact integer
 
 
 def _cell_text(value: Any) -> str | None:
-    """Spreadsheet cell -> text; dates as ISO so the normaliser reads them one way."""
+    """Spreadsheet cell -> text; dates as ISO so the normaliser reads them one way.
+
+    A float cell at or above 2**53 (an id Excel rounded to 15 digits) is written
+    in scientific form, so that it is never taken for an exact id.
+    """
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -218,36 +486,65 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, time):
         return value.isoformat()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer() and abs(value) < EXACT_FLOAT_LIMIT:
+            return str(int(value))
+        return format(value, ".15g")
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def read_xlsx_cells(path: Path, sheet: str | None) -> tuple[list[list[str | None]], str]:
-    """All cells of one sheet as text (the named one, else the first with data)."""
+SheetTest = Callable[[list[list[str | None]]], bool]
+
+
+def read_xlsx_cells(
+    path: Path, sheet: str | None, usable: SheetTest | None = None, scan_rows: int = 45
+) -> tuple[list[list[str | None]], str, list[str]]:
+    """All cells of one sheet as text, its name, and the names of all sheets.
+
+    The sheet is the named one; else the first whose first `scan_rows` rows
+    pass `usable` (a header with a text column); else the first with data.
+    The workbook is opened from a file object, so its contents decide, not
+    its name (an .xlsx saved as .csv opens all the same).
+    """
     import openpyxl
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:
-        raise ImportProblem(
-            f"{path}: cannot be opened as an Excel workbook ({type(err).__name__}: {err}). "
-            "Open it in Excel and save it again as .xlsx."
-        ) from err
-    try:
-        names = wb.sheetnames
-        if sheet is not None and sheet not in names:
+    with path.open("rb") as fh:
+        try:
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except Exception as err:
             raise ImportProblem(
-                f"{path}: there is no sheet {sheet!r}; the sheets are {', '.join(map(repr, names))}. "
-                "Use --sheet NAME."
-            )
-        candidates = [sheet] if sheet else names
-        for name in candidates:
-            ws = wb[name]
-            rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            if any(any(c not in (None, "") for c in row) for row in rows):
-                return rows, str(name)
-        raise ImportProblem(f"{path}: the workbook has no data in any sheet.")
-    finally:
-        wb.close()
+                f"{path}: cannot be opened as an Excel workbook ({type(err).__name__}: {err}). "
+                "Open it in Excel and save it again as .xlsx."
+            ) from err
+        try:
+            names = [str(n) for n in wb.sheetnames]
+            if sheet is not None and sheet not in names:
+                raise ImportProblem(
+                    f"{path}: there is no sheet {sheet!r}; the sheets are {', '.join(map(repr, names))}. "
+                    "Use --sheet NAME."
+                )
+            fallback: str | None = None
+            for name in [sheet] if sheet else names:
+                rows_it = wb[name].iter_rows(values_only=True)
+                head = [
+                    [_cell_text(v) for v in row] for row in itertools.islice(rows_it, scan_rows)
+                ]
+                if not any(any(c not in (None, "") for c in row) for row in head):
+                    # A sheet may start with many blank rows: look at all of it.
+                    head += [[_cell_text(v) for v in row] for row in rows_it]
+                    if not any(any(c not in (None, "") for c in row) for row in head):
+                        continue
+                    rows_it = iter(())
+                if sheet or usable is None or usable(head):
+                    rest = [[_cell_text(v) for v in row] for row in rows_it]
+                    return head + rest, name, names
+                fallback = fallback or name
+            if fallback is None:
+                raise ImportProblem(f"{path}: the workbook has no data in any sheet.")
+            rows = [
+                [_cell_text(v) for v in row] for row in wb[fallback].iter_rows(values_only=True)
+            ]
+            return rows, fallback, names
+        finally:
+            wb.close()

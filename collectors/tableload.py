@@ -16,6 +16,7 @@ import polars as pl
 
 from collectors.formats.base import TableFormat, norm_header
 from collectors.model import ParseContext
+from collectors.readers import SWALLOWED_ROWS
 from collectors.tables import TablePlan
 
 SRC_T, RAW_T = "_src", "_raw"
@@ -62,6 +63,11 @@ def load_csv_fast(
         # something else than the file says, silently: trust the slow path.
         con.execute(f"DROP TABLE IF EXISTS {SRC_T}")
         return False
+    if _swallowed_rows(con, width):
+        # A quote left open swallowed many rows into one cell (and a later stray
+        # quote closed it): the Python path rejects that row and reads on.
+        con.execute(f"DROP TABLE IF EXISTS {SRC_T}")
+        return False
     # Row numbers as a spreadsheet shows them: `skip` lines come before the first data row.
     con.execute(f"ALTER TABLE {SRC_T} ADD COLUMN _record_no BIGINT")
     con.execute(f"UPDATE {SRC_T} SET _record_no = rowid + ?", [skip + 1])
@@ -70,6 +76,22 @@ def load_csv_fast(
     cond = " AND ".join(f"c{i} IS NULL" for i in range(width))
     con.execute(f"DELETE FROM {SRC_T} WHERE {cond}")
     return True
+
+
+def _swallowed_rows(con: duckdb.DuckDBPyConnection, width: int) -> bool:
+    """Whether some cell of _src holds SWALLOWED_ROWS line breaks: rows read into one cell.
+
+    Such a cell is at least SWALLOWED_ROWS * width characters long (each
+    swallowed row brings its delimiters and a line break), so the length test,
+    which costs nothing, leaves the newline count for very few cells.
+    """
+    n, least = SWALLOWED_ROWS, SWALLOWED_ROWS * width
+    cond = " OR ".join(
+        f"(strlen(c{i}) >= {least} AND contains(c{i}, chr(10)) "
+        f"AND strlen(c{i}) - strlen(replace(c{i}, chr(10), '')) >= {n})"
+        for i in range(width)
+    )
+    return con.execute(f"SELECT 1 FROM {SRC_T} WHERE {cond} LIMIT 1").fetchone() is not None
 
 
 def load_cells(

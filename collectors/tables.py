@@ -329,15 +329,32 @@ def _fits(value: str, sig: tuple[set[str], set[str]]) -> bool:
     return not any(_FEATURES[f].match(value) for f in never)
 
 
+def drop_empty_tails(rows: list[list[str | None]], width: int) -> int:
+    """Cut the cells beyond `width` off rows where they are all empty (a trailing delimiter).
+
+    Returns how many rows were cut. Rows whose extra cells hold anything are left alone.
+    """
+    cut = 0
+    for i, row in enumerate(rows):
+        if len(row) > width and all(c is None or not c.strip() for c in row[width:]):
+            rows[i] = row[:width]
+            cut += 1
+    return cut
+
+
 def repair_wide_rows(
     header: list[str], rows: list[list[str | None]], delimiter: str, text_col: int
 ) -> tuple[list[list[str | None]], list[int]]:
     """Re-join rows split by unquoted delimiters when exactly one split fits every column.
 
     Returns the rows (repaired where possible) and the indexes still too wide.
+    When no row has the header's width there is nothing to tell a good split
+    from a bad one: every wide row is returned as still too wide.
     """
     width = len(header)
     good = [r for r in rows if len(r) == width]
+    if not good:
+        return rows, [i for i, r in enumerate(rows) if len(r) > width]
     sigs = [_signature([str(r[c] or "") for r in good]) for c in range(width)]
     free = [
         c

@@ -52,12 +52,19 @@ def html_to_text(fragment: str | None) -> str | None:
 
 
 def as_str(value: object) -> str | None:
-    """Render an id-like value as an exact string (ints stay exact; 1.0 -> '1')."""
+    """Render an id-like value as an exact string (ints stay exact; 1.0 -> '1').
+
+    A float at or above 2**53 was rounded before it reached us: it is written in
+    scientific form ("1.765e+18"), which the normaliser refuses as an id, rather
+    than as an exact-looking integer that could merge distinct replies.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return format(value, ".15g") if value.is_integer() else repr(value)
     text = str(value).strip()
     return text or None

@@ -56,6 +56,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], list[str], str]] = {
         [],
         "two columns named 'text'",
     ),
+    "a bare JSON value": (_write("n.json", "42\n"), [], "the JSON holds a number"),
     "a directory": (_dir, [], "is a directory"),
     "a missing file": (lambda tmp: tmp / "nope.csv", [], "no such file"),
 }

@@ -45,10 +45,9 @@ def test_rejects_lists_reason_and_row(imported: Path) -> None:
     result = CliRunner().invoke(main, ["--db", str(imported), "rejects", "--run", "1"])
     assert result.exit_code == 0
     assert "row 3" in result.output and "no text" in result.output and "bob" in result.output
-    assert (
-        "No rejected rows in run 7"
-        in CliRunner().invoke(main, ["--db", str(imported), "rejects", "--run", "7"]).output
-    )
+    # A run that does not exist is an error, not "no rejected rows".
+    missing = CliRunner().invoke(main, ["--db", str(imported), "rejects", "--run", "7"])
+    assert missing.exit_code == 1 and "there is no run 7" in missing.output
 
 
 def test_sql_formats(imported: Path) -> None:

@@ -540,7 +540,9 @@ def test_cli_collect_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert re.search(
             r"resets at midnight Pacific Time: \d{4}-\d\d-\d\d 0[78]:00 UTC", cut.output
         )
-        assert re.search(r"The [1-9]\d* new replies received before the error are stored", cut.output)
+        assert re.search(
+            r"The [1-9]\d* new replies received before the error are stored", cut.output
+        )
         app.quota = None
         rest = runner.invoke(main, ["--db", db2, "collect", URL, "--api-base", server.base])
         assert rest.exit_code == 0, rest.output

@@ -107,8 +107,9 @@ def test_instagram_sample() -> None:
     assert len(rows) == 270
     assert Counter(r["depth"] for r in rows) == {1: 267, 2: 3}
     assert len({r["thread_native_id"] for r in rows}) == 19
-    # Seven GIF comments have empty text; they are kept and counted.
-    assert ctx.notes == {"instagram comment without text (GIF) kept": 7}
+    # Seven GIF comments have empty text; the rows are made (the importer
+    # rejects them: nothing to analyse) and counted.
+    assert ctx.notes == {"instagram comment without text (GIF): rejected, no text to analyse": 7}
 
     top = by_id(rows, "18104610508835486")
     assert top["text"] == "Está guapisimo. VAMOOOOS 😍👏"
@@ -173,7 +174,7 @@ def test_instagram_mini_payload() -> None:
     assert rows[1]["created_at"] == 1700000000
     assert rows[2]["author_name"] is None
     assert ctx.notes == {
-        "instagram comment without text (GIF) kept": 1,
+        "instagram comment without text (GIF): rejected, no text to analyse": 1,
         "instagram reply that is not an object skipped": 1,
     }
 
@@ -237,7 +238,9 @@ def test_facebook_sample_xlsx_rows_through_json_parser() -> None:
     # threadingDepth: empty 131, 1 -> 28, 2 -> 41 (the 69 replies).
     assert Counter(r["depth"] for r in rows) == {1: 131, 2: 28, 3: 41}
     assert len({r["thread_native_id"] for r in rows}) == 6
-    assert ctx.notes == {"facebook comment without text (sticker/GIF) kept": 9}
+    assert ctx.notes == {
+        "facebook comment without text (sticker/GIF): rejected, no text to analyse": 9
+    }
     ids = {r["reply_id"] for r in rows}
     for r in rows:
         assert r["parent_id"] in ids or r["parent_id"] == r["thread_native_id"]

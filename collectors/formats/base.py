@@ -3,7 +3,9 @@
 - A RecordFormat reads JSON-shaped files (JSON, NDJSON, tweets.js): a reader
   yields top-level records; `detect` says whether a record is of this format;
   `parse` turns one record into zero or more RawReply rows (nested replies
-  give several). Records are what `raw_records` keeps.
+  give several). Records are what `raw_records` keeps. `locate` (optional)
+  says where each reply sits inside a record, so a rejected reply names its
+  own place and JSON rather than the whole record.
 - A TableFormat reads CSV/XLSX: a reader finds the header row (skipping any
   preamble); `detect` scores the header; `columns` maps RawReply fields to
   header names; `derive` (optional) adds fields that need several columns.
@@ -24,6 +26,25 @@ RecordDetector = Callable[[Any], bool]
 TableDeriver = Callable[[pl.DataFrame, ParseContext], pl.DataFrame]
 
 
+@dataclass(frozen=True)
+class SubRecord:
+    """One reply inside a record: where it is, its own JSON, and what it holds instead of text.
+
+    `path` is relative to the record ("thread.replies[3] (at://...)",
+    "replies[0]"; "" for the record itself); `media` names what a reply
+    without text carries ("image", "GIF", "sticker/GIF"), when the format knows.
+    """
+
+    path: str
+    value: Any
+    media: str | None = None
+
+
+# Record -> {reply_id: SubRecord}: lets a rejected reply name its own place
+# and JSON instead of the whole record (a Bluesky thread file is one record).
+RecordLocator = Callable[[Any], dict[str, SubRecord]]
+
+
 def norm_header(name: object) -> str:
     """Header names compared case-, space- and BOM-insensitively."""
     return str(name or "").replace("\ufeff", "").strip().lower()
@@ -40,6 +61,8 @@ class RecordFormat:
     parse: RecordParser
     # Higher wins when several formats accept the same record.
     priority: int = 0
+    # Optional: where each reply of a record is (see SubRecord).
+    locate: RecordLocator | None = None
 
 
 @dataclass(frozen=True)

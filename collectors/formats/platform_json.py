@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from collectors import bluesky, mastodon, reddit, youtube
-from collectors.formats.base import RecordDetector, RecordFormat
+from collectors.formats.base import RecordDetector, RecordFormat, SubRecord
+from collectors.model import ParseContext, RawReply, get_path
+from collectors.textutil import as_str
 
 _REDDIT_KINDS = {"t1", "t3", "more"}
 
@@ -96,13 +98,117 @@ def _is_youtube_downloader(record: Any) -> bool:
     )
 
 
+# --- where each reply of a document-shaped record is, for rejects ---------------
+
+# Bluesky embed $type (without the "#view" suffix) -> what a post without text shows.
+_BSKY_MEDIA = {
+    "app.bsky.embed.images": "image",
+    "app.bsky.embed.video": "video",
+    "app.bsky.embed.external": "link",
+    "app.bsky.embed.record": "quote",
+}
+
+
+def _bluesky_media(post: Any) -> str | None:
+    embed = get_path(post, "embed") or get_path(post, "record", "embed")
+    kind = get_path(embed, "$type")
+    if not isinstance(kind, str):
+        return None
+    kind = kind.removesuffix("#view")
+    if kind == "app.bsky.embed.recordWithMedia":
+        inner = get_path(embed, "media", "$type")
+        return _BSKY_MEDIA.get(inner.removesuffix("#view")) if isinstance(inner, str) else "quote"
+    return _BSKY_MEDIA.get(kind)
+
+
+def locate_bluesky_thread(record: Any) -> dict[str, SubRecord]:
+    """at:// URI -> the post's path in the document ("thread.replies[3].replies[0]") and postView."""
+    out: dict[str, SubRecord] = {}
+    if not isinstance(record, Mapping):
+        return out
+    start = ("thread", record["thread"]) if "thread" in record else ("", record)
+    stack: list[tuple[str, Any]] = [start]
+    while stack:
+        path, node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        post = node.get("post")
+        uri = as_str(get_path(post, "uri"))
+        if uri is not None and uri not in out:
+            where = f"{path} ({uri})" if path else uri
+            out[uri] = SubRecord(where, post, _bluesky_media(post))
+        parent = node.get("parent")
+        if isinstance(parent, Mapping):
+            stack.append((f"{path}.parent" if path else "parent", parent))
+        replies = node.get("replies")
+        if isinstance(replies, list):
+            for i, child in enumerate(replies):
+                stack.append((f"{path}.replies[{i}]" if path else f"replies[{i}]", child))
+    return out
+
+
+def parse_bluesky_thread(record: Any, ctx: ParseContext) -> list[RawReply]:
+    """bluesky.parse_thread, noting posts without text (they are rejected: nothing to analyse)."""
+    rows = bluesky.parse_thread(record, ctx)
+    blank = [r for r in rows if not (isinstance(r.get("text"), str) and r["text"].strip())]
+    if blank:
+        where = locate_bluesky_thread(record)
+        for row in blank:
+            sub = where.get(str(row.get("reply_id")))
+            media = f" ({sub.media})" if sub and sub.media else ""
+            ctx.note(f"bluesky post without text{media}: rejected, no text to analyse")
+    return rows
+
+
+# Mastodon media_attachments[].type -> what a status without text shows.
+_MASTODON_MEDIA = {"image": "image", "gifv": "GIF", "video": "video", "audio": "audio"}
+
+
+def locate_mastodon_context(record: Any) -> dict[str, SubRecord]:
+    """status id -> its place ("descendants[4] (id)") and JSON in a context response."""
+    out: dict[str, SubRecord] = {}
+    if not isinstance(record, Mapping):
+        return out
+    for key in ("ancestors", "descendants"):
+        statuses = record.get(key)
+        if not isinstance(statuses, list):
+            continue
+        for i, status in enumerate(statuses):
+            sid = as_str(get_path(status, "id"))
+            if sid is None or sid in out:
+                continue
+            kinds = [
+                _MASTODON_MEDIA.get(str(get_path(m, "type")), "attachment")
+                for m in status.get("media_attachments") or []
+                if isinstance(m, Mapping)
+            ]
+            out[sid] = SubRecord(f"{key}[{i}] (status {sid})", status, kinds[0] if kinds else None)
+    return out
+
+
+def parse_youtube_downloader(record: Any, ctx: ParseContext) -> list[RawReply]:
+    """youtube.parse_downloader, but the date is the relative `time` the page showed.
+
+    `time_parsed` is an epoch the scraper computed from "7 months ago" at
+    scraping time: storing it would invent an exact date. The relative time
+    is kept (the normaliser leaves it empty and counts it); time_parsed stays
+    visible in raw_records.
+    """
+    rows = youtube.parse_downloader(record, ctx)
+    if isinstance(record, Mapping):
+        for row in rows:
+            row["created_at"] = record.get("time")
+    return rows
+
+
 FORMATS: list[RecordFormat] = [
     RecordFormat(
         name="bluesky-thread",
         description="Bluesky app.bsky.feed.getPostThread response (nested replies)",
         platform="bluesky",
         detect=_is_bluesky_thread,
-        parse=bluesky.parse_thread,
+        parse=parse_bluesky_thread,
+        locate=locate_bluesky_thread,
     ),
     RecordFormat(
         name="mastodon-context",
@@ -110,6 +216,7 @@ FORMATS: list[RecordFormat] = [
         platform="mastodon",
         detect=_is_mastodon_context,
         parse=mastodon.parse_context,
+        locate=locate_mastodon_context,
     ),
     RecordFormat(
         name="reddit-listing",
@@ -141,9 +248,9 @@ FORMATS: list[RecordFormat] = [
     ),
     RecordFormat(
         name="youtube-comment-downloader",
-        description="youtube-comment-downloader NDJSON (cid, text, time, author, votes)",
+        description="youtube-comment-downloader NDJSON (cid, text, relative time, author, votes)",
         platform="youtube",
         detect=_is_youtube_downloader,
-        parse=youtube.parse_downloader,
+        parse=parse_youtube_downloader,
     ),
 ]

@@ -17,13 +17,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from collectors.formats.base import RecordFormat
+from collectors.formats.base import RecordFormat, SubRecord
 from collectors.model import ParseContext, RawReply, get_path
 from collectors.textutil import as_str
 
 # Nested replies deeper than this are not followed (guards against cycles or
 # absurd payloads; real exports nest one level).
 _MAX_DEPTH = 50
+
+# Comments without text (a GIF or sticker) have nothing to analyse: the
+# normaliser's rule sends them to `rejects`, and the notes say so.
+IG_NO_TEXT_NOTE = "instagram comment without text (GIF): rejected, no text to analyse"
+FB_NO_TEXT_NOTE = "facebook comment without text (sticker/GIF): rejected, no text to analyse"
 
 
 def _first(obj: Mapping[str, Any], *keys: str) -> Any:
@@ -38,6 +43,34 @@ def _first(obj: Mapping[str, Any], *keys: str) -> Any:
 def _str_or_none(value: Any) -> str | None:
     """A string field as given, or None when absent/not a string."""
     return value if isinstance(value, str) else None
+
+
+def _locate_nested(record: Any, key: str, media: str) -> dict[str, SubRecord]:
+    """reply id -> place of every comment in an item and its nested `key` lists."""
+    out: dict[str, SubRecord] = {}
+    stack: list[tuple[Any, str, int]] = [(record, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if not isinstance(item, Mapping):
+            continue
+        reply_id = as_str(item.get("id"))
+        if reply_id is not None and reply_id not in out:
+            out[reply_id] = SubRecord(path, item, None if item.get("text") else media)
+        children = item.get(key)
+        if isinstance(children, list) and depth < _MAX_DEPTH:
+            for i, child in enumerate(children):
+                stack.append((child, f"{path}.{key}[{i}]" if path else f"{key}[{i}]", depth + 1))
+    return out
+
+
+def locate_apify_instagram(record: Any) -> dict[str, SubRecord]:
+    """Where each comment of an Instagram item is (nested under replies[])."""
+    return _locate_nested(record, "replies", "GIF")
+
+
+def locate_apify_facebook(record: Any) -> dict[str, SubRecord]:
+    """Where each comment of a Facebook item is (some actor versions nest `comments`)."""
+    return _locate_nested(record, "comments", "sticker/GIF")
 
 
 # --- Instagram (Apify) ---
@@ -123,8 +156,9 @@ def _ig_flatten(
         ctx.note("instagram comment without id or text skipped")
         return
     if not item.get("text"):
-        # Kept: a GIF reply still counts as a reply in its thread.
-        ctx.note("instagram comment without text (GIF) kept")
+        # The row is still made; the importer rejects it (nothing to analyse)
+        # with its own place and JSON, see locate_apify_instagram.
+        ctx.note(IG_NO_TEXT_NOTE)
     out.append(
         _ig_row(item, thread_id=thread_id, thread_url=thread_url, parent_id=parent_id, depth=depth)
     )
@@ -254,8 +288,9 @@ def _fb_rows(
         ctx.note("facebook comment without id or text skipped")
         return
     if not item.get("text"):
-        # Kept: a sticker/GIF reply still counts as a reply in its thread.
-        ctx.note("facebook comment without text (sticker/GIF) kept")
+        # The row is still made; the importer rejects it (nothing to analyse)
+        # with its own place and JSON, see locate_apify_facebook.
+        ctx.note(FB_NO_TEXT_NOTE)
     parent = as_str(item.get("replyToCommentId")) or inherited_parent
     if "threadingDepth" in item:
         depth = _fb_depth(item.get("threadingDepth")) or inherited_depth
@@ -486,6 +521,7 @@ FORMATS: list[RecordFormat] = [
         platform="instagram",
         detect=detect_apify_instagram,
         parse=parse_apify_instagram,
+        locate=locate_apify_instagram,
     ),
     RecordFormat(
         name="apify-facebook-comments",
@@ -493,6 +529,7 @@ FORMATS: list[RecordFormat] = [
         platform="facebook",
         detect=detect_apify_facebook,
         parse=parse_apify_facebook,
+        locate=locate_apify_facebook,
     ),
     RecordFormat(
         name="apify-tiktok-comments",

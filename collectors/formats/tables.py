@@ -29,6 +29,52 @@ def _meta_thread(df: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     return df
 
 
+_UTC_NAMES = {"utc", "gmt", "z", "zulu", "etc/utc", "etc/gmt", "universal"}
+_OFFSET = re.compile(r"^(?:\(?\s*(?:utc|gmt)\s*)?([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?$", re.I)
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+")
+
+
+def preamble_timezone(value: object) -> tuple[str | None, str | None]:
+    """The time zone a preamble names (ExportComments' "Timezone" row), and a note for the summary.
+
+    Gives an IANA name ("Europe/Berlin", "UTC", or "Etc/GMT-2" for "UTC+2")
+    and None when the value is not a zone replyscope can use; the note then
+    says dates were read as UTC.
+    """
+    from zoneinfo import ZoneInfo
+
+    text = str(value or "").strip()
+    if not text:
+        return None, None
+    if text.lower() in _UTC_NAMES:
+        return "UTC", None
+    m = _OFFSET.match(text)
+    if m:
+        sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        if hours == minutes == 0:
+            return "UTC", None
+        if minutes == 0 and hours <= 14:
+            # POSIX-style Etc names have the sign the other way round: UTC+2 is Etc/GMT-2.
+            zone = f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+            return (
+                zone,
+                f"dates were read in the preamble's time zone {text} ({zone}) and stored as UTC",
+            )
+    for candidate in [text, *_ZONE_NAME.findall(text)]:
+        try:
+            ZoneInfo(candidate)
+        except Exception:  # unknown or malformed key
+            continue
+        return (
+            candidate,
+            f"dates were read in the preamble's time zone {candidate} and stored as UTC",
+        )
+    return (
+        None,
+        f"the preamble names the time zone {text!r}, which is not known; dates were read as UTC",
+    )
+
+
 def _exportcomments_facebook(df: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     df = _meta_thread(df, ctx)
     if "author_id" in df.columns:
