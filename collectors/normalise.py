@@ -25,7 +25,9 @@ from collectors.model import COUNT_FIELDS
 from collectors.urls import parse_post_url
 from store import fetch_one
 
-MAX_TEXT_BYTES = 1_000_000  # no platform allows a reply anywhere near 1 MB
+MAX_TEXT_BYTES = 1_000_000
+# Platforms whose like count is a net score that can go below zero.
+SIGNED_LIKES = frozenset({"reddit"})  # no platform allows a reply anywhere near 1 MB
 
 # Tables normalise_into leaves behind (temporary, per connection).
 REPLIES_T, ROOTS_T, REJECTS_T = "_n_replies", "_n_roots", "_n_rejects"
@@ -485,8 +487,15 @@ def _count_sql(
             outer.append(f"CAST(NULL AS BIGINT) AS {c}, false AS _bad_{c}")
             continue
         blank = "0" if c in given else "NULL"
+        value = f'rs_count(rs_blank(r."{c}"))'
+        if c == "like_count" and opts.platform in SIGNED_LIKES:
+            # A Reddit "like count" is the net score (up minus down votes): -4 is a value.
+            value = (
+                f'CASE WHEN starts_with(trim(r."{c}"), \'-\') THEN TRY_CAST(trim(r."{c}") AS BIGINT) '
+                f"ELSE {value} END"
+            )
         # The cell and its value once each (macros are not shared between uses).
-        inner.append(f'rs_blank(r."{c}") AS _cell_{c}, rs_count(rs_blank(r."{c}")) AS _value_{c}')
+        inner.append(f'rs_blank(r."{c}") AS _cell_{c}, {value} AS _value_{c}')
         outer.append(
             f"CASE WHEN r._cell_{c} IS NULL THEN {blank} ELSE r._value_{c} END AS {c}, "
             f"r._cell_{c} IS NOT NULL AND r._value_{c} IS NULL AS _bad_{c}"

@@ -247,3 +247,17 @@ def test_unknown_source_zone_is_a_clear_error(zone: str) -> None:
     opts.timezone = zone  # set after construction: still refused before any work
     with pytest.raises(ValueError, match="unknown time zone"):
         normalise_batch(raw_frame([{"text": "t", "created_at": "2024-03-05 14:03"}]), opts)
+
+
+def test_reddit_scores_may_be_negative_other_likes_may_not() -> None:
+    rows = [
+        {"text": f"t{i}", "reply_id": str(i + 1), "like_count": v}
+        for i, v in enumerate(["-4", "12", " -16 ", "1.2K"])
+    ]
+    reddit = normalise_batch(raw_frame(rows), BatchOptions(platform="reddit"))
+    got = dict(zip(reddit.replies["reply_id"], reddit.replies["like_count"], strict=True))
+    assert [got[k] for k in ("1", "2", "3", "4")] == [-4, 12, -16, 1200]
+    assert not reddit.replies["_bad_like_count"].any()
+    other = normalise_batch(raw_frame(rows), BatchOptions(platform="x"))
+    got = dict(zip(other.replies["reply_id"], other.replies["like_count"], strict=True))
+    assert got["1"] is None and got["3"] is None
