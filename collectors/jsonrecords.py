@@ -1,6 +1,6 @@
 """Helpers for JSON-shaped files: NDJSON sniffing, wrapped record lists, --map on keys.
 
-`collectors.files._parse_json` uses these to read records that are not a
+`collectors.files_json.parse_json` uses these to read records that are not a
 plain list of reply objects (a `{"data": [...]}` wrapper, a broken first
 NDJSON line), to apply `--map` to record keys (dotted paths reach into nested
 objects), and to say in plain words what a JSON file holds when it holds no

@@ -237,12 +237,12 @@ def test_lists_of_non_objects_say_what_the_json_holds(
 def test_json_scalar_says_what_the_json_holds(tmp_path: Path) -> None:
     # `42` alone does not start like JSON, so the file-kind sniffer (not part of
     # the JSON reader) sends it to the CSV reader; the JSON reader's own answer:
-    from collectors.files import _parse_json
+    from collectors.files_json import parse_json
 
     con = duckdb.connect()
     try:
         with pytest.raises(ImportProblem, match=r"the JSON holds a number \(42\), not reply"):
-            _parse_json(con, tmp_path / "n.json", "42", ImportOptions())
+            parse_json(con, tmp_path / "n.json", "42", ImportOptions())
     finally:
         con.close()
 
