@@ -154,7 +154,7 @@ def parse_json(
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
     register_raw(con, raw_frame(rows), RAW_T)
     return Parsed(
-        fmt=fmt.name if fmt else "generic-json",
+        fmt=fmt.name if fmt else "generic",
         platform=platform,
         batch=BatchOptions(
             platform=platform, thread=opts.thread, dayfirst=True if opts.dayfirst else None

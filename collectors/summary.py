@@ -102,7 +102,8 @@ def render_status(store: Store) -> str:
         out += ["", "Replies per platform", render_table(names, rows)]
     names, rows = query(
         store,
-        """SELECT r.thread_id, count(*) AS replies, max(r.depth) AS max_depth,
+        """SELECT coalesce(r.thread_id, '(no thread in the file)') AS thread_id, count(*) AS replies,
+                  max(r.depth) AS max_depth,
                   any_value(left(t.text, 50)) AS post
            FROM replies r LEFT JOIN threads t USING (thread_id)
            GROUP BY r.thread_id ORDER BY replies DESC LIMIT 20""",

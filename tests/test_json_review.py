@@ -172,7 +172,7 @@ def test_format_generic_reads_a_known_shape_by_its_keys(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     with Store.open(db) as store:
         result = import_file(store, path, ImportOptions(fmt="generic", mapping={"likes": "ups"}))
-        assert result.fmt == "generic-json"
+        assert result.fmt == "generic"
         assert store.con.execute("SELECT text, like_count FROM replies").fetchall() == [
             ("a pushshift comment", 7)
         ]
