@@ -14,7 +14,24 @@ from commands import analysis, data, demo, quality, report, topics, visuals
 from commands.common import Ctx
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; says where global options go when one is given after a command."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.NoSuchOption as err:
+            if err.option_name not in ("--db", "--quiet", "-q"):
+                raise
+            example = f"{err.option_name}{' FILE' if err.option_name == '--db' else ''}"
+            raise click.UsageError(
+                f"{err.option_name} is a global option: put it before the command, "
+                f"e.g. replyscope {example} status.",
+                err.ctx,
+            ) from err
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     metavar="PATH",

@@ -124,3 +124,9 @@ def test_quality_language_codes_are_listed_plainly(runner: CliRunner, filled: Pa
     result = runner.invoke(main, ["--db", str(filled), "quality", "--languages", "EN,xx,zz"])
     assert result.exit_code == 1
     assert "unknown language codes: xx, zz;" in _last_line(result.output)
+
+
+def test_global_option_after_the_command_says_where_it_goes(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["status", "--db", "x.duckdb"])
+    assert result.exit_code == 2
+    assert "--db is a global option: put it before the command" in result.output
