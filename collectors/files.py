@@ -9,6 +9,7 @@ as it was, and a file that half-fits keeps its good rows and lists the rest in
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class ImportResult:
     threads: list[str]
     notes: dict[str, Any]
     reject_examples: list[str]
+    rejects_run: int | None = None  # the run whose rejects list this file's rows
 
 
 def sha256_file(path: Path) -> str:
@@ -161,33 +163,44 @@ def _save_import(
     """Write one parsed, normalised file into the store in a single transaction."""
     con = store.con
     source = str(path)
+    parameters = {
+        "format": opts.fmt,
+        "platform": opts.platform,
+        "thread": opts.thread,
+        "map": opts.mapping,
+        "sheet": opts.sheet,
+        "dayfirst": opts.dayfirst,
+    }
     with store.transaction():
         notes = {**parsed.notes, **result.notes}
+        # The same file imported before: its raw rows are kept already, and with
+        # the same options its rejects are the same: neither is stored twice.
+        raw_run, same_run = _earlier_imports(store, sha, parameters)
         run_id = start_run(
             store,
             "import",
-            parameters={
-                "format": opts.fmt,
-                "platform": opts.platform,
-                "thread": opts.thread,
-                "map": opts.mapping,
-                "sheet": opts.sheet,
-                "dayfirst": opts.dayfirst,
-            },
+            parameters=parameters,
             input_path=str(path.resolve()),
             input_sha256=sha,
             fmt=parsed.fmt,
             platform=parsed.platform,
         )
-        if parsed.header is not None:
+        if raw_run is not None:
+            notes["raw_rows_of_run"] = raw_run
+        elif parsed.header is not None:
             save_table_records(
                 con, run_id, parsed.header, source=source, retrieved_at=now, version=tool_version()
             )
         elif parsed.records is not None:
             save_raw_frame(store, run_id, parsed.records, source=source, retrieved_at=now)
-        rejected = save_rejects(store, run_id, parsed.rejects, source=source)
-        if parsed.header is not None and rejected:
-            label_rejected_rows(con, run_id, parsed.header)
+        if same_run is not None:
+            rejects_run = same_run
+            rejected = len(parsed.rejects) + int(result.rejects)
+        else:
+            rejects_run = run_id
+            rejected = save_rejects(store, run_id, parsed.rejects, source=source, raw_run=raw_run)
+            if parsed.header is not None and rejected:
+                label_rejected_rows(con, run_id, parsed.header)
         merged = save_batch(store, run_id, seen_at=now)
         orphans = fetch_one(
             con, f"SELECT count(*) FROM {REPLIES_T} WHERE depth IS NULL AND parent_id IS NOT NULL"
@@ -217,7 +230,7 @@ def _save_import(
             f"{loc}: {why}"
             for loc, why in con.execute(
                 "SELECT locator, reason FROM rejects WHERE run_id = ? ORDER BY record_no LIMIT 3",
-                [run_id],
+                [rejects_run],
             ).fetchall()
         ]
         counts = RunCounts(
@@ -244,4 +257,25 @@ def _save_import(
         threads=threads,
         notes=notes,
         reject_examples=examples,
+        rejects_run=rejects_run,
     )
+
+
+def _earlier_imports(
+    store: Store, sha: str | None, parameters: dict[str, Any]
+) -> tuple[int | None, int | None]:
+    """(first ok import of this exact file, first ok import of it with these same options)."""
+    if sha is None:
+        return None, None
+    rows = store.con.execute(
+        """SELECT run_id, parameters FROM runs
+           WHERE kind = 'import' AND status = 'ok' AND input_sha256 = ? ORDER BY run_id""",
+        [sha],
+    ).fetchall()
+    if not rows:
+        return None, None
+    wanted = json.loads(json.dumps(parameters))  # as stored: JSON round trip
+    same = next(
+        (int(r) for r, p in rows if (json.loads(p) if isinstance(p, str) else p) == wanted), None
+    )
+    return int(rows[0][0]), same

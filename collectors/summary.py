@@ -75,10 +75,17 @@ def describe_import(result: ImportResult) -> str:
     said = [f"{key}: {value}" for key, value in notes.items() if " " in key]
     if said:
         parts.append(f"Notes: {'; '.join(said)}.")
-    if result.rejected:
+    if notes.get("raw_rows_of_run"):
         parts.append(
-            f"Rejected rows: {'; '.join(result.reject_examples)}. "
-            f"See them all with: replyscope rejects --run {result.run_id}."
+            f"This exact file was imported before (run {notes['raw_rows_of_run']}): its raw rows "
+            "are kept there and were not stored again."
+        )
+    rejects_run = result.rejects_run or result.run_id
+    if result.rejected:
+        again = " (as in that earlier import)" if rejects_run != result.run_id else ""
+        parts.append(
+            f"Rejected rows{again}: {'; '.join(result.reject_examples)}. "
+            f"See them all with: replyscope rejects --run {rejects_run}."
         )
     parts.append('Next: replyscope status (or replyscope sql "SELECT ...").')
     return " ".join(parts)

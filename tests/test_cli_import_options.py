@@ -139,3 +139,27 @@ def test_an_unreadable_file_does_not_stop_the_others(
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM replies").fetchone() == (2,)
     con.close()
+
+
+def test_the_same_file_again_stores_no_second_copy_of_raw_rows_or_rejects(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(GOOD + "3,,5,cat,2026-03-02T12:00:00Z\n", encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    first = _import(runner, db, str(path))
+    assert first[0] == 0, first[1]
+    again = _import(runner, db, str(path))
+    assert again[0] == 0, again[1]
+    assert "This exact file was imported before (run 1)" in again[1]
+    assert "See them all with: replyscope rejects --run 1." in again[1]
+    other_options = _import(runner, db, str(path), "--dayfirst")
+    assert other_options[0] == 0, other_options[1]
+    con = duckdb.connect(str(db), read_only=True)
+    # One copy of the 4 raw rows (header + 3), rejects once per distinct set of options.
+    assert con.execute("SELECT count(*) FROM raw_records").fetchone() == (4,)
+    rejects = con.execute("SELECT run_id, raw FROM rejects ORDER BY run_id").fetchall()
+    assert [r[0] for r in rejects] == [1, 3]
+    assert all(raw and "cat" in raw for _, raw in rejects)  # the raw row found in run 1
+    assert con.execute("SELECT count(*) FROM runs WHERE kind = 'import'").fetchone() == (3,)
+    con.close()
