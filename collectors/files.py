@@ -189,7 +189,13 @@ def _save_import(
             notes["raw_rows_of_run"] = raw_run
         elif parsed.header is not None:
             save_table_records(
-                con, run_id, parsed.header, source=source, retrieved_at=now, version=tool_version()
+                con,
+                run_id,
+                parsed.header,
+                source=source,
+                retrieved_at=now,
+                version=tool_version(),
+                preamble=parsed.preamble,
             )
         elif parsed.records is not None:
             save_raw_frame(store, run_id, parsed.records, source=source, retrieved_at=now)

@@ -187,6 +187,9 @@ def parse_table(
         notes=notes,
         rejects=rejects,
         header=header,
+        # Rows above the header (an export's title, source URL, time zone) are
+        # raw rows too: kept verbatim with their row numbers.
+        preamble=[(i + 1, [c or "" for c in row]) for i, row in enumerate(probe[:h]) if any(row)],
     )
 
 

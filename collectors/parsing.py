@@ -36,6 +36,9 @@ class Parsed:
     rejects: list[tuple[int, str, str, str]]  # record_no, locator, reason, raw (read-time problems)
     header: list[str] | None = None  # tables: raw rows are in _src
     records: pl.DataFrame | None = None  # JSON: record_no, locator, payload
+    preamble: list[tuple[int, list[str]]] = field(
+        default_factory=list
+    )  # tables: (row number, cells)
 
 
 def all_formats() -> list[tuple[str, str]]:

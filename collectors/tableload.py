@@ -159,8 +159,9 @@ def save_table_records(
     source: str,
     retrieved_at: object,
     version: str,
+    preamble: list[tuple[int, list[str]]] | None = None,
 ) -> None:
-    """Keep every row as a JSON array of its cells, and the header once as record 0."""
+    """Keep every row as a JSON array of its cells, the header once as record 0, and preamble rows."""
     import json
 
     cells = ", ".join(f"c{i}" for i in range(len(header)))
@@ -178,6 +179,23 @@ def save_table_records(
            VALUES (?, 0, 'header', ?, ?, ?, ?)""",
         [run_id, source, retrieved_at, version, json.dumps(header, ensure_ascii=False)],
     )
+    if preamble:
+        con.executemany(
+            """INSERT INTO raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [
+                [
+                    run_id,
+                    n,
+                    f"preamble row {n}",
+                    source,
+                    retrieved_at,
+                    version,
+                    json.dumps(cells, ensure_ascii=False),
+                ]
+                for n, cells in preamble
+            ],
+        )
 
 
 def label_rejected_rows(con: duckdb.DuckDBPyConnection, run_id: int, header: list[str]) -> None:

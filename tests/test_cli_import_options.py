@@ -163,3 +163,24 @@ def test_the_same_file_again_stores_no_second_copy_of_raw_rows_or_rejects(
     assert all(raw and "cat" in raw for _, raw in rejects)  # the raw row found in run 1
     assert con.execute("SELECT count(*) FROM runs WHERE kind = 'import'").fetchone() == (3,)
     con.close()
+
+
+def test_rows_above_the_header_are_kept_as_raw_rows(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Exported by,SomeScraper\nSource URL,https://x.com/someone/status/1765000000000000001\n\n"
+        + GOOD,
+        encoding="utf-8",
+    )
+    db = tmp_path / "s.duckdb"
+    code, out = _import(runner, db, str(path))
+    assert code == 0, out
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT record_no, locator, payload FROM raw_records ORDER BY record_no"
+    ).fetchall()
+    con.close()
+    assert rows[0][:2] == (0, "header")
+    assert rows[1] == (1, "preamble row 1", '["Exported by", "SomeScraper"]')
+    assert rows[2][:2] == (2, "preamble row 2") and "1765000000000000001" in rows[2][2]
+    assert [r[0] for r in rows[3:]] == [5, 6]  # the data rows keep their spreadsheet numbers
