@@ -12,6 +12,7 @@ import io
 import json
 import re
 import tomllib
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -49,6 +50,9 @@ class Codebook:
     themes: list[Theme]
     description: str = ""
     source: str = ""
+    # (theme id, key) of blank entries ("", "   ") the file's term lists held:
+    # left out of the themes (and of the hash), reported by check_codebook.
+    blank_terms: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def hash(self) -> str:
@@ -104,6 +108,7 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
             f"{source}: no themes; add [[themes]] tables (see `replyscope codebook init`)."
         )
     themes = []
+    blanks: list[tuple[str, str]] = []
     for i, item in enumerate(raw_themes, start=1):
         if not isinstance(item, dict):
             raise CodebookError(f"{source}: theme {i} is not a table; write it as [[themes]].")
@@ -113,6 +118,11 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
             raise CodebookError(
                 f"{where}: id {tid!r} must be lower case letters, digits and _, starting with a letter."
             )
+        for key in ("include", "exclude", "regex"):
+            value = item.get(key)
+            values = [value] if isinstance(value, str) else value
+            if isinstance(values, list):
+                blanks += [(tid, key) for v in values if isinstance(v, str) and not v.strip()]
         themes.append(
             Theme(
                 id=tid,
@@ -131,6 +141,7 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         description=str(data.get("description") or ""),
         themes=themes,
         source=source,
+        blank_terms=blanks,
     )
 
 
@@ -262,8 +273,33 @@ class Finding:
         return f"{self.level}: {self.theme}: {self.message}"
 
 
+def regex_problem(pattern: str) -> str | None:
+    """Why tagging cannot run a regex term, or None.
+
+    Tagging runs regexes with polars (Rust `regex`), which has no look-around
+    and no back-references, so the test is polars itself, in the form tagging
+    uses (case-insensitive).
+    """
+    import polars as pl
+
+    try:
+        pl.Series([""]).str.contains(f"(?i){pattern}")
+    except pl.exceptions.PolarsError as err:
+        lines = str(err).splitlines()
+        reason = next(
+            (ln.strip().removeprefix("error:").strip() for ln in lines if ln.startswith("error:")),
+            lines[0].removeprefix("regex error:").strip() if lines else "invalid",
+        )
+        try:
+            re.compile(pattern)
+        except re.error:
+            return f"does not compile ({reason})"
+        return f"cannot run in tagging (polars' Rust regex engine): {reason}"
+    return None
+
+
 def check_codebook(codebook: Codebook) -> list[Finding]:
-    """Static checks: duplicate ids, empty themes, unknown parents, terms that can never match."""
+    """Static checks: duplicate ids, empty themes, bad parents, terms and regexes that can never match."""
     found: list[Finding] = []
     seen: set[str] = set()
     for t in codebook.themes:
@@ -281,16 +317,44 @@ def check_codebook(codebook: Codebook) -> list[Finding]:
             if problem:
                 found.append(Finding("error", t.id, f"term {term!r} {problem}"))
         for pattern in t.regex:
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                found.append(Finding("error", t.id, f"regex {pattern!r} does not compile ({err})"))
+            problem = regex_problem(pattern)
+            if problem:
+                found.append(Finding("error", t.id, f"regex {pattern!r} {problem}"))
+    for (tid, key), n in Counter(codebook.blank_terms).items():
+        what = "an empty term" if n == 1 else f"{n} empty terms"
+        # A stray "" in a list is a slip, not a wrong codebook: it is ignored, and said.
+        found.append(
+            Finding(
+                "warning",
+                tid,
+                f"{key} has {what} ('' or only spaces), ignored; remove {'it' if n == 1 else 'them'}",
+            )
+        )
     ids = {t.id for t in codebook.themes}
+    parents = {t.id: t.parent for t in codebook.themes}
     for t in codebook.themes:
-        if t.parent and t.parent not in ids:
+        if not t.parent:
+            continue
+        if t.parent == t.id:
+            found.append(Finding("error", t.id, "parent is the theme itself"))
+        elif t.parent not in ids:
             found.append(
                 Finding("error", t.id, f"parent {t.parent!r} is not a theme of this codebook")
             )
+        else:
+            chain, up = [t.id], parents.get(t.parent)
+            chain.append(t.parent)
+            while up and up not in chain and up in ids:
+                chain.append(up)
+                up = parents.get(up)
+            if up == t.id:
+                found.append(
+                    Finding(
+                        "error",
+                        t.id,
+                        f"parents go round in a circle: {' -> '.join(chain)} -> {t.id}",
+                    )
+                )
     owners: dict[str, list[str]] = {}
     for t in codebook.themes:
         for term in t.include:
@@ -303,6 +367,30 @@ def check_codebook(codebook: Codebook) -> list[Finding]:
                 )
             )
     return found
+
+
+def codebook_errors(codebook: Codebook) -> list[Finding]:
+    """The errors of check_codebook: a codebook with any is not used for tagging."""
+    return [f for f in check_codebook(codebook) if f.level == "error"]
+
+
+def require_usable(codebook: Codebook, *, limit: int = 5) -> None:
+    """CodebookError, one line per error (the first `limit`), when check_codebook finds errors.
+
+    Tagging with such a codebook would crash or silently tag with a codebook
+    other than the one written (a dropped regex, a theme that never matches).
+    """
+    errors = codebook_errors(codebook)
+    if not errors:
+        return
+    source = codebook.source or codebook.name
+    lines = [f"{source}: theme {f.theme}: {f.message}" for f in errors[:limit]]
+    rest = len(errors) - limit
+    more = f"{rest} more errors; " if rest > 1 else "1 more error; " if rest == 1 else ""
+    lines.append(
+        f"{source}: {more}fix the codebook and check it with: replyscope codebook check {source}"
+    )
+    raise CodebookError("\n".join(lines))
 
 
 def term_problem(term: str) -> str | None:

@@ -39,6 +39,7 @@ def compute_theme_stats(
     columns = [
         "theme_id",
         "replies",
+        "replies_weighted",
         "share",
         "share_low",
         "share_high",
@@ -101,7 +102,11 @@ def compute_theme_stats(
     return pl.DataFrame(
         {
             "theme_id": theme_ids,
+            # Rounded for the BIGINT column; with campaigns counted once the
+            # count can be fractional (1/k per copy): replies_weighted keeps it,
+            # and share = replies_weighted / replies_in_scope.
             "replies": np.rint(tagged).astype(np.int64),
+            "replies_weighted": tagged,
             "share": share,
             "share_low": share_ci[0],
             "share_high": share_ci[1],

@@ -9,13 +9,12 @@ Every tag keeps the terms that matched, as evidence.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
-from analysis.codebook import Codebook, term_problem
+from analysis.codebook import Codebook, regex_problem, term_problem
 from analysis.text import match_form_parallel, slice_bounds, term_form
 
 
@@ -51,13 +50,11 @@ def compile_terms(codebook: Codebook) -> CompiledTerms:
             for term in terms:
                 rows += [(p, theme.id, term, kind) for p in term_patterns(term)]
         for pattern in theme.regex:
-            try:
-                re.compile(pattern)
-            except re.error:
-                continue  # `codebook check` reports it
+            if regex_problem(pattern):
+                continue  # `codebook check` reports it, and `tag` refuses the codebook
             regexes.append((theme.id, pattern, f"(?i){pattern}"))
     owners = pl.DataFrame(
-        rows, schema=["pattern", "theme_id", "term", "kind"], orient="row"
+        rows, schema=dict.fromkeys(("pattern", "theme_id", "term", "kind"), pl.String), orient="row"
     ).unique()
     return CompiledTerms(
         patterns=sorted(set(owners["pattern"].to_list())), owners=owners, regexes=regexes
@@ -91,6 +88,8 @@ CHUNK_ROWS = 50_000  # below this, one thread is as fast as several
 
 def _pattern_rows(form: pl.Series, compiled: CompiledTerms) -> pl.DataFrame:
     """(row, pattern) for every search pattern found in each match-form text (one Aho-Corasick scan)."""
+    if not compiled.patterns:  # a codebook of regex-only themes: nothing to scan for
+        return pl.DataFrame(schema={"row": pl.UInt32, "pattern": pl.String})
     return (
         pl.DataFrame(
             {
@@ -117,7 +116,12 @@ def by_chunks(values: pl.Series, fn: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
 def _regex_hits(form: pl.Series, regexes: list[tuple[str, str, str]]) -> pl.DataFrame:
     """Rows matched by each regex term: one combined pass, then each regex on the few candidates."""
     combined = "|".join(f"(?:{rx.removeprefix('(?i)')})" for _, _, rx in regexes)
-    candidates = by_chunks(form, lambda c: _contains_expr(combined, c)).arg_true()
+    if regex_problem(combined):
+        # Regexes that compile alone may not together (the same group name twice):
+        # then every row is a candidate.
+        candidates = pl.int_range(0, len(form), eager=True, dtype=pl.UInt32)
+    else:
+        candidates = by_chunks(form, lambda c: _contains_expr(combined, c)).arg_true()
     subset = pl.DataFrame({"form": form.gather(candidates)})
     # One select: polars runs the expressions side by side on its thread pool.
     matched = subset.select(

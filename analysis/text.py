@@ -27,6 +27,31 @@ _CAMEL = re.compile(
 )
 
 
+# Contact details that must never come back as topic or cloud words. polars
+# runs these with Rust regex, which never backtracks (time linear in the text),
+# so a megabyte-long "word" costs milliseconds. (Do not move these patterns to
+# Python `re`: there the e-mail one is quadratic on long words.) An e-mail
+# address needs its '@' and a dotted domain; a phone number is 9 to 16 digits
+# with at most two separators (space, dot, hyphen, brackets) between digits,
+# optionally after a '+' (the threshold of reports/privacy.py).
+CONTACT_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+CONTACT_PHONE = r"\+?\d(?:[ ().-]{0,2}\d){8,15}"
+
+
+def redact_contacts(texts: pl.Series) -> pl.Series:
+    """Texts with e-mail addresses and phone numbers replaced by a space (vectorised, linear time)."""
+    return (
+        texts.cast(pl.String)
+        .str.replace_all(CONTACT_EMAIL, " ")
+        .str.replace_all(CONTACT_PHONE, " ")
+    )
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 theme', '2 themes' (many: the plural when it is not word + s)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def split_hashtags(text: str) -> str:
     """#PublicServices -> 'Public Services'; #NHSLeadership -> 'NHS Leadership'."""
     return _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)

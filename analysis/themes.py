@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analysis.codebook import Codebook, to_toml
+from analysis.codebook import Codebook, require_usable, to_toml
 from analysis.engagement import compute_theme_stats
 from analysis.keywords import compute_keyword_tags
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
@@ -103,6 +103,7 @@ def tag_store(
     """Tag all replies with the codebook and store the run; returns counts and stats."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
+    require_usable(codebook)  # CodebookError before anything is read or written
     replies = load_reply_texts(store)
     frames: list[pl.DataFrame] = []
     if method in ("keyword", "both"):

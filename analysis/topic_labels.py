@@ -19,6 +19,7 @@ import polars as pl
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from analysis.codebook import THEME_ID, Codebook, Theme, parse_codebook, term_problem
+from analysis.text import fold_one, plural
 from store import Store, fetch_one
 
 # The words of the default question ("What kind of leadership do our public
@@ -57,17 +58,44 @@ _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”…|/\n\t]+|\s[-–—]+\s")
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 
 
-def clean_for_words(text: str) -> str:
-    """Lower-case text without URLs, @handles, HTML entities, numbers, accents or apostrophes."""
+# Scripts written without spaces between words (Chinese, Japanese kana): a
+# run of them is one "word" to the token pattern, so it is cut into
+# overlapping two-character pieces instead (the usual dictionary-free way).
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def clean_for_words(text: str, *, keep_accents: bool = False) -> str:
+    """Lower-case text without URLs, @handles, HTML entities, numbers, apostrophes (and accents, unless keep_accents)."""
     text = _URL.sub(" ", text)
     text = _HANDLE.sub(" ", text)
     text = _ENTITY.sub(" ", text)
     text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
     text = _APOSTROPHE.sub("", text).lower()
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
+        if keep_accents:
+            # Composed, so "Zuhören" stays one word whichever way it was typed.
+            text = unicodedata.normalize("NFC", text)
+        else:
+            text = unicodedata.normalize("NFKD", text)
+            text = "".join(c for c in text if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", text)
+
+
+def _unspaced_pieces(word: str) -> list[str] | None:
+    """Two-character pieces of the Chinese/Japanese runs in a token (and its other parts), or None."""
+    if word.isascii() or not _UNSPACED.search(word):
+        return None
+    out: list[str] = []
+    pos = 0
+    for m in _UNSPACED.finditer(word):
+        if m.start() - pos >= 2:
+            out.append(word[pos : m.start()])
+        run = m.group(0)
+        out.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)) if len(run) >= 2)
+        pos = m.end()
+    if len(word) - pos >= 2:
+        out.append(word[pos:])
+    return out
 
 
 class PhraseCountVectorizer(CountVectorizer):
@@ -84,18 +112,25 @@ class PhraseCountVectorizer(CountVectorizer):
         token = re.compile(self.token_pattern)
         low, high = self.ngram_range
 
+        def is_stop(word: str) -> bool:
+            # Stop and question words are kept accent-free; topic words keep their accents.
+            return word in stop or (not word.isascii() and fold_one(word) in stop)
+
         def analyze(doc: str) -> list[str]:
             doc = _HANDLE.sub(" ", _URL.sub(" ", doc))
             out: list[str] = []
             for phrase in _PHRASE_BREAK.split(doc):
                 run: list[str] = []
-                for word in [*token.findall(clean_for_words(phrase)), ""]:
-                    if word and word not in stop:
+                for word in [*token.findall(clean_for_words(phrase, keep_accents=True)), ""]:
+                    pieces = _unspaced_pieces(word) if word else None
+                    if pieces is None and word and not is_stop(word):
                         run.append(word)
                         continue
                     for n in range(low, high + 1):
                         out.extend(" ".join(run[i : i + n]) for i in range(len(run) - n + 1))
                     run = []
+                    # Chinese/Japanese pieces are topic words of their own, never in phrases.
+                    out.extend(p for p in pieces or () if not is_stop(p))
             return out
 
         return analyze
@@ -234,9 +269,16 @@ def compute_topic_table(
     vectors: np.ndarray,
     topics: np.ndarray,
     keywords: dict[int, list[tuple[str, float]]],
+    *,
+    label_texts: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """One row per topic: label, size, likes, keywords and representative replies."""
+    """One row per topic: label, size, likes, keywords and representative replies.
+
+    label_texts: the texts the labels take their spelling from (default the
+    replies' text; topics passes them with contact details removed).
+    """
     texts = replies["text"].to_list()
+    spelled = texts if label_texts is None else list(label_texts)
     reps = compute_representatives(topics, vectors, texts)
     likes = np.asarray(replies["like_count"].to_list(), dtype=np.int64)
     platforms = replies["platform"].to_list()
@@ -249,7 +291,7 @@ def compute_topic_table(
             {
                 "topic_id": t,
                 # Spelling (NHS, not Nhs) from a bounded sample of the topic's replies.
-                "label": compute_label(kw, t, [texts[r] for r in np.flatnonzero(members)[:500]]),
+                "label": compute_label(kw, t, [spelled[r] for r in np.flatnonzero(members)[:500]]),
                 "size": int(members.sum()),
                 "likes": int(likes[members].sum()),
                 "keywords": json.dumps([[w, v] for w, v in kw], ensure_ascii=False),
@@ -390,7 +432,7 @@ class CodebookSuggestion:
             version=f"{self.codebook.version}+topics{self.topic_run}",
             themes=themes,
             description=(
-                f"{len(self.drafts)} draft themes from topics run {self.topic_run} that tagging run "
+                f"{plural(len(self.drafts), 'draft theme')} from topics run {self.topic_run} that tagging run "
                 f"{self.tag_run} barely covers; review them before tagging with this codebook."
             ),
         )

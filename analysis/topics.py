@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from analysis.embed import Embedder, embed_cached, load_embedder, set_offline
+from analysis.text import plural, redact_contacts
 from analysis.topic_labels import (
     TOP_WORDS,
     choose_vectorizer,
@@ -46,7 +47,7 @@ from analysis.topic_labels import compute_codebook_suggestions as compute_codebo
 from analysis.topic_labels import compute_topic_theme_crosstab as compute_topic_theme_crosstab
 from analysis.topic_labels import compute_topics_over_time as compute_topics_over_time
 from analysis.topic_labels import latest_topic_run as latest_topic_run
-from store import RunCounts, Store, finish_run, start_run, tool_version
+from store import RunCounts, Store, fetch_one, finish_run, start_run, tool_version
 
 # Chosen on the demo data and the hand-coded validation set (README "Topics").
 DEFAULT_EMBEDDER = "wordllama"
@@ -332,9 +333,12 @@ def compute_topic_assignment(
         how = (
             "so they are shown as one group with its most frequent words."
             if k == 1
-            else f"so they were split into {k} groups with k-means instead; read them as a rough first look."
+            else f"so they were split into {plural(k, 'group')} with k-means instead; read them as a rough first look."
         )
-        note = f"Only {n} replies: too few for a topic model (it needs about {SMALL_DATA} or more), {how}"
+        note = (
+            f"Only {plural(n, 'reply', 'replies')}: too few for a topic model "
+            f"(it needs about {SMALL_DATA} or more), {how}"
+        )
         method = "kmeans" if k > 1 else "single"
         return _kmeans_assignment(
             docs, embeddings, backend, vectorizer, k, options, method, note, details
@@ -392,8 +396,13 @@ def compute_topic_assignment(
         details["hdbscan_topics"] = len(set(fit_topics.tolist()) - {-1})
         k = options.topics or _choose_k(embeddings, options.seed, range(2, 7))
         note = (
-            f"HDBSCAN found no distinct groups in these replies; they were split into {k} groups "
-            "with k-means instead, so read the topics as a rough first look."
+            (
+                f"HDBSCAN found no distinct groups in these replies; they were split into {k} groups "
+                "with k-means instead, so read the topics as a rough first look."
+            )
+            if k > 1
+            else "HDBSCAN found no distinct groups in these replies (they are very alike), "
+            "so they are shown as one group with its most frequent words."
         )
         return _kmeans_assignment(
             docs, embeddings, backend, vectorizer, k, options, "kmeans-fallback", note, details
@@ -486,16 +495,32 @@ def _renumber(assignment: TopicAssignment) -> TopicAssignment:
     return replace(assignment, topics=new_topics, keywords=keywords)
 
 
+# Any letter or digit of any script (DuckDB's RE2 knows Unicode classes; its
+# [[:alnum:]] is ASCII-only and would leave out Arabic, Chinese, Greek, Russian ...).
+HAS_WORDS = r"[\p{L}\p{N}]"
+
+
 def load_topic_inputs(store: Store) -> pl.DataFrame:
-    """platform, reply_id, text, like_count of replies with any letter or digit, in (platform, reply_id) order."""
+    """platform, reply_id, text, like_count of replies with any letter or digit (any script), in (platform, reply_id) order."""
     frame = pl.from_arrow(
         store.con.sql(
             "SELECT platform, reply_id, text, coalesce(like_count, 0) AS like_count FROM replies "
-            "WHERE regexp_matches(text, '[[:alnum:]]') ORDER BY platform, reply_id"
+            f"WHERE regexp_matches(text, '{HAS_WORDS}') ORDER BY platform, reply_id"
         ).to_arrow_table()
     )
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def _left_out_note(total: int, modelled: int) -> str | None:
+    """Why some stored replies are not in the model, or None when all are."""
+    left = total - modelled
+    if left <= 0:
+        return None
+    return (
+        f"{plural(left, 'reply', 'replies')} of {total} left out: "
+        f"{'it has' if left == 1 else 'they have'} no letters or digits (emoji-only or empty)."
+    )
 
 
 def compute_topic_run(
@@ -506,11 +531,20 @@ def compute_topic_run(
     opts = options or TopicOptions()
     say = progress or (lambda _msg: None)
     replies = load_topic_inputs(store)
-    texts = replies["text"].to_list()
-    if not texts:
+    stored = int(fetch_one(store.con, "SELECT count(*) FROM replies")[0])  # type: ignore[index]
+    if replies.is_empty():
+        if stored:
+            raise TopicError(
+                f"{plural(stored, 'reply', 'replies')} in the store, none with words to model "
+                "(emoji-only or empty)."
+            )
         raise TopicError(
             "there are no replies with text in the store; import some first (replyscope import FILE)."
         )
+    # E-mail addresses and phone numbers never reach the embedder, the topic
+    # words or the labels (the stored representative replies keep their text;
+    # reports redact them when they show it).
+    texts = redact_contacts(replies["text"]).to_list()
     say(f"loading the {opts.embedder} embedder")
     # transformers draws a "Loading weights" bar on stderr even when piped; progress is ours.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -526,8 +560,14 @@ def compute_topic_run(
             texts, vectors, embedder, opts, question_words(load_question_texts(store)), say
         )
     )
+    notes = [n for n in (assignment.note, _left_out_note(stored, len(texts))) if n]
+    assignment = replace(assignment, note=" ".join(notes) or None)
+    if stored > len(texts):
+        assignment.details["left_out_no_words"] = stored - len(texts)
     say("saving")
-    table = compute_topic_table(replies, vectors, assignment.topics, assignment.keywords)
+    table = compute_topic_table(
+        replies, vectors, assignment.topics, assignment.keywords, label_texts=texts
+    )
     run_id = save_topic_run(store, replies, assignment, table, opts, embedder.name, new)
     return TopicRunResult(
         run_id=run_id,

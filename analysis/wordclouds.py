@@ -33,7 +33,7 @@ from matplotlib import colormaps
 from matplotlib.colors import ListedColormap
 from wordcloud import STOPWORDS, WordCloud
 
-from analysis.text import split_hashtags
+from analysis.text import redact_contacts, split_hashtags
 from store import Store, fetch_one
 
 BY_CHOICES = ("none", "theme", "topic")
@@ -146,8 +146,10 @@ def emoji_name(emoji: str) -> str:
 
 
 def _clean(texts: pl.Series) -> pl.Series:
-    """Text with hashtags split and links, bare domains and @handles removed."""
-    s = texts.cast(pl.String).fill_null("").str.replace_all("’", "'")
+    """Text with e-mail addresses, phone numbers, links, bare domains and @handles removed, hashtags split."""
+    # Contacts first: the domain and @handle patterns would each take only a
+    # piece of an address and leave its name parts ("joe", "bloggs") as words.
+    s = redact_contacts(texts.cast(pl.String).fill_null("")).str.replace_all("’", "'")
     has_tag = s.str.contains("#", literal=True)
     idx = has_tag.arg_true()
     if idx.len():

@@ -40,26 +40,39 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
       replyscope tag
       replyscope tag --codebook my_codebook.toml --method both
     """
-    from analysis.codebook import CodebookError, load_codebook
+    from analysis.codebook import CodebookError, load_codebook, require_usable
+    from analysis.text import plural
     from analysis.themes import DEFAULT_METHOD, tag_store
 
     try:
         codebook = load_codebook(codebook_path)
+        # The checks of `codebook check`: a codebook with errors is refused
+        # before the store is opened (one "Error:" line per problem).
+        require_usable(codebook)
     except CodebookError as err:
-        raise click.ClickException(str(err)) from err
+        raise click.ClickException(_error_lines(err)) from err
     chosen = method or DEFAULT_METHOD
     with open_store(ctx) as store:
         try:
             result = tag_store(store, codebook, method=chosen, embedder=embedder)
+        except CodebookError as err:
+            raise click.ClickException(_error_lines(err)) from err
         except (ValueError, RuntimeError) as err:
             raise click.ClickException(str(err)) from err
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
-        f"Tagged {result.replies} replies with {codebook.name} v{codebook.version} ({len(codebook.themes)} themes, "
-        f"method {chosen}), run {result.run_id}: {result.tagged} replies ({share:.0%}) carry at least one theme, "
-        f"{result.tags} tags in all. See them with: replyscope themes",
+        f"Tagged {plural(result.replies, 'reply', 'replies')} with {codebook.name} v{codebook.version} "
+        f"({plural(len(codebook.themes), 'theme')}, method {chosen}), run {result.run_id}: "
+        f"{plural(result.tagged, 'reply', 'replies')} ({share:.0%}) "
+        f"{'carries' if result.tagged == 1 else 'carry'} at least one theme, "
+        f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes",
     )
+
+
+def _error_lines(err: Exception) -> str:
+    """A multi-line error as click shows it: every line starts with "Error: "."""
+    return "\nError: ".join(str(err).splitlines())
 
 
 @click.command("themes")
@@ -130,12 +143,15 @@ def codebook_show_cmd(path: Path | None) -> None:
       replyscope codebook show codebook.toml
     """
     from analysis.codebook import CodebookError, load_codebook
+    from analysis.text import plural
 
     try:
         cb = load_codebook(path)
     except CodebookError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"{cb.name} — version {cb.version} — {len(cb.themes)} themes — hash {cb.hash}")
+    click.echo(
+        f"{cb.name} — version {cb.version} — {plural(len(cb.themes), 'theme')} — hash {cb.hash}"
+    )
     for t in cb.themes:
         click.echo(f"\n{t.id}: {t.label}" + (f" (under {t.parent})" if t.parent else ""))
         if t.description:
@@ -165,6 +181,7 @@ def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
     """
     from analysis.codebook import CodebookError, Finding, check_codebook, load_codebook
     from analysis.keywords import term_match_counts
+    from analysis.text import plural
     from analysis.themes import load_reply_texts
     from store import StoreError
 
@@ -188,7 +205,7 @@ def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
                         Finding(
                             "warning",
                             theme,
-                            f"term {term!r} matches none of the {len(texts)} stored replies",
+                            f"term {term!r} matches none of the {plural(len(texts), 'stored reply', 'stored replies')}",
                         )
                     )
                 elif n > broad * len(texts):
@@ -203,7 +220,8 @@ def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
     for f in findings:
         click.echo(str(f))
     click.echo(
-        f"{path}: {len(cb.themes)} themes, {len(errors)} errors, {len(findings) - len(errors)} warnings."
+        f"{path}: {plural(len(cb.themes), 'theme')}, {plural(len(errors), 'error')}, "
+        f"{plural(len(findings) - len(errors), 'warning')}."
     )
     if errors:
         raise SystemExit(1)
@@ -222,6 +240,7 @@ def codebook_import_cmd(sheet: Path, output: Path) -> None:
       replyscope codebook import themes.xlsx -o codebook.toml
     """
     from analysis.codebook import CodebookError, check_codebook, codebook_from_sheet, to_toml
+    from analysis.text import plural
 
     try:
         cb = codebook_from_sheet(sheet)
@@ -230,7 +249,8 @@ def codebook_import_cmd(sheet: Path, output: Path) -> None:
     output.write_text(to_toml(cb), encoding="utf-8")
     problems = [f for f in check_codebook(cb) if f.level == "error"]
     click.echo(
-        f"Wrote {output}: {len(cb.themes)} themes, {sum(len(t.include) for t in cb.themes)} include terms."
+        f"Wrote {output}: {plural(len(cb.themes), 'theme')}, "
+        f"{plural(sum(len(t.include) for t in cb.themes), 'include term')}."
     )
     for f in problems:
         click.echo(str(f), err=True)

@@ -16,7 +16,7 @@ from commands.common import Ctx, open_store, say
     type=click.Path(path_type=Path),
     default=Path("report.html"),
     show_default=True,
-    help="The HTML file to write.",
+    help="The HTML file to write (an existing directory gets DIR/report.html).",
 )
 @click.option("--title", help="Title at the top of the report.")
 @click.option(
@@ -36,15 +36,30 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
       replyscope report -o report.html --title "What leadership do our services need?"
     """
     from reports.html import render_report
+    from reports.output import OutputError, prepare_output
 
+    try:
+        target = prepare_output(output, "report.html")
+    except OutputError as err:
+        raise click.ClickException(str(err)) from err
     with open_store(ctx) as store:
-        result = render_report(store, output, title=title, show_authors=show_authors)
+        try:
+            result = render_report(store, target, title=title, show_authors=show_authors)
+        except OutputError as err:
+            raise click.ClickException(str(err)) from err
     todo = "; ".join(f"no {name} yet" for name in result.sections_missing)
+    if not result.replies:
+        todo = "the store has no replies yet: run `replyscope import FILE` first"
+    where = f" ({output} is a directory)" if target != output else ""
     say(
         ctx,
-        f"Wrote {result.path} ({result.bytes / 1e6:.1f} MB, {result.replies} replies, {result.listed} listed)."
-        + (f" Sections waiting for analysis: {todo}." if todo else ""),
+        f"Wrote {result.path}{where} ({result.bytes / 1e6:.1f} MB, {_n(result.replies, 'reply', 'replies')}, "
+        f"{result.listed} listed)." + (f" Sections waiting for analysis: {todo}." if todo else ""),
     )
+
+
+def _n(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 @click.command("export")
@@ -62,7 +77,11 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
     help="Default: from the file name's extension.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write."
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="File to write (an existing directory with --format gets DIR/WHAT.FORMAT).",
 )
 @click.option(
     "--show-authors", is_flag=True, help="Keep real account handles (default: pseudonyms)."
@@ -80,21 +99,36 @@ def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors:
       replyscope export --what themes --format csv -o themes.csv
     """
     from reports.export import ExportError, export
+    from reports.output import OutputError, prepare_output
 
+    if output.is_dir():
+        if not fmt:
+            raise click.ClickException(
+                f"{output} is a directory: name a file (e.g. -o {output / (what + '.csv')}) "
+                f"or add --format to write {output / (what + '.FORMAT')}"
+            )
+        output = output / f"{what}.{fmt}"
     chosen = fmt or output.suffix.lower().lstrip(".")
     if chosen not in ("csv", "xlsx", "parquet"):
         raise click.BadParameter(
             f"cannot tell the format from {output.name!r}; add --format csv|xlsx|parquet",
             param_hint="--format",
         )
+    try:
+        output = prepare_output(output, None)
+    except OutputError as err:
+        raise click.ClickException(str(err)) from err
+    notes: list[str] = []
     with open_store(ctx) as store:
         try:
-            n = export(store, what, chosen, output, show_authors=show_authors)
-        except ExportError as err:
+            n = export(store, what, chosen, output, show_authors=show_authors, notes=notes)
+        except (ExportError, OutputError) as err:
             raise click.ClickException(str(err)) from err
     say(
         ctx,
-        f"Wrote {output} ({n} {what} rows, {chosen}{', real handles' if show_authors else ', authors pseudonymised'}).",
+        f"Wrote {output} ({_n(n, 'row', 'rows')} of {what}, {chosen}"
+        f"{', real handles' if show_authors else ', authors pseudonymised'})."
+        + "".join(f" {note}" for note in notes),
     )
 
 

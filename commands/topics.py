@@ -73,6 +73,7 @@ def topics_cmd(
       replyscope topics --embedder minilm --seed 7 --topics 12
     """
     from analysis.embed import EmbedderError
+    from analysis.text import plural
     from analysis.topic_labels import freq_interval
     from analysis.topics import DEFAULT_EMBEDDER, TopicError, TopicOptions, compute_topic_run
 
@@ -123,8 +124,10 @@ def topics_cmd(
         click.echo(f"\nNote: {result.note}")
     say(
         ctx,
-        f"\nTopics run {result.run_id}: {result.topics} topics in {result.replies} replies with {result.embedder} "
-        f"(seed {seed}); {result.outlier_share:.0%} left unassigned; {result.new_embeddings} replies newly "
+        f"\nTopics run {result.run_id}: {plural(result.topics, 'topic')} in "
+        f"{plural(result.replies, 'reply', 'replies')} with {result.embedder} "
+        f"(seed {seed}); {result.outlier_share:.0%} left unassigned; "
+        f"{plural(result.new_embeddings, 'reply', 'replies')} newly "
         f"embedded; {result.seconds:.1f} s. Query them in the view topic_summary, or draft themes "
         "from them with: replyscope codebook suggest -o draft.toml",
     )
@@ -191,6 +194,7 @@ def codebook_suggest_cmd(
       replyscope codebook suggest -o draft.toml
     """
     from analysis.codebook import to_toml
+    from analysis.text import plural
     from analysis.topic_labels import TopicError, compute_codebook_suggestions
 
     if output.exists() and not force:
@@ -216,7 +220,7 @@ def codebook_suggest_cmd(
     output.write_text(to_toml(suggestion.draft_codebook(only_new=only_new)), encoding="utf-8")
     say(
         ctx,
-        f"\nWrote {output}: {len(suggestion.drafts)} draft themes ({', '.join(t.id for t in suggestion.drafts)}) "
+        f"\nWrote {output}: {plural(len(suggestion.drafts), 'draft theme')} ({', '.join(t.id for t in suggestion.drafts)}) "
         f"from topics run {suggestion.topic_run}. Edit them, then: replyscope codebook check {output}",
     )
 
