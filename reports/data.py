@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
+
+from markupsafe import Markup
 
 from reports.privacy import Pseudonymiser
 from store import Store, fetch_one
@@ -18,23 +21,67 @@ TABLE_ROWS = 2000  # replies listed in the report's table; aggregates cover all
 
 SQL = {
     "summary": """SELECT count(*) AS replies, count(DISTINCT platform) AS platforms,
-       count(DISTINCT thread_id) AS threads, min(created_at) AS first, max(created_at) AS last,
+       count(DISTINCT thread_id) AS threads, count(*) FILTER (thread_id IS NULL) AS no_thread,
+       min(created_at) AS first, max(created_at) AS last,
        count(DISTINCT coalesce(author_id, author_handle, author_name)) AS authors
 FROM replies""",
     "themes": "SELECT * FROM theme_summary",
-    "likes_bands": "SELECT likes_band, count(*) FROM replies_tagged GROUP BY 1",
-    "topics": "SELECT topic_id, label, size, likes, share FROM topic_summary",
+    "likes_bands": """SELECT CASE WHEN like_count < 0 THEN 'below zero' ELSE likes_band END AS band, count(*)
+FROM replies_tagged GROUP BY 1""",
+    "topics": "SELECT topic_id, label, size, likes, share FROM topic_summary ORDER BY topic_id = -1, size DESC, topic_id",
     "topic_theme": """SELECT rt.topic_id, tt.theme_id, count(*) AS replies
 FROM reply_topics rt JOIN reply_theme_tags tt USING (platform, reply_id)
 WHERE rt.run_id = (SELECT max(run_id) FROM topic_runs) GROUP BY ALL""",
     "tone_theme": """SELECT tt.theme_id, avg(t.compound) AS mean_tone, count(*) AS replies
 FROM reply_tone t JOIN reply_theme_tags tt USING (platform, reply_id)
-WHERE t.run_id = (SELECT max(run_id) FROM reply_tone) GROUP BY 1""",
+WHERE t.run_id = (SELECT max(run_id) FROM reply_tone) GROUP BY 1 ORDER BY 1""",
+    "tone": """SELECT tone, count(*) AS replies FROM reply_tone
+WHERE run_id = (SELECT max(run_id) FROM reply_tone) GROUP BY 1
+ORDER BY array_position(['positive', 'neutral', 'negative'], tone), tone""",
     "comparison": """SELECT r.platform, r.thread_id, tt.theme_id, count(DISTINCT r.reply_id) AS replies
 FROM replies r LEFT JOIN reply_theme_tags tt USING (platform, reply_id) GROUP BY ALL""",
-    "validation": "SELECT * FROM validation_scores WHERE run_id = (SELECT max(run_id) FROM validation_scores)",
+    "validation": "SELECT * FROM validation_scores WHERE run_id = (SELECT max(run_id) FROM validation_scores) ORDER BY theme_id",
     "runs": "SELECT run_id, kind, status, started_at, input_path, input_sha256, input_url, format, rows_in, rows_added, rows_updated, rows_rejected FROM runs ORDER BY run_id",
 }
+
+# The theme table when each coordinated campaign counts once (W2): replies and
+# shares; `replyscope themes --count-campaigns-once` adds the bootstrap
+# intervals, likes shares and resonance.
+THEMES_ONCE_SQL = """-- Each coordinated campaign counts once: its k copies weigh 1/k each.
+-- The same table with intervals: replyscope --db {db} themes --count-campaigns-once
+WITH w AS (
+    SELECT r.platform, r.reply_id, greatest(coalesce(r.like_count, 0), 0) AS likes,
+           CASE WHEN q.campaign_id IS NULL THEN 1.0
+                ELSE 1.0 / count(*) OVER (PARTITION BY q.campaign_id) END AS weight
+    FROM replies r LEFT JOIN (SELECT platform, reply_id, campaign_id FROM reply_quality
+                              WHERE run_id = (SELECT max(run_id) FROM reply_quality)) q
+      USING (platform, reply_id)
+)
+SELECT s.theme_id, s.label, round(coalesce(sum(w.weight), 0), 1) AS replies,
+       coalesce(sum(w.weight), 0) / (SELECT sum(weight) FROM w) AS share,
+       coalesce(sum(w.weight * w.likes), 0) / nullif((SELECT sum(weight * likes) FROM w), 0) AS likes_share,
+       (SELECT round(sum(weight)) FROM w) AS replies_in_scope
+FROM theme_summary s
+LEFT JOIN themes th ON th.codebook_hash = s.codebook_hash AND th.theme_id = s.theme_id
+LEFT JOIN reply_theme_tags t ON t.theme_id = s.theme_id
+LEFT JOIN w ON w.platform = t.platform AND w.reply_id = t.reply_id
+GROUP BY s.theme_id, s.label, th.position
+ORDER BY th.position"""
+
+
+def plural(n: float, one: str, many: str | None = None) -> str:
+    """'1 reply', '2 replies', '1.5 replies' (counts with thousands separators)."""
+    word = one if n == 1 else (many or one + "s")
+    return f"{count(n)} {word}"
+
+
+def count(n: float | None) -> str:
+    """A count for people: 1,234 — or 1.5 when it is weighted and fractional."""
+    if n is None:
+        return "–"
+    if abs(n - round(n)) < 1e-6:
+        return f"{round(n):,}"
+    return f"{n:,.1f}"
 
 
 def _rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -70,7 +117,7 @@ class ReportData:
     title: str
     question: str
     summary: dict[str, Any]
-    headlines: list[str]
+    headlines: list[Markup]
     themes: list[dict[str, Any]]
     theme_replies: dict[str, dict[str, list[Reply]]]
     bands: list[tuple[str, int]]
@@ -82,6 +129,7 @@ class ReportData:
     untagged: dict[str, Any]
     tone_theme: list[dict[str, Any]]
     tone_topic: list[dict[str, Any]]
+    tone_overall: list[dict[str, Any]]
     comparison: tuple[list[str], list[str], list[list[float]]] | None
     validation: list[dict[str, Any]]
     quality: dict[str, Any]
@@ -91,6 +139,7 @@ class ReportData:
     replies_total: int
     show_authors: bool
     campaigns_once: bool = False
+    over_time_unit: str = "day"
     sql: dict[str, str] = field(default_factory=lambda: dict(SQL))
 
 
@@ -149,11 +198,11 @@ WITH t AS (
 ), m AS (SELECT theme_id, median(likes) AS med FROM t GROUP BY theme_id)
 SELECT 'liked' AS kind, theme_id,
        min_by({'platform': platform, 'reply_id': reply_id},
-              {'n': no_likes, 'l': -likes, 'r': reply_id}, 3) AS picks
+              {'n': no_likes, 'l': -likes, 'r': reply_id, 'p': platform}, 3) AS picks
 FROM t GROUP BY theme_id
 UNION ALL
 SELECT 'typical', theme_id,
-       min_by({'platform': platform, 'reply_id': reply_id}, {'h': hash(reply_id), 'r': reply_id}, 3)
+       min_by({'platform': platform, 'reply_id': reply_id}, {'h': hash(reply_id), 'r': reply_id, 'p': platform}, 3)
 FROM t JOIN m USING (theme_id) WHERE likes <= med GROUP BY theme_id
 """
 
@@ -172,7 +221,9 @@ def _theme_samples(
     for lo in range(0, len(keys), 500):
         part = keys[lo : lo + 500]
         cond = " OR ".join("(platform = ? AND reply_id = ?)" for _ in part)
-        for r in _reply_rows(store, cond, "reply_id", len(part), p, [v for k in part for v in k]):
+        for r in _reply_rows(
+            store, cond, "reply_id, platform", len(part), p, [v for k in part for v in k]
+        ):
             full[r.key] = r
     chosen: dict[tuple[str, str], list[str]] = {
         (kind, tid): [f"{k['platform']}:{k['reply_id']}" for k in ks] for kind, tid, ks in picks
@@ -187,36 +238,68 @@ def _theme_samples(
 
 
 def _headlines(
-    themes: list[dict[str, Any]], topics: list[dict[str, Any]], untagged: dict[str, Any]
-) -> list[str]:
+    themes: list[dict[str, Any]],
+    topics: list[dict[str, Any]],
+    untagged: dict[str, Any],
+    replies: int,
+) -> list[Markup]:
+    if not replies:
+        return [
+            Markup(
+                "No replies in this store yet: run <code>replyscope import FILE</code> "
+                "(or <code>replyscope collect URL</code>) first."
+            )
+        ]
     out = []
-    voiced = [t for t in themes if t["replies"]]
+    voiced = [t for t in themes if t["replies_shown"]]
     if voiced:
         big = max(voiced, key=lambda t: t["share"] or 0)
         out.append(
-            f"The largest theme is “{big['label']}”: {big['replies']} replies ({(big['share'] or 0) * 100:.0f}% of all)."
+            Markup("The largest theme is “{}”: {} ({:.0f}% of all).").format(
+                big["label"],
+                plural(big["replies_shown"], "reply", "replies"),
+                (big["share"] or 0) * 100,
+            )
         )
         # Resonance only means something with enough replies behind it.
         solid = [
             t
             for t in voiced
-            if t["replies"] >= max(5, 0.02 * t["replies_in_scope"]) and t["resonance"] is not None
+            if t["replies_shown"] >= max(5, 0.02 * t["replies_in_scope"])
+            and t["resonance"] is not None
         ]
         if solid:
-            res = max(solid, key=lambda t: t["resonance"])
+            res = max(solid, key=lambda t: (t["resonance"], t["theme_id"]))
             out.append(
-                f"The most resonant theme is “{res['label']}”: {(res['share'] or 0) * 100:.0f}% of replies but "
-                f"{(res['likes_share'] or 0) * 100:.0f}% of likes (resonance {res['resonance']:.1f})."
+                Markup(
+                    "The most resonant theme is “{}”: {:.0f}% of replies but {:.0f}% of likes (resonance {:.1f})."
+                ).format(
+                    res["label"],
+                    (res["share"] or 0) * 100,
+                    (res["likes_share"] or 0) * 100,
+                    res["resonance"],
+                )
             )
     missed = untagged.get("topics") or []
-    if missed:
+    if missed and themes:
         top = missed[0]
+        size, none = int(top["size"]), int(top["untagged"])
         out.append(
-            f"The biggest topic the codebook misses is “{top['label']}”: {top['untagged']} of its {top['size']} replies carry no theme."
+            Markup("The biggest topic the codebook misses is “{}”: {}.").format(
+                top["label"],
+                "its one reply carries no theme"
+                if size == 1
+                else f"none of its {count(size)} replies carries a theme"
+                if none == size
+                else f"{count(none)} of its {count(size)} replies carry no theme",
+            )
         )
     elif not topics:
         out.append(
-            "Topics have not been modelled yet: run `replyscope topics` to see what the codebook misses."
+            Markup(
+                "Topics have not been modelled yet: run <code>replyscope topics</code> "
+                "to see what the codebook misses."
+            )
         )
     return out
 
@@ -225,8 +308,13 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
     """Gather every section's figures from the store (all its threads)."""
     # The view joins several tables and ranks likes per thread: evaluate it
     # once for the whole report instead of once per query.
+    # A negative like count (Reddit's net score) gets its own band: the view
+    # ranks it like any other count, which can make it "top 10%" of a thread
+    # whose replies are all negative.
     store.con.execute(
-        "CREATE OR REPLACE TEMP TABLE _report_replies AS SELECT * FROM replies_tagged"
+        """CREATE OR REPLACE TEMP TABLE _report_replies AS
+           SELECT * REPLACE (CASE WHEN like_count < 0 THEN 'below zero' ELSE likes_band END AS likes_band)
+           FROM replies_tagged"""
     )
     summary = _rows(store, SQL["summary"])[0]
     summary["rejected"] = (
@@ -247,7 +335,7 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
     ]
     posts = _rows(
         store,
-        "SELECT t.thread_id, t.text, t.url, count(r.reply_id) AS n FROM threads t LEFT JOIN replies r USING (thread_id) GROUP BY ALL ORDER BY n DESC",
+        "SELECT t.thread_id, t.text, t.url, count(r.reply_id) AS n FROM threads t LEFT JOIN replies r USING (thread_id) GROUP BY ALL ORDER BY n DESC, t.thread_id",
     )
     question = next((x["text"] for x in posts if x["text"]), "") or ""
     from analysis.themes import latest_stats
@@ -268,20 +356,26 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
     }
     for t in themes:
         t["description"] = descriptions.get(t["theme_id"], "")
+        # With campaigns counted once a count can be fractional (a campaign
+        # whose copies only partly carry the theme): show it as it is.
+        weighted = t.get("replies_weighted")
+        t["replies_shown"] = float(weighted) if weighted is not None else float(t["replies"] or 0)
     theme_replies = _theme_samples(store, [t["theme_id"] for t in themes], p)
     bands = [
         (r[0] or "unknown", int(r[1]))
         for r in store.con.execute(
-            "SELECT likes_band, count(*) FROM _report_replies GROUP BY 1 ORDER BY array_position(['top 1%', 'top 10%', 'above median', 'below median', 'none'], likes_band)"
+            "SELECT likes_band, count(*) FROM _report_replies GROUP BY 1 "
+            "ORDER BY array_position(['top 1%', 'top 10%', 'above median', 'below median', 'none', 'below zero'], likes_band), likes_band"
         ).fetchall()
     ]
     hist = [
         (r[0], int(r[1]))
         for r in store.con.execute(
-            """SELECT b, count(*) FROM (SELECT CASE WHEN coalesce(like_count, 0) = 0 THEN '0' WHEN like_count = 1 THEN '1'
-               WHEN like_count < 5 THEN '2–4' WHEN like_count < 10 THEN '5–9' WHEN like_count < 50 THEN '10–49'
-               WHEN like_count < 100 THEN '50–99' ELSE '100+' END AS b FROM replies) GROUP BY b
-           ORDER BY array_position(['0', '1', '2–4', '5–9', '10–49', '50–99', '100+'], b)"""
+            # Reddit's like_count is a net score and can be negative: its own bucket.
+            """SELECT b, count(*) FROM (SELECT CASE WHEN like_count < 0 THEN '< 0' WHEN coalesce(like_count, 0) = 0 THEN '0'
+               WHEN like_count = 1 THEN '1' WHEN like_count < 5 THEN '2–4' WHEN like_count < 10 THEN '5–9'
+               WHEN like_count < 50 THEN '10–49' WHEN like_count < 100 THEN '50–99' ELSE '100+' END AS b FROM replies) GROUP BY b
+           ORDER BY array_position(['< 0', '0', '1', '2–4', '5–9', '10–49', '50–99', '100+'], b)"""
         ).fetchall()
     ]
     top_themes = [
@@ -289,13 +383,14 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         for r in store.con.execute(
             """SELECT theme_id, count(*) AS n, count(*) / (SELECT count(*) FROM _report_replies WHERE likes_band IN ('top 1%', 'top 10%')) AS s
            FROM (SELECT unnest(themes) AS theme_id FROM _report_replies WHERE likes_band IN ('top 1%', 'top 10%'))
-           GROUP BY 1 ORDER BY n DESC"""
+           GROUP BY 1 ORDER BY n DESC, theme_id"""
         ).fetchall()
     ]
     topics = (
         _rows(
             store,
-            "SELECT topic_id, label, keywords, size, likes, representative, share FROM topic_summary",
+            "SELECT topic_id, label, keywords, size, likes, representative, share FROM topic_summary "
+            "ORDER BY topic_id = -1, size DESC, topic_id",
         )
         if _has_rows(store, "topic_runs")
         else []
@@ -310,11 +405,10 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         ][:3]
     topic_theme = _crosstab(store, themes, topics) if topics and themes else None
     untagged = _untagged(store, topics)
-    tone_theme = (
-        _rows(store, SQL["tone_theme"] + " ORDER BY 1")
-        if _has_rows(store, "reply_tone") and themes
-        else []
-    )
+    untagged["tagged"] = bool(themes)
+    has_tone = _has_rows(store, "reply_tone")
+    tone_overall = _rows(store, SQL["tone"]) if has_tone else []
+    tone_theme = _rows(store, SQL["tone_theme"]) if has_tone and themes else []
     tone_topic = (
         _rows(
             store,
@@ -322,9 +416,9 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
                         FROM reply_tone t JOIN reply_topics rt USING (platform, reply_id)
                         LEFT JOIN topics x ON x.run_id = rt.run_id AND x.topic_id = rt.topic_id
                         WHERE t.run_id = (SELECT max(run_id) FROM reply_tone) AND rt.run_id = (SELECT max(run_id) FROM topic_runs)
-                        GROUP BY 1 ORDER BY replies DESC""",
+                        GROUP BY 1 ORDER BY replies DESC, label""",
         )
-        if tone_theme or (topics and _has_rows(store, "reply_tone"))
+        if has_tone and topics
         else []
     )
     comparison = _comparison(store, themes)
@@ -334,13 +428,18 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
     runs = _rows(store, SQL["runs"])
     total = int(summary["replies"])
     replies = _reply_rows(
-        store, "true", "like_count DESC NULLS LAST, created_at, reply_id", TABLE_ROWS, p
+        store, "true", "like_count DESC NULLS LAST, created_at, reply_id, platform", TABLE_ROWS, p
     )
+    sql = dict(SQL)
+    if campaigns_once and themes:
+        sql["themes"] = THEMES_ONCE_SQL.replace("{db}", store.path.name)
+        sql["themes (every copy counted)"] = SQL["themes"]
+    over_time = _over_time(store) if topics else None
     return ReportData(
         title=title or "What people said: theme report",
         question=p.text(question),
         summary=summary,
-        headlines=_headlines(themes, topics, untagged),
+        headlines=_headlines(themes, topics, untagged, total),
         themes=themes,
         theme_replies=theme_replies,
         bands=bands,
@@ -348,10 +447,12 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         top_themes=top_themes,
         topics=topics,
         topic_theme=topic_theme,
-        topics_over_time=_over_time(store) if topics else None,
+        topics_over_time=over_time[:2] if over_time else None,
+        over_time_unit=over_time[2] if over_time else "day",
         untagged=untagged,
         tone_theme=tone_theme,
         tone_topic=tone_topic,
+        tone_overall=tone_overall,
         comparison=comparison,
         validation=validation,
         quality=quality,
@@ -361,6 +462,7 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         replies_total=total,
         show_authors=not p.enabled,
         campaigns_once=campaigns_once,
+        sql=sql,
     )
 
 
@@ -387,27 +489,52 @@ def _untagged(store: Store, topics: list[dict[str, Any]]) -> dict[str, Any]:
             store,
             """SELECT topic_id, any_value(topic_label) AS label, count(*) FILTER (len(themes) = 0) AS untagged, count(*) AS size
                FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 GROUP BY topic_id
-               HAVING count(*) FILTER (len(themes) = 0) > 0.5 * count(*) ORDER BY untagged DESC LIMIT 5""",
+               HAVING count(*) FILTER (len(themes) = 0) > 0.5 * count(*) ORDER BY untagged DESC, topic_id LIMIT 5""",
         )
     return out
 
 
-def _over_time(store: Store) -> tuple[list[str], list[tuple[str, list[float]]]] | None:
+MAX_DAYS = 120  # longer spans are charted per month
+
+
+def _over_time(store: Store) -> tuple[list[str], list[tuple[str, list[float]]], str] | None:
+    """Replies per day (per month over long spans) for the largest topics, on a real time axis.
+
+    Buckets are full UTC dates, ordered by date, with empty days filled in;
+    labels drop the year only when every bucket is in the same year.
+    """
     span = fetch_one(
-        store.con, "SELECT max(created_at) - min(created_at) > INTERVAL 1 DAY FROM replies"
+        store.con,
+        """SELECT min(created_at)::DATE, max(created_at)::DATE FROM _report_replies
+           WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL""",
     )
-    if not span or not span[0]:
+    if not span or span[0] is None or span[0] == span[1]:
         return None
+    first, last = span[0], span[1]
+    unit = "day" if (last - first).days < MAX_DAYS else "month"
     rows = store.con.execute(
-        """SELECT strftime(date_trunc('day', created_at), '%m-%d') AS d, coalesce(topic_label, 'topic ' || topic_id) AS t, count(*)
-           FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL GROUP BY ALL ORDER BY d"""
+        f"""SELECT date_trunc('{unit}', created_at)::DATE AS d,
+                   coalesce(topic_label, 'topic ' || topic_id) AS t, count(*)
+            FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL
+            GROUP BY ALL ORDER BY d, t"""
     ).fetchall()
-    days = sorted({r[0] for r in rows})
-    by_topic: dict[str, dict[str, float]] = {}
+    buckets: list[date] = []
+    day = rows[0][0] if rows else first
+    while day <= last:
+        buckets.append(day)
+        day = (
+            day + timedelta(days=1)
+            if unit == "day"
+            else date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        )
+    by_topic: dict[str, dict[date, float]] = {}
     for d, t, n in rows:
         by_topic.setdefault(t, {})[d] = float(n)
-    biggest = sorted(by_topic, key=lambda t: -sum(by_topic[t].values()))[:6]
-    return days, [(t, [by_topic[t].get(d, 0.0) for d in days]) for t in biggest]
+    biggest = sorted(by_topic, key=lambda t: (-sum(by_topic[t].values()), t))[:6]
+    one_year = buckets[0].year == buckets[-1].year
+    fmt = ("%m-%d" if one_year else "%Y-%m-%d") if unit == "day" else "%Y-%m"
+    labels = [b.strftime(fmt) for b in buckets]
+    return labels, [(t, [by_topic[t].get(b, 0.0) for b in buckets]) for t in biggest], unit
 
 
 def _comparison(
@@ -424,11 +551,11 @@ def _comparison(
             GROUP BY ALL"""
     ).fetchall()
     totals = dict(store.con.execute(f"SELECT {key}, count(*) FROM replies GROUP BY 1").fetchall())
-    names = sorted(totals, key=lambda k: -totals[k])[:6]
+    names = sorted(totals, key=lambda k: (-totals[k], k is None, str(k)))[:6]
     cols = [t["theme_id"] for t in themes]
     cells = {(g, t): n for g, t, n in rows}
     return (
-        [str(n) for n in names],
+        ["no thread" if n is None else str(n) for n in names],
         cols,
         [[cells.get((g, c), 0) / max(totals[g], 1) for c in cols] for g in names],
     )
@@ -446,12 +573,12 @@ def _quality(store: Store, p: Pseudonymiser) -> dict[str, Any]:
     )[0]
     campaigns = _rows(
         store,
-        "SELECT campaign_id, replies, authors, first_at, last_at, example_text FROM campaigns WHERE run_id = (SELECT max(run_id) FROM campaigns) ORDER BY replies DESC LIMIT 10",
+        "SELECT campaign_id, replies, authors, first_at, last_at, example_text FROM campaigns WHERE run_id = (SELECT max(run_id) FROM campaigns) ORDER BY replies DESC, campaign_id LIMIT 10",
     )
     for c in campaigns:
         c["example_text"] = p.text(c["example_text"] or "")
     examples = _reply_rows(
-        store, "spam OR low_content", "like_count DESC NULLS LAST, reply_id", 6, p
+        store, "spam OR low_content", "like_count DESC NULLS LAST, reply_id, platform", 6, p
     )
     return {**counts, "campaign_list": campaigns, "examples": examples}
 

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import polars as pl
 
+from reports.output import output_error
 from reports.privacy import pseudonymiser
 from reports.safety import defuse_cell
 from store import Store
 
 WHAT = ("replies", "themes", "topics")
 FORMATS = ("csv", "xlsx", "parquet")
+XLSX_CELL_LIMIT = 32_767  # Excel's maximum characters in one cell
 
 
 class ExportError(Exception):
@@ -33,7 +35,8 @@ def load_export_frame(store: Store, what: str, *, show_authors: bool = False) ->
         frame = pl.from_arrow(
             store.con.sql(
                 """SELECT platform, reply_id, thread_id, parent_id, depth,
-                          coalesce(author_handle, author_name) AS author, created_at, text, like_count, likes_band,
+                          coalesce(author_handle, author_name) AS author, created_at, text, like_count,
+                          CASE WHEN like_count < 0 THEN 'below zero' ELSE likes_band END AS likes_band,
                           array_to_string(themes, '; ') AS themes, evidence, topic_id, topic_label, tone, tone_score,
                           detected_lang, duplicate_group, campaign_id, low_content, spam
                    FROM replies_tagged ORDER BY platform, thread_id, created_at, reply_id"""
@@ -93,11 +96,28 @@ def _defused(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def export(store: Store, what: str, fmt: str, out: Path, *, show_authors: bool = False) -> int:
-    """Write the export; return the number of rows."""
+def export(
+    store: Store,
+    what: str,
+    fmt: str,
+    out: Path,
+    *,
+    show_authors: bool = False,
+    notes: list[str] | None = None,
+) -> int:
+    """Write the export; return the number of rows. Notes for the user (e.g. cut cells) go to `notes`."""
     if fmt not in FORMATS:
         raise ExportError(f"--format {fmt}: choose one of {', '.join(FORMATS)}.")
     frame = load_export_frame(store, what, show_authors=show_authors)
+    try:
+        return _write(store, frame, what, fmt, out, notes if notes is not None else [])
+    except OSError as err:
+        raise output_error(out, err) from err
+
+
+def _write(
+    store: Store, frame: pl.DataFrame, what: str, fmt: str, out: Path, notes: list[str]
+) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         store.con.register("_export", frame.to_arrow())
@@ -116,17 +136,40 @@ def export(store: Store, what: str, fmt: str, out: Path, *, show_authors: bool =
             for row in safe.iter_rows():
                 writer.writerow(["" if v is None else v for v in row])
         return frame.height
-    _write_xlsx(safe, out, what)
+    cut = _write_xlsx(safe, out, what)
+    if cut:
+        notes.append(
+            f"{cut:,} cell{'s' if cut != 1 else ''} cut to Excel's {XLSX_CELL_LIMIT:,}-character limit "
+            "(marked in the cell); use --format csv or parquet for the full text."
+        )
     return frame.height
 
 
-def _write_xlsx(frame: pl.DataFrame, out: Path, sheet: str) -> None:
+def xlsx_cell(value: str) -> tuple[str, bool]:
+    """The text as one XLSX cell holds it: cut to Excel's limit with a marker saying so."""
+    if len(value) <= XLSX_CELL_LIMIT:
+        return value, False
+    # The marker's own length depends on the number it states: fix it first.
+    cut = len(value) - XLSX_CELL_LIMIT
+    for _ in range(3):
+        mark = f"… [cut: {cut:,} more characters; full text in the CSV or Parquet export]"
+        keep = XLSX_CELL_LIMIT - len(mark)
+        cut = len(value) - keep
+    mark = f"… [cut: {cut:,} more characters; full text in the CSV or Parquet export]"
+    keep = XLSX_CELL_LIMIT - len(mark)
+    return value[:keep] + mark, True
+
+
+def _write_xlsx(frame: pl.DataFrame, out: Path, sheet: str) -> int:
+    """Write the sheet; return the number of cells cut to Excel's limit."""
     import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
 
     wb = xlsxwriter.Workbook(
         str(out),
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
     )
+    cut = 0
     try:
         ws = wb.add_worksheet(sheet[:31])
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -142,10 +185,12 @@ def _write_xlsx(frame: pl.DataFrame, out: Path, sheet: str) -> None:
                 elif isinstance(value, int | float):
                     ws.write_number(r, c, value)
                 else:
+                    text, was_cut = xlsx_cell(str(value))
+                    cut += was_cut
                     ws.write_string(
                         r,
                         c,
-                        str(value),
+                        text,
                         wrap
                         if frame.columns[c] in ("text", "representative", "evidence")
                         else None,
@@ -161,4 +206,9 @@ def _write_xlsx(frame: pl.DataFrame, out: Path, sheet: str) -> None:
             )
             ws.set_column(c, c, width)
     finally:
-        wb.close()
+        try:
+            wb.close()
+        except FileCreateError as err:
+            cause = err.args[0] if err.args and isinstance(err.args[0], OSError) else None
+            raise cause or OSError(str(err)) from err
+    return cut

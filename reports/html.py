@@ -21,7 +21,8 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from reports.charts import render_bar_chart, render_heatmap, render_histogram, render_line_chart
-from reports.data import Reply, ReportData, load_report_data
+from reports.data import Reply, ReportData, count, load_report_data, plural
+from reports.output import output_error
 from reports.privacy import pseudonymiser
 from store import Store, tool_version
 
@@ -75,7 +76,7 @@ def reply_html(r: Reply) -> Markup:
     flags = f' <span class="flag">[{escape(r.flags)}]</span>' if r.flags else ""
     return Markup(
         f'<div class="reply"><p>{highlight(r.text, r.evidence)}</p>'
-        f'<div class="meta">{escape(r.author)} · {r.likes} likes · {escape(r.created)} {tags}{flags}</div></div>'
+        f'<div class="meta">{escape(r.author)} · {plural(r.likes, "like")} · {escape(r.created)} {tags}{flags}</div></div>'
     )
 
 
@@ -190,7 +191,7 @@ def render_report(
             render_line_chart(
                 d.topics_over_time[0],
                 d.topics_over_time[1],
-                title="Replies per day for the largest topics",
+                title=f"Replies per {d.over_time_unit} for the largest topics",
             )
         )
         if d.topics_over_time and len(d.topics_over_time[0]) > 1
@@ -242,6 +243,8 @@ def render_report(
         day=lambda t: t.strftime("%Y-%m-%d") if t else "",
         illustrative=is_demo,
         campaigns_once=d.campaigns_once,
+        plural=plural,
+        count=count,
         validation_sentence=_validation_sentence(d.validation),
         validation_n=(
             per_theme[0]["tp"] + per_theme[0]["fp"] + per_theme[0]["fn"] + per_theme[0]["tn"]
@@ -249,14 +252,17 @@ def render_report(
         if per_theme
         else 0,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    except OSError as err:
+        raise output_error(out, err) from err
     missing = [
         name
         for name, ok in (
             ("themes", d.themes),
             ("topics", d.topics),
-            ("tone", d.tone_theme),
+            ("tone", d.tone_overall),
             ("quality", d.quality),
             ("validation", d.validation),
         )

@@ -36,12 +36,15 @@ def render_theme_table(store: Store, *, campaigns_once: bool = False) -> str:
     frame = latest_stats(store, campaigns_once=campaigns_once)
     if frame.height == 0:
         return ""
+    from reports.data import count, plural
+
     rows = frame.to_dicts()
     table = [
         (
             r["theme_id"],
             r["label"],
-            r["replies"],
+            # Weighted (campaigns counted once) counts can be fractional: 1.5.
+            count(r["replies_weighted"] if r.get("replies_weighted") is not None else r["replies"]),
             f"{_pct(r['share'])} ({_pct(r['share_low'])}–{_pct(r['share_high'])})",
             f"{_pct(r['likes_share'])} ({_pct(r['likes_share_low'])}–{_pct(r['likes_share_high'])})",
             "" if r["resonance"] is None else f"{r['resonance']:.2f}",
@@ -49,9 +52,16 @@ def render_theme_table(store: Store, *, campaigns_once: bool = False) -> str:
         for r in rows
     ]
     head = ["theme", "label", "replies", "share (95% CI)", "likes share (95% CI)", "resonance"]
-    once = " Each coordinated campaign counts as one reply." if campaigns_once else ""
+    once = ""
+    if campaigns_once:
+        once = (
+            " Each coordinated campaign counts as one reply (its k copies 1/k each, so a count can"
+            " have a decimal); `replyscope report` shows this table."
+            if "replies_weighted" in frame.columns
+            else " No coordinated campaign found (see `replyscope quality`): every reply counts once."
+        )
     return (
         render_table(head, table)
-        + f"\n\n{rows[0]['replies_in_scope']} replies in scope; tagging run {rows[0]['run_id']}. "
+        + f"\n\n{plural(rows[0]['replies_in_scope'], 'reply', 'replies')} in scope; tagging run {rows[0]['run_id']}. "
         + f"Resonance = likes share ÷ reply share.{once}"
     )
