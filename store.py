@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from store_views import VIEWS_V3, VIEWS_V5
+from store_views import VIEWS_V3, VIEWS_V5, VIEWS_V7
 
 DEFAULT_DB = "replyscope.duckdb"
 ENV_DB = "REPLYSCOPE_DB"
@@ -337,6 +337,9 @@ MIGRATIONS.append(
         "ALTER TABLE raw_records_v6 RENAME TO raw_records",
     ]
 )
+
+# 7: the likes band "below zero" for net scores under 0 (Reddit).
+MIGRATIONS.append(list(VIEWS_V7))
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

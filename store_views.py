@@ -103,3 +103,22 @@ VIEWS_V5 = [
     LEFT JOIN (SELECT x.* FROM reply_tone x JOIN tone_run USING (run_id)) tn USING (platform, reply_id)
     LEFT JOIN (SELECT x.* FROM reply_quality x JOIN q_run USING (run_id)) q USING (platform, reply_id)""",
 ]
+
+
+# 7: a net score below zero (Reddit) is its own band, not ranked with the rest.
+VIEWS_V7 = [
+    """CREATE OR REPLACE VIEW reply_engagement AS
+    SELECT platform, reply_id, thread_id, like_count,
+           CASE WHEN like_count < 0 THEN 'below zero'
+                WHEN coalesce(like_count, 0) = 0 THEN 'none'
+                WHEN pr >= 0.99 THEN 'top 1%'
+                WHEN pr >= 0.90 THEN 'top 10%'
+                WHEN like_count > med THEN 'above median'
+                ELSE 'below median' END AS likes_band
+    FROM (
+        SELECT platform, reply_id, thread_id, like_count,
+               percent_rank() OVER (PARTITION BY thread_id ORDER BY greatest(coalesce(like_count, 0), 0)) AS pr,
+               median(greatest(coalesce(like_count, 0), 0)) OVER (PARTITION BY thread_id) AS med
+        FROM replies
+    )""",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -145,3 +146,19 @@ def test_older_store_is_migrated_step_by_step_and_keeps_its_rows(tmp_path: Path)
             "SELECT sql FROM duckdb_tables() WHERE table_name IN ('replies', 'raw_records')"
         ).fetchall()
         assert all("ZSTD" in d[0] for d in ddl)
+
+
+def test_negative_net_scores_have_their_own_likes_band(tmp_path: Path) -> None:
+    src = tmp_path / "reddit.csv"
+    src.write_text(
+        "id,text,likes,parent_id,thread_id\n"
+        "a1,leaders must listen,-3,t1,t1\na2,funding now,5,t1,t1\na3,trust staff,0,t1,t1\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "r.duckdb"
+    result = CliRunner().invoke(main, ["--db", str(db), "import", str(src), "--platform", "reddit"])
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(db), read_only=True)
+    bands = dict(con.execute("SELECT reply_id, likes_band FROM reply_engagement").fetchall())
+    con.close()
+    assert bands["a1"] == "below zero" and bands["a3"] == "none"
