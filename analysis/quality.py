@@ -51,12 +51,15 @@ from analysis.langid import lang_model
 from analysis.text import _MENTION, _URL, fold, match_form
 from store import RunCounts, Store, fetch_one, finish_run, start_run
 
-# Links as people write them: with a scheme or www., and bare domains
+# Links as people write them: with a scheme or www. (_URL), and bare domains
 # ("free-voucher-uk.click/claim", "bbc.co.uk") as platforms display them.
-_LINK = (
-    _URL + r"|(?i)\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*"
+_BARE_LINK = (
+    r"(?i)\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*"
     r"|(?i)\b(?:[a-z0-9-]+\.)+(?:com|org|net|co|uk|io|ly|gov|edu|info|me|xyz|click|shop|link|app)\b"
 )
+# Only texts with a dot right before a letter can hold a bare domain: the
+# costly pattern runs on those alone.
+_DOT_LETTER = r"\.[A-Za-z]"
 
 LANG_MIN_WORDS = 4
 LANG_MIN_LETTERS = 20
@@ -125,7 +128,15 @@ def _where(s: pl.Series, mask: pl.Series, fn: Callable[[pl.Series], pl.Series]) 
 def _prepare(texts: pl.Series) -> pl.DataFrame:
     """What every check shares: the text, its normalised form, its words without URLs, mentions, tags."""
     s = texts.cast(pl.String).fill_null("")
-    pre = s.str.replace_all(_LINK, " ").str.replace_all(_MENTION, " ")
+    maybe_bare = s.str.contains(_DOT_LETTER)
+    bare_link = _where(
+        pl.repeat(False, s.len(), eager=True),
+        maybe_bare,
+        lambda _: s.filter(maybe_bare).str.contains(_BARE_LINK),
+    )
+    pre = s.str.replace_all(_URL, " ")
+    pre = _where(pre, bare_link, lambda x: x.str.replace_all(_BARE_LINK, " "))
+    pre = pre.str.replace_all(_MENTION, " ")
     hashtag = s.str.contains(_HASHTAG)
     bare = _where(pre, hashtag, lambda x: x.str.replace_all(_HASHTAG, " "))
     # match_form's steps, with its accent folding run only where there is non-ASCII text.
@@ -140,7 +151,7 @@ def _prepare(texts: pl.Series) -> pl.DataFrame:
             "text": s,
             "bare": bare.str.replace_all(_EMOJI, "").str.strip_chars(),
             "norm": norm.str.strip_chars(),
-            "url": s.str.contains(_LINK),
+            "url": s.str.contains(_URL) | bare_link,
             "tag": s.str.contains(_MENTION) | hashtag,
             "emoji": s.str.contains(_EMOJI),
             "words": words,
