@@ -106,19 +106,11 @@ VIEWS_V5 = [
 
 
 # 7: a net score below zero (Reddit) is its own band, not ranked with the rest.
+_ENGAGEMENT_V3 = next(v for v in VIEWS_V3 if "VIEW reply_engagement" in v)
 VIEWS_V7 = [
-    """CREATE OR REPLACE VIEW reply_engagement AS
-    SELECT platform, reply_id, thread_id, like_count,
-           CASE WHEN like_count < 0 THEN 'below zero'
-                WHEN coalesce(like_count, 0) = 0 THEN 'none'
-                WHEN pr >= 0.99 THEN 'top 1%'
-                WHEN pr >= 0.90 THEN 'top 10%'
-                WHEN like_count > med THEN 'above median'
-                ELSE 'below median' END AS likes_band
-    FROM (
-        SELECT platform, reply_id, thread_id, like_count,
-               percent_rank() OVER (PARTITION BY thread_id ORDER BY greatest(coalesce(like_count, 0), 0)) AS pr,
-               median(greatest(coalesce(like_count, 0), 0)) OVER (PARTITION BY thread_id) AS med
-        FROM replies
-    )""",
+    _ENGAGEMENT_V3.replace(
+        "CASE WHEN coalesce(like_count, 0) = 0 THEN 'none'",
+        "CASE WHEN like_count < 0 THEN 'below zero'\n                WHEN coalesce(like_count, 0) = 0 THEN 'none'",
+    ).replace("coalesce(like_count, 0)) ", "greatest(coalesce(like_count, 0), 0)) ")
 ]
+assert "below zero" in VIEWS_V7[0] and VIEWS_V7[0].count("greatest(") == 2
