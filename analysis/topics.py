@@ -18,14 +18,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +29,7 @@ import polars as pl
 
 from analysis.embed import Embedder, embed_cached, load_embedder, set_offline
 from analysis.text import plural, redact_contacts
+from analysis.topic_env import library_versions, prepare_numba
 from analysis.topic_labels import (
     TOP_WORDS,
     choose_vectorizer,
@@ -47,7 +44,7 @@ from analysis.topic_labels import compute_codebook_suggestions as compute_codebo
 from analysis.topic_labels import compute_topic_theme_crosstab as compute_topic_theme_crosstab
 from analysis.topic_labels import compute_topics_over_time as compute_topics_over_time
 from analysis.topic_labels import latest_topic_run as latest_topic_run
-from store import RunCounts, Store, fetch_one, finish_run, start_run, tool_version
+from store import RunCounts, Store, fetch_one, finish_run, start_run
 
 # Chosen on the demo data and the hand-coded validation set (README "Topics").
 DEFAULT_EMBEDDER = "wordllama"
@@ -60,7 +57,6 @@ BLOB_SHARE = 0.5  # an eom cluster holding more than this share of replies is a 
 # size and the other replies join their nearest topic: UMAP is single-threaded
 # when seeded and would take minutes on 100,000 replies.
 FIT_SAMPLE = 30_000
-NUMBA_CACHE_ENV = "REPLYSCOPE_NUMBA_CACHE"
 
 Progress = Callable[[str], None]
 
@@ -103,67 +99,6 @@ class TopicRunResult:
     new_embeddings: int
     seconds: float
     table: pl.DataFrame  # topic_id, label, size, likes, keywords, representative
-
-
-def numba_cache_dir() -> Path:
-    """Where numba keeps compiled UMAP code: $REPLYSCOPE_NUMBA_CACHE, $NUMBA_CACHE_DIR or ~/.cache."""
-    chosen = os.environ.get(NUMBA_CACHE_ENV) or os.environ.get("NUMBA_CACHE_DIR")
-    if chosen:
-        return Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "replyscope" / "numba"
-
-
-def prepare_numba() -> None:
-    """Point numba's cache at a writable user folder before umap is imported, and cache UMAP's code.
-
-    umap-learn compiles most of its numba functions without `cache=True`, so
-    every process would pay ~10 s (~30 s with pynndescent on a new machine)
-    again; turning caching on for them makes only the first run pay.
-    """
-    folder = numba_cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
-    except OSError:
-        folder = Path(tempfile.gettempdir()) / f"replyscope-numba-{os.getuid()}"
-        folder.mkdir(parents=True, exist_ok=True)
-    os.environ["NUMBA_CACHE_DIR"] = str(folder)
-    import numba.core.config
-
-    # numba may have been imported already (its config reads the variable once).
-    numba.core.config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]
-    import pynndescent  # noqa: F401
-    import umap  # noqa: F401
-    from numba.core.registry import CPUDispatcher
-
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in ("umap", "pynndescent"):
-            continue
-        for obj in vars(module).values():
-            if (
-                isinstance(obj, CPUDispatcher)
-                and type(getattr(obj, "_cache", None)).__name__ == "NullCache"
-            ):
-                obj.enable_caching()
-
-
-def library_versions(embedder: str) -> dict[str, str]:
-    """Versions of everything that shapes the result, for topic_runs.versions."""
-    names = ["bertopic", "umap-learn", "hdbscan", "pynndescent", "numba", "scikit-learn", "numpy"]
-    if embedder in ("minilm",) or Path(embedder).is_dir():
-        names += ["sentence-transformers", "torch", "transformers"]
-    elif embedder == "wordllama":
-        names.append("wordllama")
-    out = {"replyscope": tool_version()}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def _backend(embedder: Embedder) -> Any:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any
 
 from markupsafe import Markup
 
+from reports import sections
 from reports.privacy import Pseudonymiser
+from reports.sections import has_any_rows, query_rows
 from store import Store, fetch_one
 
 TABLE_ROWS = 2000  # replies listed in the report's table; aggregates cover all
@@ -84,16 +85,6 @@ def count(n: float | None) -> str:
     return f"{n:,.1f}"
 
 
-def _rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = store.con.execute(sql, params or [])
-    names = [d[0] for d in cur.description] if cur.description else []
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-def _has_rows(store: Store, table: str) -> bool:
-    return bool((fetch_one(store.con, f"SELECT count(*) FROM {table}") or (0,))[0])
-
-
 @dataclass
 class Reply:
     """One reply as the report shows it (text already privacy-filtered)."""
@@ -151,7 +142,7 @@ def _reply_rows(
     p: Pseudonymiser,
     params: list[Any] | None = None,
 ) -> list[Reply]:
-    rows = _rows(
+    rows = query_rows(
         store,
         f"""SELECT platform, reply_id, coalesce(author_handle, author_name) AS who, text, coalesce(like_count, 0) AS likes,
                    strftime(created_at, '%Y-%m-%d %H:%M') AS created, themes, coalesce(topic_label, '') AS topic,
@@ -316,7 +307,7 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
            SELECT * REPLACE (CASE WHEN like_count < 0 THEN 'below zero' ELSE likes_band END AS likes_band)
            FROM replies_tagged"""
     )
-    summary = _rows(store, SQL["summary"])[0]
+    summary = query_rows(store, SQL["summary"])[0]
     summary["rejected"] = (
         fetch_one(
             store.con,
@@ -333,7 +324,7 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         r[0]
         for r in store.con.execute("SELECT DISTINCT platform FROM replies ORDER BY 1").fetchall()
     ]
-    posts = _rows(
+    posts = query_rows(
         store,
         "SELECT t.thread_id, t.text, t.url, count(r.reply_id) AS n FROM threads t LEFT JOIN replies r USING (thread_id) GROUP BY ALL ORDER BY n DESC, t.thread_id",
     )
@@ -342,10 +333,10 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
 
     # Each coordinated campaign counts once in the theme figures when the
     # replies' quality has been checked (nothing is deleted).
-    campaigns_once = _has_rows(store, "campaigns")
+    campaigns_once = has_any_rows(store, "campaigns")
     themes = (
         latest_stats(store, campaigns_once=campaigns_once).to_dicts()
-        if _has_rows(store, "theme_stats")
+        if has_any_rows(store, "theme_stats")
         else []
     )
     descriptions = {
@@ -387,12 +378,12 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         ).fetchall()
     ]
     topics = (
-        _rows(
+        query_rows(
             store,
             "SELECT topic_id, label, keywords, size, likes, representative, share FROM topic_summary "
             "ORDER BY topic_id = -1, size DESC, topic_id",
         )
-        if _has_rows(store, "topic_runs")
+        if has_any_rows(store, "topic_runs")
         else []
     )
     for t in topics:
@@ -404,13 +395,13 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
             p.text(str(x.get("text", ""))) if isinstance(x, dict) else p.text(str(x)) for x in reps
         ][:3]
     topic_theme = _crosstab(store, themes, topics) if topics and themes else None
-    untagged = _untagged(store, topics)
+    untagged = sections.untagged(store, topics)
     untagged["tagged"] = bool(themes)
-    has_tone = _has_rows(store, "reply_tone")
-    tone_overall = _rows(store, SQL["tone"]) if has_tone else []
-    tone_theme = _rows(store, SQL["tone_theme"]) if has_tone and themes else []
+    has_tone = has_any_rows(store, "reply_tone")
+    tone_overall = query_rows(store, SQL["tone"]) if has_tone else []
+    tone_theme = query_rows(store, SQL["tone_theme"]) if has_tone and themes else []
     tone_topic = (
-        _rows(
+        query_rows(
             store,
             """SELECT coalesce(x.label, 'topic ' || rt.topic_id) AS label, avg(t.compound) AS mean_tone, count(*) AS replies
                         FROM reply_tone t JOIN reply_topics rt USING (platform, reply_id)
@@ -421,11 +412,13 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         if has_tone and topics
         else []
     )
-    comparison = _comparison(store, themes)
-    validation = _rows(store, SQL["validation"]) if _has_rows(store, "validation_scores") else []
+    comparison = sections.comparison(store, themes)
+    validation = (
+        query_rows(store, SQL["validation"]) if has_any_rows(store, "validation_scores") else []
+    )
     quality = _quality(store, p)
-    method = _method(store)
-    runs = _rows(store, SQL["runs"])
+    method = sections.method(store)
+    runs = query_rows(store, SQL["runs"])
     total = int(summary["replies"])
     replies = _reply_rows(
         store, "true", "like_count DESC NULLS LAST, created_at, reply_id, platform", TABLE_ROWS, p
@@ -434,7 +427,7 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
     if campaigns_once and themes:
         sql["themes"] = THEMES_ONCE_SQL.replace("{db}", store.path.name)
         sql["themes (every copy counted)"] = SQL["themes"]
-    over_time = _over_time(store) if topics else None
+    over_time = sections.over_time(store) if topics else None
     return ReportData(
         title=title or "What people said: theme report",
         question=p.text(question),
@@ -475,103 +468,17 @@ def _crosstab(
     return rows, cols, [[cells.get((t["topic_id"], c), 0.0) for c in cols] for t in topics]
 
 
-def _untagged(store: Store, topics: list[dict[str, Any]]) -> dict[str, Any]:
-    row = fetch_one(
-        store.con, "SELECT count(*) FILTER (len(themes) = 0), count(*) FROM _report_replies"
-    )
-    out: dict[str, Any] = {
-        "untagged": int(row[0]) if row else 0,
-        "total": int(row[1]) if row else 0,
-        "topics": [],
-    }
-    if topics:
-        out["topics"] = _rows(
-            store,
-            """SELECT topic_id, any_value(topic_label) AS label, count(*) FILTER (len(themes) = 0) AS untagged, count(*) AS size
-               FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 GROUP BY topic_id
-               HAVING count(*) FILTER (len(themes) = 0) > 0.5 * count(*) ORDER BY untagged DESC, topic_id LIMIT 5""",
-        )
-    return out
-
-
-MAX_DAYS = 120  # longer spans are charted per month
-
-
-def _over_time(store: Store) -> tuple[list[str], list[tuple[str, list[float]]], str] | None:
-    """Replies per day (per month over long spans) for the largest topics, on a real time axis.
-
-    Buckets are full UTC dates, ordered by date, with empty days filled in;
-    labels drop the year only when every bucket is in the same year.
-    """
-    span = fetch_one(
-        store.con,
-        """SELECT min(created_at)::DATE, max(created_at)::DATE FROM _report_replies
-           WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL""",
-    )
-    if not span or span[0] is None or span[0] == span[1]:
-        return None
-    first, last = span[0], span[1]
-    unit = "day" if (last - first).days < MAX_DAYS else "month"
-    rows = store.con.execute(
-        f"""SELECT date_trunc('{unit}', created_at)::DATE AS d,
-                   coalesce(topic_label, 'topic ' || topic_id) AS t, count(*)
-            FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL
-            GROUP BY ALL ORDER BY d, t"""
-    ).fetchall()
-    buckets: list[date] = []
-    day = rows[0][0] if rows else first
-    while day <= last:
-        buckets.append(day)
-        day = (
-            day + timedelta(days=1)
-            if unit == "day"
-            else date(day.year + day.month // 12, day.month % 12 + 1, 1)
-        )
-    by_topic: dict[str, dict[date, float]] = {}
-    for d, t, n in rows:
-        by_topic.setdefault(t, {})[d] = float(n)
-    biggest = sorted(by_topic, key=lambda t: (-sum(by_topic[t].values()), t))[:6]
-    one_year = buckets[0].year == buckets[-1].year
-    fmt = ("%m-%d" if one_year else "%Y-%m-%d") if unit == "day" else "%Y-%m"
-    labels = [b.strftime(fmt) for b in buckets]
-    return labels, [(t, [by_topic[t].get(b, 0.0) for b in buckets]) for t in biggest], unit
-
-
-def _comparison(
-    store: Store, themes: list[dict[str, Any]]
-) -> tuple[list[str], list[str], list[list[float]]] | None:
-    groups = store.con.execute(
-        "SELECT count(DISTINCT platform), count(DISTINCT thread_id) FROM replies"
-    ).fetchall()[0]
-    if not themes or (groups[0] < 2 and groups[1] < 2):
-        return None
-    key = "platform" if groups[0] >= 2 else "thread_id"
-    rows = store.con.execute(
-        f"""SELECT {key}, theme_id, count(*) FROM (SELECT {key}, unnest(CASE WHEN len(themes) = 0 THEN [NULL] ELSE themes END) AS theme_id FROM _report_replies)
-            GROUP BY ALL"""
-    ).fetchall()
-    totals = dict(store.con.execute(f"SELECT {key}, count(*) FROM replies GROUP BY 1").fetchall())
-    names = sorted(totals, key=lambda k: (-totals[k], k is None, str(k)))[:6]
-    cols = [t["theme_id"] for t in themes]
-    cells = {(g, t): n for g, t, n in rows}
-    return (
-        ["no thread" if n is None else str(n) for n in names],
-        cols,
-        [[cells.get((g, c), 0) / max(totals[g], 1) for c in cols] for g in names],
-    )
-
-
 def _quality(store: Store, p: Pseudonymiser) -> dict[str, Any]:
-    if not _has_rows(store, "reply_quality"):
+    if not has_any_rows(store, "reply_quality"):
         return {}
-    counts = _rows(
+    counts = query_rows(
         store,
         """SELECT count(*) FILTER (campaign_id IS NOT NULL) AS in_campaigns, count(DISTINCT campaign_id) AS campaigns,
                   count(*) FILTER (duplicate_group IS NOT NULL) AS duplicates, count(*) FILTER (low_content) AS low_content,
                   count(*) FILTER (spam) AS spam
            FROM reply_quality WHERE run_id = (SELECT max(run_id) FROM reply_quality)""",
     )[0]
-    campaigns = _rows(
+    campaigns = query_rows(
         store,
         "SELECT campaign_id, replies, authors, first_at, last_at, example_text FROM campaigns WHERE run_id = (SELECT max(run_id) FROM campaigns) ORDER BY replies DESC, campaign_id LIMIT 10",
     )
@@ -581,47 +488,3 @@ def _quality(store: Store, p: Pseudonymiser) -> dict[str, Any]:
         store, "spam OR low_content", "like_count DESC NULLS LAST, reply_id, platform", 6, p
     )
     return {**counts, "campaign_list": campaigns, "examples": examples}
-
-
-def _method(store: Store) -> dict[str, Any]:
-    from importlib import metadata
-
-    versions = {}
-    for pkg in (
-        "replyscope",
-        "duckdb",
-        "polars",
-        "bertopic",
-        "umap-learn",
-        "hdbscan",
-        "wordcloud",
-        "vadersentiment",
-        "py3langid",
-    ):
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            continue
-    tag = _rows(
-        store,
-        "SELECT run_id, parameters FROM runs WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1",
-    )
-    params = json.loads(tag[0]["parameters"]) if tag else {}
-    codebook = (
-        _rows(
-            store, "SELECT * FROM codebooks WHERE codebook_hash = ?", [params.get("codebook_hash")]
-        )
-        if tag
-        else []
-    )
-    topic = (
-        _rows(store, "SELECT * FROM topic_runs ORDER BY run_id DESC LIMIT 1")
-        if _has_rows(store, "topic_runs")
-        else []
-    )
-    return {
-        "versions": versions,
-        "tagging": params,
-        "codebook": codebook[0] if codebook else None,
-        "topic_run": topic[0] if topic else None,
-    }

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from analysis.engagement import compute_theme_stats
 from cli import main
-from reports.data import _over_time, load_report_data
+from reports.data import load_report_data
 from reports.export import XLSX_CELL_LIMIT, xlsx_cell
 from reports.privacy import (
     _EMAIL,
@@ -28,6 +28,7 @@ from reports.privacy import (
     redact_contacts,
     redact_contacts_series,
 )
+from reports.sections import over_time
 from store import Store
 
 THREE = [
@@ -315,7 +316,7 @@ def test_topics_over_time_orders_dates_across_years_and_fills_gaps() -> None:
             "INSERT INTO _report_replies VALUES (?, ?, ?)",
             [i % 2, f"t{i % 2}", f"{day} 12:00:00+00"],
         )
-    result = _over_time(SimpleNamespace(con=con))  # type: ignore[arg-type]
+    result = over_time(SimpleNamespace(con=con))  # type: ignore[arg-type]
     assert result
     labels, series, unit = result
     assert unit == "day"
@@ -332,7 +333,7 @@ def test_topics_over_time_orders_dates_across_years_and_fills_gaps() -> None:
     assert sum(sum(v) for _, v in series) == 20 and series[0][1][1] == 0.0  # the empty day is there
     con.execute("DELETE FROM _report_replies WHERE created_at < '2025-01-01'")
     con.execute("INSERT INTO _report_replies VALUES (0, 't0', '2025-01-05 12:00:00+00')")
-    labels, _, _ = _over_time(SimpleNamespace(con=con))  # type: ignore[arg-type,misc]
+    labels, _, _ = over_time(SimpleNamespace(con=con))  # type: ignore[arg-type,misc]
     assert labels[0] == "01-01" and labels[-1] == "01-05"  # one year: no year in the label
     assert date(2025, 1, 1).strftime("%m-%d") == labels[0]
 
