@@ -392,11 +392,11 @@ def parse_csv_text(
     rows: list[list[str]] = []
     problems: list[CsvProblem] = []
     widths: Counter[int] = Counter()
-    offset = 0  # where in text the current reader started
-    lines_before = 0  # physical lines before offset
+    lines_before = 0  # physical lines before the current reader's start
+    # One buffer for the whole text: a restart after a bad quote seeks in it
+    # rather than copying the rest of the file (which made many restarts quadratic).
+    buf = io.StringIO(text, newline="")
     while True:
-        chunk = text[offset:] if offset else text
-        buf = io.StringIO(chunk, newline="")
         reader = csv.reader(buf, **dialect)
         restart: int | None = None
         try:
@@ -408,10 +408,10 @@ def parse_csv_text(
                     break
                 span = reader.line_num - line_no
                 end = buf.tell()
-                if (span > SWALLOWED_ROWS or end == len(chunk)) and _quote_left_open(
-                    chunk[start:end], dialect, widths, at_end=end == len(chunk)
+                if (span > SWALLOWED_ROWS or end == len(text)) and _quote_left_open(
+                    text[start:end], dialect, widths, at_end=end == len(text)
                 ):
-                    first = _first_line(chunk, start)
+                    first = _first_line(text, start)
                     problems.append(
                         CsvProblem(
                             len(rows),
@@ -421,7 +421,7 @@ def parse_csv_text(
                         )
                     )
                     rows.append([])
-                    restart = offset + start + len(first)
+                    restart = start + len(first)
                     lines_before += line_no + 1
                     break
                 rows.append(row)
@@ -434,7 +434,7 @@ def parse_csv_text(
             ) from err
         if restart is None or restart >= len(text):
             return rows, problems
-        offset = restart
+        buf.seek(restart)
 
 
 def _first_line(text: str, start: int) -> str:

@@ -63,7 +63,7 @@ def load_csv_fast(
         # something else than the file says, silently: trust the slow path.
         con.execute(f"DROP TABLE IF EXISTS {SRC_T}")
         return False
-    if _swallowed_rows(con, width):
+    if _swallowed_rows(con, width, delim):
         # A quote left open swallowed many rows into one cell (and a later stray
         # quote closed it): the Python path rejects that row and reads on.
         con.execute(f"DROP TABLE IF EXISTS {SRC_T}")
@@ -78,17 +78,25 @@ def load_csv_fast(
     return True
 
 
-def _swallowed_rows(con: duckdb.DuckDBPyConnection, width: int) -> bool:
-    """Whether some cell of _src holds SWALLOWED_ROWS line breaks: rows read into one cell.
+def _swallowed_rows(con: duckdb.DuckDBPyConnection, width: int, delim: str) -> bool:
+    """Whether some cell of _src holds SWALLOWED_ROWS lines shaped like rows of the file.
 
-    Such a cell is at least SWALLOWED_ROWS * width characters long (each
-    swallowed row brings its delimiters and a line break), so the length test,
-    which costs nothing, leaves the newline count for very few cells.
+    A quote left open reads the next rows into one cell: many line breaks, each
+    line with the file's number of delimiters. A long comment of many
+    paragraphs has the line breaks but not the delimiters, and stays on the
+    fast path. The length test, which costs nothing, leaves the line checks
+    for very few cells.
     """
     n, least = SWALLOWED_ROWS, SWALLOWED_ROWS * width
+    sep = delim.replace("'", "''")
+    row_like = (
+        f"len(list_filter(string_split(c{{i}}, chr(10)), "
+        f"lambda x: strlen(x) - strlen(replace(x, '{sep}', '')) >= {max(width - 1, 1) * len(delim)})) >= {n}"
+    )
     cond = " OR ".join(
-        f"(strlen(c{i}) >= {least} AND contains(c{i}, chr(10)) "
-        f"AND strlen(c{i}) - strlen(replace(c{i}, chr(10), '')) >= {n})"
+        f"(CASE WHEN strlen(c{i}) >= {least} AND contains(c{i}, chr(10)) "
+        f"AND strlen(c{i}) - strlen(replace(c{i}, chr(10), '')) >= {n} "
+        f"THEN {row_like.format(i=i)} ELSE false END)"
         for i in range(width)
     )
     return con.execute(f"SELECT 1 FROM {SRC_T} WHERE {cond} LIMIT 1").fetchone() is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import shutil
 import zipfile
@@ -489,3 +490,25 @@ def test_detect_kind_errors_are_import_problems(tmp_path: Path) -> None:
     path.write_bytes(b"\x1f\x8b" + b"\x00" * 20)
     with pytest.raises(ImportProblem, match=r"gunzip -c x\.csv"):
         detect_kind(path, path.read_bytes())
+
+
+def test_a_comment_of_many_paragraphs_keeps_the_fast_path(tmp_path: Path) -> None:
+    import duckdb
+
+    from collectors.tableload import load_csv_fast
+
+    essay = "\n".join(f"Paragraph {i} about leadership and trust." for i in range(30))
+    path = tmp_path / "essay.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text", "likes"])
+        w.writerow(["1", essay, "3"])
+        w.writerow(["2", "short", "1"])
+    con = duckdb.connect()
+    expected = [["1", essay, "3"], ["2", "short", "1"]]
+    assert load_csv_fast(con, path, 1, 3, {"delimiter": ","}, expected) is True
+    # Rows swallowed by a quote left open (each line shaped like a row) do not.
+    swallowed = "\n".join(f"{i},reply {i},{i}" for i in range(30))
+    path2 = tmp_path / "swallowed.csv"
+    path2.write_text(f'id,text,likes\n1,"{swallowed}",3\n', encoding="utf-8")
+    assert load_csv_fast(con, path2, 1, 3, {"delimiter": ","}, [["1", swallowed, "3"]]) is False
