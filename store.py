@@ -456,11 +456,23 @@ class Store:
         """Open (creating and migrating if needed) the store at path."""
         con = connect(path, read_only=read_only)
         if read_only:
-            if schema_version(con) < SCHEMA_VERSION:
+            version = schema_version(con)
+            if version == 0:
                 con.close()
                 raise StoreError(
-                    f"{path} is not an up-to-date replyscope store; run any import first."
+                    f"{path} is not a replyscope store yet; import something first "
+                    "(replyscope import FILE) or choose another --db."
                 )
+            if version < SCHEMA_VERSION:
+                # A store made by an older replyscope: migrate it once (briefly
+                # writable), then open it read-only as asked.
+                con.close()
+                upgrade = connect(path)
+                try:
+                    migrate(upgrade)
+                finally:
+                    upgrade.close()
+                con = connect(path, read_only=True)
         else:
             migrate(con)
         return cls(path=path, con=con)

@@ -270,18 +270,22 @@ def _save_import(
 def _earlier_imports(
     store: Store, sha: str | None, parameters: dict[str, Any]
 ) -> tuple[int | None, int | None]:
-    """(first ok import of this exact file, first ok import of it with these same options)."""
+    """(raw run, rejects run): the first ok import of this exact file with the same options by this version.
+
+    Only such a run read the same rows in the same way (another sheet, other
+    options or another replyscope version may store other raw rows and
+    rejects), so only then are they not stored again.
+    """
     if sha is None:
         return None, None
     rows = store.con.execute(
         """SELECT run_id, parameters FROM runs
-           WHERE kind = 'import' AND status = 'ok' AND input_sha256 = ? ORDER BY run_id""",
-        [sha],
+           WHERE kind = 'import' AND status = 'ok' AND input_sha256 = ? AND tool_version = ?
+           ORDER BY run_id""",
+        [sha, tool_version()],
     ).fetchall()
-    if not rows:
-        return None, None
     wanted = json.loads(json.dumps(parameters))  # as stored: JSON round trip
     same = next(
         (int(r) for r, p in rows if (json.loads(p) if isinstance(p, str) else p) == wanted), None
     )
-    return int(rows[0][0]), same
+    return same, same

@@ -167,7 +167,7 @@ def parse_table(
     except ValueError:
         zone = None
         zone_note = (
-            f"the preamble names the time zone {meta.get('timezone')!r}, which is not known; "
+            f"the preamble names the time zone {str(meta.get('timezone'))[:40]!r}, which is not known; "
             "dates were read as UTC"
         )
     if zone_note:

@@ -160,7 +160,7 @@ def normalise_into(
     if default_platform == "other" and opts.thread:
         # `--thread https://x.com/...` tells the platform of a generic file.
         default_platform = (parse_post_url(opts.thread) or (default_platform, ""))[0]
-    count_inner, counts = _count_sql(con, raw_table, have, opts)
+    count_inner, counts = _count_sql(con, raw_table, have, opts, default_platform)
     dates = date_sql(con, raw_table, opts.dayfirst, notes, zone) if "created_at" in have else "NULL"
     fallback = _register_thread_urls(con, raw_table, have, opts)
     native = "m.native" if "thread_url" in have else "CAST(NULL AS VARCHAR)"
@@ -255,7 +255,11 @@ def normalise_into(
 
 
 def _count_sql(
-    con: duckdb.DuckDBPyConnection, raw_table: str, have: set[str], opts: BatchOptions
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    have: set[str],
+    opts: BatchOptions,
+    platform: str,
 ) -> tuple[str, str]:
     """SELECT items for the count columns: (inner items over r, outer items with a flag for unreadable cells)."""
     present = [c for c in COUNT_FIELDS if c in have]
@@ -274,7 +278,7 @@ def _count_sql(
             continue
         blank = "0" if c in given else "NULL"
         value = f'rs_count(rs_blank(r."{c}"))'
-        if c == "like_count" and opts.platform in SIGNED_LIKES:
+        if c == "like_count" and platform in SIGNED_LIKES:
             # A Reddit "like count" is the net score (up minus down votes): -4 is a value.
             value = (
                 f'CASE WHEN starts_with(trim(r."{c}"), \'-\') THEN TRY_CAST(trim(r."{c}") AS BIGINT) '

@@ -526,6 +526,13 @@ def read_xlsx_cells(
                 )
             fallback: str | None = None
             for name in [sheet] if sheet else names:
+                if not hasattr(wb[name], "iter_rows"):
+                    if sheet:
+                        raise ImportProblem(
+                            f"{path}: sheet {sheet!r} is a chart, not a table of replies; "
+                            "choose a sheet with data (--sheet NAME)."
+                        )
+                    continue  # a chart sheet: nothing to read
                 rows_it = wb[name].iter_rows(values_only=True)
                 head = [
                     [_cell_text(v) for v in row] for row in itertools.islice(rows_it, scan_rows)

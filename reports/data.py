@@ -333,7 +333,17 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
 
     # Each coordinated campaign counts once in the theme figures when the
     # replies' quality has been checked (nothing is deleted).
-    campaigns_once = has_any_rows(store, "campaigns")
+    # Only the latest quality run counts (an older run's campaigns are history).
+    campaigns_once = bool(
+        (
+            fetch_one(
+                store.con,
+                """SELECT count(*) FROM reply_quality WHERE campaign_id IS NOT NULL AND run_id =
+                   (SELECT max(run_id) FROM runs WHERE kind = 'quality' AND status = 'ok')""",
+            )
+            or (0,)
+        )[0]
+    )
     themes = (
         latest_stats(store, campaigns_once=campaigns_once).to_dicts()
         if has_any_rows(store, "theme_stats")

@@ -162,3 +162,32 @@ def test_negative_net_scores_have_their_own_likes_band(tmp_path: Path) -> None:
     bands = dict(con.execute("SELECT reply_id, likes_band FROM reply_engagement").fetchall())
     con.close()
     assert bands["a1"] == "below zero" and bands["a3"] == "none"
+
+
+def test_read_only_commands_migrate_an_older_store(tmp_path: Path) -> None:
+    import store
+
+    path = tmp_path / "old6.duckdb"
+    con = duckdb.connect(str(path))
+    for statements in store.MIGRATIONS[:6]:
+        for statement in statements:
+            con.execute(statement)
+    con.execute("INSERT INTO store_meta VALUES ('schema_version', '6')")
+    con.close()
+    result = CliRunner().invoke(main, ["--db", str(path), "status"])
+    assert result.exit_code == 0, result.output
+    with store.Store.open(path, read_only=True) as s:
+        assert store.schema_version(s.con) == store.SCHEMA_VERSION
+
+
+def test_read_only_commands_refuse_a_duckdb_file_that_is_not_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.close()
+    result = CliRunner().invoke(main, ["--db", str(path), "status"])
+    assert result.exit_code == 1
+    assert "is not a replyscope store yet" in result.output
+    con = duckdb.connect(str(path), read_only=True)
+    assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["t"]
+    con.close()

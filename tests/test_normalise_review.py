@@ -261,3 +261,13 @@ def test_reddit_scores_may_be_negative_other_likes_may_not() -> None:
     other = normalise_batch(raw_frame(rows), BatchOptions(platform="x"))
     got = dict(zip(other.replies["reply_id"], other.replies["like_count"], strict=True))
     assert got["1"] is None and got["3"] is None
+
+
+def test_reddit_told_by_the_thread_url_keeps_negative_scores() -> None:
+    rows = [{"text": "t", "reply_id": "1", "like_count": "-3"}]
+    opts = BatchOptions(
+        platform="other", thread="https://www.reddit.com/r/ukpolitics/comments/abc123/x/"
+    )
+    batch = normalise_batch(raw_frame(rows), opts)
+    assert batch.replies["platform"].to_list() == ["reddit"]
+    assert batch.replies["like_count"].to_list() == [-3]

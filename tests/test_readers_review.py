@@ -512,3 +512,29 @@ def test_a_comment_of_many_paragraphs_keeps_the_fast_path(tmp_path: Path) -> Non
     path2 = tmp_path / "swallowed.csv"
     path2.write_text(f'id,text,likes\n1,"{swallowed}",3\n', encoding="utf-8")
     assert load_csv_fast(con, path2, 1, 3, {"delimiter": ","}, [["1", swallowed, "3"]]) is False
+
+
+def test_a_chart_sheet_before_the_data_is_skipped(tmp_path: Path) -> None:
+    import openpyxl
+    from click.testing import CliRunner
+    from openpyxl.chart import BarChart, Reference
+
+    from cli import main
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Data"
+    ws.append(["id", "text", "likes"])
+    ws.append(["1", "leaders who listen", "3"])
+    ws.append(["2", "more funding", "4"])
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=3), titles_from_data=True)
+    wb.create_chartsheet("Chart", 0).add_chart(chart)
+    path = tmp_path / "chart.xlsx"
+    wb.save(path)
+    db = str(tmp_path / "c.duckdb")
+    ok = CliRunner().invoke(main, ["--db", db, "import", str(path)])
+    assert ok.exit_code == 0 and "2 added" in ok.output, ok.output
+    chart_only = CliRunner().invoke(main, ["--db", db, "import", str(path), "--sheet", "Chart"])
+    assert chart_only.exit_code == 1 and "is a chart, not a table of replies" in chart_only.output

@@ -46,6 +46,13 @@ def preamble_timezone(value: object) -> tuple[str | None, str | None]:
     text = str(value or "").strip()
     if not text:
         return None, None
+    if len(text) > 64:
+        # No zone name is this long; the cell holds something else (and the
+        # patterns below must not run on a huge untrusted cell).
+        return (
+            None,
+            "the preamble's Timezone cell does not name a time zone; dates were read as UTC",
+        )
     if text.lower() in _UTC_NAMES:
         return "UTC", None
     m = _OFFSET.match(text)
