@@ -13,11 +13,20 @@ if TYPE_CHECKING:
 
 
 COUNT_LABELS = {
-    "like_count": "like counts",
-    "reply_count": "reply counts",
-    "repost_count": "repost counts",
-    "quote_count": "quote counts",
+    "like_count": "like count",
+    "reply_count": "reply count",
+    "repost_count": "repost count",
+    "quote_count": "quote count",
 }
+
+
+def _n(n: object, word: str, many: str | None = None) -> str:
+    """'1 row', '3 rows'."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def _were(n: object) -> str:
+    return "was" if n == 1 else "were"
 
 
 def _date(value: object) -> str:
@@ -28,7 +37,7 @@ def describe_import(result: ImportResult) -> str:
     """One paragraph: format, rows added/updated/rejected, dates, threads, what next."""
     parts = [
         f"{result.path}: read as {result.fmt} ({result.platform}), run {result.run_id}.",
-        f"{result.rows_in} rows: {result.added} added, {result.updated} updated, "
+        f"{_n(result.rows_in, 'row')}: {result.added} added, {result.updated} updated, "
         f"{result.unchanged} already stored unchanged, {result.rejected} rejected.",
     ]
     if result.first or result.last:
@@ -41,22 +50,24 @@ def describe_import(result: ImportResult) -> str:
     notes = result.notes
     if notes.get("relative_times"):
         parts.append(
-            f"{notes['relative_times']} dates were relative ('5 years ago') and were left empty, not guessed."
+            f"{_n(notes['relative_times'], 'date')} {_were(notes['relative_times'])} relative ('5 years ago') "
+            "and left empty, not guessed."
         )
     if notes.get("unparsed_dates"):
         parts.append(
-            f"{notes['unparsed_dates']} dates could not be read (e.g. {notes.get('unparsed_date_example')!r}) "
-            "and were left empty."
+            f"{_n(notes['unparsed_dates'], 'date')} could not be read "
+            f"(e.g. {str(notes.get('unparsed_date_example'))[:60]!r}) and {_were(notes['unparsed_dates'])} left empty."
         )
     for key in ("ambiguous_dates", "scientific_ids", "rows_rejoined"):
         if notes.get(key):
             parts.append(str(notes[key]).rstrip(".") + ".")
     if notes.get("derived_ids"):
         parts.append(
-            f"{notes['derived_ids']} replies had no id in the file; stable ids were derived."
+            f"{_n(notes['derived_ids'], 'reply', 'replies')} had no id in the file; stable ids were derived."
         )
     if notes.get("duplicates_in_input"):
-        parts.append(f"{notes['duplicates_in_input']} duplicate rows in the file were merged.")
+        dups = notes["duplicates_in_input"]
+        parts.append(f"{_n(dups, 'duplicate row')} in the file {_were(dups)} merged.")
     if notes.get("thread_posts"):
         n_posts = int(notes["thread_posts"])
         parts.append(
@@ -64,7 +75,7 @@ def describe_import(result: ImportResult) -> str:
             f"{'s' if n_posts != 1 else ''}, stored in the threads table."
         )
     unread = [
-        f"{notes[f'unparsed_{name}']} {label}"
+        _n(notes[f"unparsed_{name}"], label)
         for name, label in COUNT_LABELS.items()
         if notes.get(f"unparsed_{name}")
     ]

@@ -94,7 +94,7 @@ def test_summary_counts_merged_duplicates_in_the_rows_read(
     assert code == 0, out
     # 4 rows read = 3 added + 1 merged into another row.
     assert "4 rows: 3 added" in out
-    assert "1 duplicate rows in the file were merged" in out
+    assert "1 duplicate row in the file was merged" in out
 
 
 def test_summary_says_which_rows_were_thread_posts(runner: CliRunner, tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_unreadable_counts_and_format_notes_are_in_the_summary(
     path.write_text("id,text,likes\n1,first reply,lots\n2,second reply,4\n", encoding="utf-8")
     code, out = _import(runner, tmp_path / "s.duckdb", str(path))
     assert code == 0, out
-    assert "Counts that could not be read were left empty: 1 like counts." in out
+    assert "Counts that could not be read were left empty: 1 like count." in out
 
 
 def test_an_unreadable_file_does_not_stop_the_others(
