@@ -114,18 +114,24 @@ def test_demo_imports_the_bundled_thread(tmp_path: Path) -> None:
     assert again.exit_code == 0 and "591 added" in again.output  # a fresh database each time
 
 
+def _old_store(path: Path, version: int) -> duckdb.DuckDBPyConnection:
+    """A store as replyscope's schema `version` left it (open: the caller adds rows)."""
+    import store
+
+    con = duckdb.connect(str(path))
+    for statements in store.MIGRATIONS[:version]:
+        for statement in statements:
+            con.execute(statement)
+    con.execute("INSERT INTO store_meta VALUES ('schema_version', ?)", [str(version)])
+    return con
+
+
 def test_older_store_is_migrated_step_by_step_and_keeps_its_rows(tmp_path: Path) -> None:
     """A store made by an earlier version opens, migrates to the current schema, loses nothing."""
-    import duckdb
-
     import store
 
     path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
-    for statements in store.MIGRATIONS[:5]:
-        for statement in statements:
-            con.execute(statement)
-    con.execute("INSERT INTO store_meta VALUES ('schema_version', '5')")
+    con = _old_store(path, 5)
     con.execute(
         "INSERT INTO replies (platform, reply_id, text, like_count, first_seen_at, last_seen_at, source_run_id) "
         "VALUES ('x', '1600000000000000001', 'hello there', 3, now(), now(), 1)"
@@ -168,12 +174,7 @@ def test_read_only_commands_migrate_an_older_store(tmp_path: Path) -> None:
     import store
 
     path = tmp_path / "old6.duckdb"
-    con = duckdb.connect(str(path))
-    for statements in store.MIGRATIONS[:6]:
-        for statement in statements:
-            con.execute(statement)
-    con.execute("INSERT INTO store_meta VALUES ('schema_version', '6')")
-    con.close()
+    _old_store(path, 6).close()
     result = CliRunner().invoke(main, ["--db", str(path), "status"])
     assert result.exit_code == 0, result.output
     with store.Store.open(path, read_only=True) as s:
