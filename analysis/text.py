@@ -27,24 +27,15 @@ _CAMEL = re.compile(
 )
 
 
-# Contact details that must never come back as topic or cloud words. polars
-# runs these with Rust regex, which never backtracks (time linear in the text),
-# so a megabyte-long "word" costs milliseconds. (Do not move these patterns to
-# Python `re`: there the e-mail one is quadratic on long words.) An e-mail
-# address needs its '@' and a dotted domain; a phone number is 9 to 16 digits
-# with at most two separators (space, dot, hyphen, brackets) between digits,
-# optionally after a '+' (the threshold of reports/privacy.py).
-CONTACT_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-CONTACT_PHONE = r"\+?\d(?:[ ().-]{0,2}\d){8,15}"
-
-
 def redact_contacts(texts: pl.Series) -> pl.Series:
-    """Texts with e-mail addresses and phone numbers replaced by a space (vectorised, linear time)."""
-    return (
-        texts.cast(pl.String)
-        .str.replace_all(CONTACT_EMAIL, " ")
-        .str.replace_all(CONTACT_PHONE, " ")
-    )
+    """Texts with e-mail addresses and phone numbers replaced by a space, before words are counted.
+
+    The same contact details the report removes (reports.privacy, linear time):
+    they must never come back as topic or cloud words.
+    """
+    from reports.privacy import redact_contacts_series
+
+    return redact_contacts_series(texts.cast(pl.String), email_mark=" ", phone_mark=" ")
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

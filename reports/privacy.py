@@ -125,19 +125,27 @@ def _redact_emails(text: str, mark: str = EMAIL_MARK) -> str:
     return "".join(out)
 
 
-def redact_contacts(text: str) -> str:
+def redact_contacts(text: str, email_mark: str = EMAIL_MARK, phone_mark: str = PHONE_MARK) -> str:
     """Text with e-mail addresses and phone numbers replaced by markers (linear time).
 
-    The redaction reports and exports apply to reply text. Run it on text
-    before counting words (topic keywords, word clouds) so that an address
-    does not come back as its parts ('jane', 'doe', 'protonmail').
+    The one definition of a contact detail: reports and exports apply it to
+    reply text, and topics and word clouds (with a space as the marker) before
+    counting words, so that an address does not come back as its parts
+    ('jane', 'doe', 'protonmail').
     """
     if not text:
         return text
-    return _PHONE.sub(_phone, _redact_emails(text))
+
+    def phone(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        return phone_mark if len(digits) >= 9 else match.group(0)
+
+    return _PHONE.sub(phone, _redact_emails(text, email_mark))
 
 
-def redact_contacts_series(texts: pl.Series) -> pl.Series:
+def redact_contacts_series(
+    texts: pl.Series, email_mark: str = EMAIL_MARK, phone_mark: str = PHONE_MARK
+) -> pl.Series:
     """`redact_contacts` over a polars String series; only rows that may hold a contact go through Python."""
     import polars as pl
 
@@ -145,13 +153,11 @@ def redact_contacts_series(texts: pl.Series) -> pl.Series:
     if not bool(maybe.any()):
         return texts
     idx = maybe.arg_true()
-    fixed = pl.Series([redact_contacts(t) for t in texts.gather(idx).to_list()], dtype=pl.String)
+    fixed = pl.Series(
+        [redact_contacts(t, email_mark, phone_mark) for t in texts.gather(idx).to_list()],
+        dtype=pl.String,
+    )
     return texts.clone().scatter(idx, fixed)
-
-
-def _phone(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return PHONE_MARK if len(digits) >= 9 else match.group(0)
 
 
 def pseudonymiser(store: Store, *, show_authors: bool) -> Pseudonymiser:
