@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from analysis.text import plural
 from reports.terminal import render_table
 from store import Store, query
 
@@ -20,11 +21,6 @@ COUNT_LABELS = {
 }
 
 
-def _n(n: object, word: str, many: str | None = None) -> str:
-    """'1 row', '3 rows'."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
 def _were(n: object) -> str:
     return "was" if n == 1 else "were"
 
@@ -37,7 +33,7 @@ def describe_import(result: ImportResult) -> str:
     """One paragraph: format, rows added/updated/rejected, dates, threads, what next."""
     parts = [
         f"{result.path}: read as {result.fmt} ({result.platform}), run {result.run_id}.",
-        f"{_n(result.rows_in, 'row')}: {result.added} added, {result.updated} updated, "
+        f"{plural(result.rows_in, 'row')}: {result.added} added, {result.updated} updated, "
         f"{result.unchanged} already stored unchanged, {result.rejected} rejected.",
     ]
     if result.first or result.last:
@@ -50,12 +46,12 @@ def describe_import(result: ImportResult) -> str:
     notes = result.notes
     if notes.get("relative_times"):
         parts.append(
-            f"{_n(notes['relative_times'], 'date')} {_were(notes['relative_times'])} relative ('5 years ago') "
+            f"{plural(notes['relative_times'], 'date')} {_were(notes['relative_times'])} relative ('5 years ago') "
             "and left empty, not guessed."
         )
     if notes.get("unparsed_dates"):
         parts.append(
-            f"{_n(notes['unparsed_dates'], 'date')} could not be read "
+            f"{plural(notes['unparsed_dates'], 'date')} could not be read "
             f"(e.g. {str(notes.get('unparsed_date_example'))[:60]!r}) and {_were(notes['unparsed_dates'])} left empty."
         )
     for key in ("ambiguous_dates", "scientific_ids", "rows_rejoined"):
@@ -63,11 +59,11 @@ def describe_import(result: ImportResult) -> str:
             parts.append(str(notes[key]).rstrip(".") + ".")
     if notes.get("derived_ids"):
         parts.append(
-            f"{_n(notes['derived_ids'], 'reply', 'replies')} had no id in the file; stable ids were derived."
+            f"{plural(notes['derived_ids'], 'reply', 'replies')} had no id in the file; stable ids were derived."
         )
     if notes.get("duplicates_in_input"):
         dups = notes["duplicates_in_input"]
-        parts.append(f"{_n(dups, 'duplicate row')} in the file {_were(dups)} merged.")
+        parts.append(f"{plural(dups, 'duplicate row')} in the file {_were(dups)} merged.")
     if notes.get("thread_posts"):
         n_posts = int(notes["thread_posts"])
         parts.append(
@@ -75,7 +71,7 @@ def describe_import(result: ImportResult) -> str:
             f"{'s' if n_posts != 1 else ''}, stored in the threads table."
         )
     unread = [
-        _n(notes[f"unparsed_{name}"], label)
+        plural(notes[f"unparsed_{name}"], label)
         for name, label in COUNT_LABELS.items()
         if notes.get(f"unparsed_{name}")
     ]
