@@ -5,6 +5,14 @@ Kept apart from store.py's tables; migrations in store.py create or replace them
 
 from __future__ import annotations
 
+# Each reply's themes (latest tagging run, overrides applied) as a list, and
+# their evidence: joined into replies_tagged in every version of that view.
+_THEMES_PER_REPLY = """LEFT JOIN (
+        SELECT platform, reply_id, list(theme_id ORDER BY theme_id) AS themes,
+               string_agg(theme_id || ': ' || coalesce(evidence, method), ' | ' ORDER BY theme_id) AS evidence
+        FROM reply_theme_tags GROUP BY ALL
+    ) t USING (platform, reply_id)"""
+
 # Views for people: replaced wholesale by later migrations as columns are added.
 VIEWS_V3 = [
     # The latest successful tagging run's tags, with human overrides applied
@@ -42,7 +50,7 @@ VIEWS_V3 = [
                median(coalesce(like_count, 0)) OVER (PARTITION BY thread_id) AS med
         FROM replies
     )""",
-    """CREATE OR REPLACE VIEW replies_tagged AS
+    f"""CREATE OR REPLACE VIEW replies_tagged AS
     SELECT r.platform, r.reply_id, r.thread_id, r.parent_id, r.depth,
            r.author_handle, r.author_name, r.created_at, r.text, r.like_count,
            e.likes_band, r.lang,
@@ -50,11 +58,7 @@ VIEWS_V3 = [
            coalesce(t.evidence, '') AS evidence
     FROM replies r
     LEFT JOIN reply_engagement e USING (platform, reply_id)
-    LEFT JOIN (
-        SELECT platform, reply_id, list(theme_id ORDER BY theme_id) AS themes,
-               string_agg(theme_id || ': ' || coalesce(evidence, method), ' | ' ORDER BY theme_id) AS evidence
-        FROM reply_theme_tags GROUP BY ALL
-    ) t USING (platform, reply_id)""",
+    {_THEMES_PER_REPLY}""",
     """CREATE OR REPLACE VIEW theme_summary AS
     WITH latest AS (SELECT max(run_id) AS run_id FROM runs WHERE kind = 'tag' AND status = 'ok')
     SELECT s.theme_id, th.label, s.replies, s.share, s.share_low, s.share_high,
@@ -77,7 +81,7 @@ VIEWS_V5 = [
     FROM topics t JOIN latest USING (run_id) JOIN topic_runs r USING (run_id)
     ORDER BY t.topic_id = -1, t.size DESC""",
     # replies_tagged gains topic, tone and quality columns (latest runs).
-    """CREATE OR REPLACE VIEW replies_tagged AS
+    f"""CREATE OR REPLACE VIEW replies_tagged AS
     WITH tr AS (SELECT max(run_id) AS run_id FROM topic_runs),
     tone_run AS (SELECT max(run_id) AS run_id FROM reply_tone),
     q_run AS (SELECT max(run_id) AS run_id FROM reply_quality)
@@ -93,11 +97,7 @@ VIEWS_V5 = [
            q.reason AS quality_reason
     FROM replies r
     LEFT JOIN reply_engagement e USING (platform, reply_id)
-    LEFT JOIN (
-        SELECT platform, reply_id, list(theme_id ORDER BY theme_id) AS themes,
-               string_agg(theme_id || ': ' || coalesce(evidence, method), ' | ' ORDER BY theme_id) AS evidence
-        FROM reply_theme_tags GROUP BY ALL
-    ) t USING (platform, reply_id)
+    {_THEMES_PER_REPLY}
     LEFT JOIN (SELECT x.* FROM reply_topics x JOIN tr USING (run_id)) rt USING (platform, reply_id)
     LEFT JOIN (SELECT x.* FROM topics x JOIN tr USING (run_id)) tp ON tp.topic_id = rt.topic_id
     LEFT JOIN (SELECT x.* FROM reply_tone x JOIN tone_run USING (run_id)) tn USING (platform, reply_id)
