@@ -21,32 +21,12 @@ import duckdb
 
 from collectors.files_json import parse_json
 from collectors.files_table import has_text_column, parse_table
-from collectors.normalise import (
-    REJECTS_T,
-    REPLIES_T,
-    ROOTS_T,
-    Normalised,
-    normalise_into,
-)
+from collectors.normalise import REJECTS_T, REPLIES_T, ROOTS_T, Normalised, normalise_into
 from collectors.parsing import ImportOptions, Parsed, all_formats, find_format
-from collectors.readers import (
-    ImportProblem,
-    check_path,
-    decode,
-    detect_kind,
-    read_xlsx_cells,
-)
+from collectors.readers import ImportProblem, check_path, decode, detect_kind, read_xlsx_cells
 from collectors.sink import fill_depths_from_store, save_batch, save_raw_frame, save_rejects
-from collectors.tableload import (
-    RAW_T,
-    SRC_T,
-    drop_temp,
-    label_rejected_rows,
-    save_table_records,
-)
-from collectors.tables import (
-    HEADER_SCAN_ROWS,
-)
+from collectors.tableload import RAW_T, SRC_T, drop_temp, label_rejected_rows, save_table_records
+from collectors.tables import HEADER_SCAN_ROWS
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run, tool_version
 
 __all__ = ["ImportOptions", "ImportResult", "Parsed", "all_formats", "find_format", "import_file"]

@@ -9,31 +9,22 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from collectors import jsonrecords as jr
 from collectors.formats import record_formats
 from collectors.formats.base import RecordFormat
 from collectors.model import ParseContext
-from collectors.normalise import (
-    BatchOptions,
-)
+from collectors.normalise import BatchOptions
 from collectors.parsing import ImportOptions, Parsed, find_format
 from collectors.rawframes import raw_frame, register_raw
-from collectors.readers import (
-    ImportProblem,
-    JsonProblem,
-    JsonRecord,
-    read_json_records,
-)
-from collectors.tableload import (
-    RAW_T,
-)
+from collectors.readers import ImportProblem, JsonProblem, JsonRecord, read_json_records
+from collectors.tableload import RAW_T
+from collectors.tables import GENERIC_COLUMNS, map_field, squash
 
 
 def parse_json(
     con: duckdb.DuckDBPyConnection, path: Path, text: str, opts: ImportOptions
 ) -> Parsed:
     """Read a JSON-shaped file's records, detect the format and fill the raw table `_raw`."""
-    from collectors import jsonrecords as jr
-
     records: list[JsonRecord] = []
     rejects: list[tuple[int, str, str, str]] = []
     for item in read_json_records(path, text):
@@ -197,19 +188,13 @@ def _safe_locate(fmt: RecordFormat, value: Any) -> dict[str, Any]:
 
 def _check_generic_mapping(path: Path, records: list[JsonRecord], opts: ImportOptions) -> None:
     """--map on generic JSON: known field names, and keys that some record has."""
-    from collectors.jsonrecords import check_mapping
-    from collectors.tables import map_field
-
     for fld in opts.mapping:
         map_field(fld)
-    check_mapping(path, [r.value for r in records], opts.mapping)
+    jr.check_mapping(path, [r.value for r in records], opts.mapping)
 
 
 def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
     """A JSON object read with the generic key names (and --map, dotted paths allowed)."""
-    from collectors.jsonrecords import lookup
-    from collectors.tables import GENERIC_COLUMNS, map_field, squash
-
     if not isinstance(value, dict):
         return {}
     flat = {k: v for k, v in value.items() if not isinstance(v, dict | list)}
@@ -221,7 +206,7 @@ def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
                 row[fld] = flat[keys[spelling]]
                 break
     for fld, col in opts.mapping.items():
-        found, mapped = lookup(value, col)
+        found, mapped = jr.lookup(value, col)
         name = map_field(fld)
         if found and not isinstance(mapped, dict | list):
             row[name] = mapped

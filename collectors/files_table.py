@@ -11,23 +11,10 @@ import duckdb
 from collectors.formats.base import TableFormat, norm_header
 from collectors.formats.tables import preamble_timezone
 from collectors.model import ParseContext
-from collectors.normalise import (
-    BatchOptions,
-    source_zone,
-)
+from collectors.normalise import BatchOptions, source_zone
 from collectors.parsing import ImportOptions, Parsed, find_format
-from collectors.readers import (
-    ImportProblem,
-    decode_bytes,
-    parse_csv_text,
-    sniff_dialect,
-)
-from collectors.tableload import (
-    SRC_T,
-    build_raw,
-    load_cells,
-    load_csv_fast,
-)
+from collectors.readers import ImportProblem, decode_bytes, parse_csv_text, sniff_dialect
+from collectors.tableload import SRC_T, build_raw, load_cells, load_csv_fast
 from collectors.tables import (
     HEADER_SCAN_ROWS,
     TablePlan,
