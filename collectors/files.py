@@ -153,9 +153,9 @@ def _save_import(
     }
     with store.transaction():
         notes = {**parsed.notes, **result.notes}
-        # The same file imported before: its raw rows are kept already, and with
-        # the same options its rejects are the same: neither is stored twice.
-        raw_run, same_run = _earlier_imports(store, sha, parameters)
+        # The same file imported before with the same options by this version:
+        # its raw rows and rejects are stored already, and are not stored twice.
+        earlier = _earlier_import(store, sha, parameters)
         run_id = start_run(
             store,
             "import",
@@ -165,26 +165,25 @@ def _save_import(
             fmt=parsed.fmt,
             platform=parsed.platform,
         )
-        if raw_run is not None:
-            notes["raw_rows_of_run"] = raw_run
-        elif parsed.header is not None:
-            save_table_records(
-                con,
-                run_id,
-                parsed.header,
-                source=source,
-                retrieved_at=now,
-                version=tool_version(),
-                preamble=parsed.preamble,
-            )
-        elif parsed.records is not None:
-            save_raw_frame(store, run_id, parsed.records, source=source, retrieved_at=now)
-        if same_run is not None:
-            rejects_run = same_run
+        if earlier is not None:
+            notes["raw_rows_of_run"] = earlier
+            rejects_run = earlier
             rejected = len(parsed.rejects) + int(result.rejects)
         else:
+            if parsed.header is not None:
+                save_table_records(
+                    con,
+                    run_id,
+                    parsed.header,
+                    source=source,
+                    retrieved_at=now,
+                    version=tool_version(),
+                    preamble=parsed.preamble,
+                )
+            elif parsed.records is not None:
+                save_raw_frame(store, run_id, parsed.records, source=source, retrieved_at=now)
             rejects_run = run_id
-            rejected = save_rejects(store, run_id, parsed.rejects, source=source, raw_run=raw_run)
+            rejected = save_rejects(store, run_id, parsed.rejects, source=source)
             if parsed.header is not None and rejected:
                 label_rejected_rows(con, run_id, parsed.header)
         merged = save_batch(store, run_id, seen_at=now)
@@ -247,17 +246,15 @@ def _save_import(
     )
 
 
-def _earlier_imports(
-    store: Store, sha: str | None, parameters: dict[str, Any]
-) -> tuple[int | None, int | None]:
-    """(raw run, rejects run): the first ok import of this exact file with the same options by this version.
+def _earlier_import(store: Store, sha: str | None, parameters: dict[str, Any]) -> int | None:
+    """The first ok import of this exact file with the same options by this version, if any.
 
     Only such a run read the same rows in the same way (another sheet, other
     options or another replyscope version may store other raw rows and
     rejects), so only then are they not stored again.
     """
     if sha is None:
-        return None, None
+        return None
     rows = store.con.execute(
         """SELECT run_id, parameters FROM runs
            WHERE kind = 'import' AND status = 'ok' AND input_sha256 = ? AND tool_version = ?
@@ -265,7 +262,6 @@ def _earlier_imports(
         [sha, tool_version()],
     ).fetchall()
     wanted = json.loads(json.dumps(parameters))  # as stored: JSON round trip
-    same = next(
+    return next(
         (int(r) for r, p in rows if (json.loads(p) if isinstance(p, str) else p) == wanted), None
     )
-    return same, same

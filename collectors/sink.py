@@ -82,18 +82,9 @@ def save_raw_frame(
 
 
 def save_rejects(
-    store: Store,
-    run_id: int,
-    early: list[tuple[int, str, str, str]],
-    *,
-    source: str,
-    raw_run: int | None = None,
+    store: Store, run_id: int, early: list[tuple[int, str, str, str]], *, source: str
 ) -> int:
-    """Store rejected rows: read-time problems, then the normaliser's (raw row from raw_records).
-
-    `raw_run` is the run whose raw_records hold the rows (an earlier import of
-    the same file); by default this run's own.
-    """
+    """Store rejected rows: read-time problems, then the normaliser's (raw row from raw_records)."""
     con = store.con
     if early:
         frame = pl.DataFrame(
@@ -120,7 +111,7 @@ def save_rejects(
             SELECT ?, j.record_no, j.locator, ?, j.reason, r.payload
             FROM {REJECTS_T} j
             LEFT JOIN (SELECT record_no, payload FROM raw_records WHERE run_id = ?) r USING (record_no)""",
-        [run_id, source, raw_run if raw_run is not None else run_id],
+        [run_id, source, run_id],
     )
     row = fetch_one(con, "SELECT count(*) FROM rejects WHERE run_id = ?", [run_id])
     return int(row[0]) if row else 0
