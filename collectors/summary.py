@@ -67,8 +67,8 @@ def describe_import(result: ImportResult) -> str:
     if notes.get("thread_posts"):
         n_posts = int(notes["thread_posts"])
         parts.append(
-            f"{n_posts} row{'s were' if n_posts != 1 else ' was'} the thread's own post"
-            f"{'s' if n_posts != 1 else ''}, stored in the threads table."
+            f"{plural(n_posts, 'row')} {_were(n_posts)} the thread's own "
+            f"{'post' if n_posts == 1 else 'posts'}, stored in the threads table."
         )
     unread = [
         plural(notes[f"unparsed_{name}"], label)

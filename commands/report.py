@@ -35,6 +35,7 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
     Example:
       replyscope report -o report.html --title "What leadership do our services need?"
     """
+    from reports.data import plural
     from reports.html import render_report
     from reports.output import OutputError, prepare_output
 
@@ -53,13 +54,9 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
     where = f" ({output} is a directory)" if target != output else ""
     say(
         ctx,
-        f"Wrote {result.path}{where} ({result.bytes / 1e6:.1f} MB, {_n(result.replies, 'reply', 'replies')}, "
+        f"Wrote {result.path}{where} ({result.bytes / 1e6:.1f} MB, {plural(result.replies, 'reply', 'replies')}, "
         f"{result.listed} listed)." + (f" Sections waiting for analysis: {todo}." if todo else ""),
     )
-
-
-def _n(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 @click.command("export")
@@ -98,6 +95,7 @@ def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors:
       replyscope export -o replies.xlsx
       replyscope export --what themes --format csv -o themes.csv
     """
+    from reports.data import plural
     from reports.export import ExportError, export
     from reports.output import OutputError, prepare_output
 
@@ -126,7 +124,7 @@ def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors:
             raise click.ClickException(str(err)) from err
     say(
         ctx,
-        f"Wrote {output} ({_n(n, 'row', 'rows')} of {what}, {chosen}"
+        f"Wrote {output} ({plural(n, 'row')} of {what}, {chosen}"
         f"{', real handles' if show_authors else ', authors pseudonymised'})."
         + "".join(f" {note}" for note in notes),
     )
