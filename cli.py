@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from commands import analysis, data, demo, quality, report, topics, visuals
+from commands import analysis, data, demo, quality, report, topics, validation, visuals
 from commands.common import Ctx
 
 
@@ -62,6 +62,7 @@ for _command in (
     data.rejects_cmd,
     data.sql_cmd,
     *analysis.COMMANDS,
+    *validation.COMMANDS,
     *report.COMMANDS,
     *quality.COMMANDS,
     *topics.COMMANDS,

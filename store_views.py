@@ -114,3 +114,21 @@ VIEWS_V7 = [
     ).replace("coalesce(like_count, 0)) ", "greatest(coalesce(like_count, 0), 0)) ")
 ]
 assert "below zero" in VIEWS_V7[0] and VIEWS_V7[0].count("greatest(") == 2
+
+# 8: how far to trust each theme figure — the latest validation of the latest
+# tagging run: the error-corrected share (PPI) beside the automatic one, and
+# the tags' agreement with the coded sample.
+VIEWS_V8 = [
+    """CREATE OR REPLACE VIEW theme_trust AS
+    WITH tag AS (SELECT max(run_id) AS run_id FROM runs WHERE kind = 'tag' AND status = 'ok'),
+    v AS (SELECT max(e.run_id) AS run_id FROM theme_estimates e JOIN tag ON e.tag_run_id = tag.run_id)
+    SELECT e.theme_id, e.share, e.share_low, e.share_high, e.raw_share,
+           e.likes_share, e.likes_share_low, e.likes_share_high, e.raw_likes_share,
+           e.n_coded, e.coded_with_theme, e.population,
+           s.precision, s.recall, s.f1, s.kappa, coalesce(s.measurable, false) AS measurable,
+           coalesce(s.measurable AND s.f1 >= 0.6, false) AS reliable,
+           e.sample_id, e.run_id, e.tag_run_id
+    FROM theme_estimates e JOIN v USING (run_id)
+    LEFT JOIN validation_scores s ON s.run_id = e.run_id AND s.theme_id = e.theme_id
+    WHERE e.method = 'ppi'""",
+]

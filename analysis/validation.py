@@ -14,9 +14,15 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-
 from store import RunCounts, Store, fetch_one, finish_run, start_run
+
+# The demo thread's hand-coded replies (every third reply sorted by id, coded
+# from the theme definitions alone): the demo's validation sample.
+DEMO_GOLD = Path(__file__).resolve().parent / "data" / "validation_demo.csv"
+DEMO_GOLD_NOTE = (
+    "The demo's hand-coded set: every third reply of the demo thread sorted by id (a systematic "
+    "sample, taken as a simple random one), coded by one person from the theme definitions alone."
+)
 
 
 class ValidationError(Exception):
@@ -179,7 +185,8 @@ def validate(store: Store, gold_path: Path) -> tuple[int, list[Score], int]:
             input_path=str(gold_path.resolve()),
         )
         store.con.executemany(
-            "INSERT INTO validation_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO validation_scores (run_id, tag_run_id, theme_id, support, tp, fp, fn, tn,
+                   precision, recall, f1, kappa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 [
                     run_id,
@@ -209,8 +216,3 @@ def validate(store: Store, gold_path: Path) -> tuple[int, list[Score], int]:
             ),
         )
     return run_id, scores, len(keys)
-
-
-def scores_frame(scores: list[Score]) -> pl.DataFrame:
-    """Scores as a table (for printing and reports)."""
-    return pl.DataFrame([s.__dict__ for s in scores])

@@ -3,7 +3,7 @@
 Part 1, demo (in this process, like `replyscope topics`): imports the bundled
 demo thread, runs the topic model with each embedder and several seeds, and
 scores the topics against the primary theme of each hand-coded reply in
-tests/fixtures/validation_demo.csv: NMI, AMI (chance-corrected), ARI and
+analysis/data/validation_demo.csv: NMI, AMI (chance-corrected), ARI and
 purity (outliers count as one more group), with the outlier share before and
 after outlier reduction, the number of topics and the time. Then it times
 `replyscope topics` as a subprocess on the demo store: the first run ever
@@ -44,7 +44,7 @@ from collectors.demo import DEMO_FILE  # noqa: E402
 from collectors.files import ImportOptions, import_file  # noqa: E402
 from store import Store  # noqa: E402
 
-GOLD = ROOT / "tests" / "fixtures" / "validation_demo.csv"
+GOLD = ROOT / "analysis" / "data" / "validation_demo.csv"
 # Runs `replyscope` with the topics commands attached whether or not cli.py
 # lists them yet, and writes the process's peak RSS (KiB) to $RS_PEAK_FILE.
 LAUNCHER = """

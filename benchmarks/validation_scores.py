@@ -2,7 +2,7 @@
 
 Imports the bundled demo thread into a temporary store, then for keyword,
 semantic (per embedder) and both (keyword OR semantic) prints micro/macro F1
-against tests/fixtures/validation_demo.csv. Semantic thresholds are chosen
+against analysis/data/validation_demo.csv. Semantic thresholds are chosen
 by two-fold cross-validation (choose on one half, score on the other, and the
 reverse), so the reported figures are not tuned on the replies they score;
 the threshold printed for shipping is the one chosen on all gold replies.
@@ -28,7 +28,7 @@ from collectors.demo import DEMO_FILE
 from collectors.files import ImportOptions, import_file
 from store import Store
 
-GOLD = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "validation_demo.csv"
+GOLD = Path(__file__).resolve().parents[1] / "analysis" / "data" / "validation_demo.csv"
 
 
 def f1s(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float, float]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from commands.common import Ctx, open_store, render_table, say
 from reports.terminal import render_theme_table
+from store import Store
+
+if TYPE_CHECKING:
+    from analysis.misses import MissedReply, Misses
 
 
 @click.command("tag")
@@ -59,6 +65,7 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
             raise click.ClickException(_error_lines(err)) from err
         except (ValueError, RuntimeError) as err:
             raise click.ClickException(str(err)) from err
+        validated = _revalidate(store)
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
@@ -67,6 +74,28 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
         f"{plural(result.tagged, 'reply', 'replies')} ({share:.0%}) "
         f"{'carries' if result.tagged == 1 else 'carry'} at least one theme, "
         f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes",
+    )
+    if validated:
+        say(ctx, validated)
+
+
+def _revalidate(store: Store) -> str:
+    """Score a new tagging run on the latest coded sample, so corrected shares follow the tags."""
+    from analysis.sample_validation import latest_coded_sample, validate_sample
+    from analysis.sampling import SampleError
+
+    if latest_coded_sample(store) is None:
+        return ""
+    try:
+        v = validate_sample(store)
+    except SampleError as err:
+        return f"Not validated: {err}"
+    micro = next(s for s in v.scores if s.theme_id == "_micro")
+    f1 = micro.values.get("f1")
+    return (
+        f"Validated on coded sample {v.info.sample_id} ({v.n_coded} replies): micro F1 "
+        f"{'?' if f1 is None or f1 != f1 else f'{f1:.2f}'}; shares corrected for tagging error "
+        "in `replyscope themes` (details: replyscope validate)."
     )
 
 
@@ -79,19 +108,30 @@ def _error_lines(err: Exception) -> str:
 @click.option(
     "--count-campaigns-once",
     is_flag=True,
-    help="Count each coordinated campaign (see `replyscope quality`) as one reply.",
+    help="With --automatic (or before validation): count each coordinated campaign as one reply.",
+)
+@click.option(
+    "--automatic",
+    is_flag=True,
+    help="Show the automatic tags' figures even when a coded sample corrects them.",
 )
 @click.pass_obj
-def themes_cmd(ctx: Ctx, count_campaigns_once: bool) -> None:
-    """Show replies, shares, likes-weighted shares (95% CI) and resonance per theme.
+def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool) -> None:
+    """Show each theme's share of replies and of likes, and how far to trust them.
+
+    After `replyscope validate` on a coded sample: shares corrected for
+    tagging error, with 95% intervals that include it, the automatic share
+    beside them and each theme's agreement. Before: the automatic tags'
+    replies, shares, likes shares (95% bootstrap CI) and resonance, labelled
+    "not validated".
 
     \b
     Examples:
       replyscope themes
-      replyscope themes --count-campaigns-once
+      replyscope themes --automatic --count-campaigns-once
     """
     with open_store(ctx, read_only=True) as store:
-        text = render_theme_table(store, campaigns_once=count_campaigns_once)
+        text = render_theme_table(store, campaigns_once=count_campaigns_once, automatic=automatic)
     if not text:
         raise click.ClickException("no tagging run yet: run `replyscope tag` first.")
     click.echo(text)
@@ -256,99 +296,87 @@ def codebook_import_cmd(sheet: Path, output: Path) -> None:
         click.echo(str(f), err=True)
 
 
-@click.group("review")
-def review_group() -> None:
-    """Check and correct tags in Excel.
-
-    \b
-    Example:
-      replyscope review export -o review.xlsx
-    """
-
-
-@review_group.command("export")
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="The .xlsx to write."
-)
+@codebook_group.command("misses")
+@click.argument("theme")
+@click.option("--sample", "sample_id", type=int, help="The coded sample (default: the latest).")
+@click.option("--limit", default=10, show_default=True, help="Replies shown per list.")
+@click.option("--terms", default=15, show_default=True, help="Suggested terms shown.")
 @click.pass_obj
-def review_export_cmd(ctx: Ctx, output: Path) -> None:
-    """Write one row per reply with a 1/blank column per theme, for people to correct.
+def codebook_misses_cmd(
+    ctx: Ctx, theme: str, sample_id: int | None, limit: int, terms: int
+) -> None:
+    """List the coded replies the tagger missed or wrongly tagged for THEME, and terms to add.
+
+    Needs a coded sample (`review sample`, `review import --coder`). Terms
+    are words and two-word phrases over-represented in the missed replies
+    (log-odds with an informative Dirichlet prior, Monroe et al. 2008).
 
     \b
     Example:
-      replyscope review export -o review.xlsx
+      replyscope codebook misses listening
     """
-    from analysis.review import ReviewError, export_review
+    from analysis.misses import find_misses
+    from analysis.sampling import SampleError
+    from reports.privacy import pseudonymiser
 
     with open_store(ctx, read_only=True) as store:
         try:
-            n = export_review(store, output)
-        except ReviewError as err:
+            m = find_misses(store, theme, sample_id=sample_id, top=terms)
+        except SampleError as err:
             raise click.ClickException(str(err)) from err
-    say(
-        ctx,
-        f"Wrote {output} ({n} replies). Change the theme columns, save, then: replyscope review import {output}",
-    )
+        clean = pseudonymiser(store, show_authors=False).text
+    click.echo(render_misses(m, limit, clean))
 
 
-@review_group.command("import")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.pass_obj
-def review_import_cmd(ctx: Ctx, path: Path) -> None:
-    """Store the corrections in a reviewed sheet; they win over automatic tags.
+def render_misses(m: Misses, limit: int, clean: Callable[[str], str]) -> str:
+    """The text `codebook misses` prints."""
+    from analysis.text import plural
 
-    \b
-    Example:
-      replyscope review import review.xlsx
-    """
-    from analysis.review import ReviewError, import_review
+    def listing(title: str, replies: list[MissedReply]) -> list[str]:
+        lines = [f"\n{title}: {len(replies)}"]
+        for r in replies[:limit]:
+            text = " ".join(clean(r.text).split())
+            lines.append(f"  - {text[:200]}{'…' if len(text) > 200 else ''}")
+        if len(replies) > limit:
+            lines.append(f"  … and {len(replies) - limit} more (--limit)")
+        return lines
 
-    with open_store(ctx) as store:
-        try:
-            result = import_review(store, path)
-        except ReviewError as err:
-            raise click.ClickException(str(err)) from err
-    say(
-        ctx,
-        f"{path}: {result.rows} rows read, {result.changes} corrections stored ({result.added} tags added, {result.removed} removed).",
-    )
-
-
-@click.command("validate")
-@click.argument("gold", type=click.Path(path_type=Path))
-@click.pass_obj
-def validate_cmd(ctx: Ctx, gold: Path) -> None:
-    """Score the latest automatic tags against hand-coded ones (precision, recall, F1, kappa).
-
-    GOLD is a CSV/XLSX with reply_id and either a `themes` column (ids
-    separated by ;) or one 0/1 column per theme id.
-
-    \b
-    Example:
-      replyscope validate tests/fixtures/validation_demo.csv
-    """
-    from analysis.validation import ValidationError, validate
-
-    with open_store(ctx) as store:
-        try:
-            run_id, scores, matched = validate(store, gold)
-        except ValidationError as err:
-            raise click.ClickException(str(err)) from err
-
-    def num(v: float | None) -> str:
-        return "" if v is None else f"{v:.2f}"
-
-    rows = [
-        (s.theme_id, s.support, num(s.precision), num(s.recall), num(s.f1), num(s.kappa))
-        for s in scores
+    out = [
+        f"Theme {m.theme_id} (“{m.label}”) on coded sample {m.sample_id} "
+        f"({plural(m.coded, 'reply', 'replies')}), tagging run {m.tag_run_id}."
     ]
-    click.echo(render_table(["theme", "support", "precision", "recall", "F1", "kappa"], rows))
-    micro = next(s for s in scores if s.theme_id == "_micro")
-    macro = next(s for s in scores if s.theme_id == "_macro")
-    say(
-        ctx,
-        f"\n{matched} gold replies scored (validation run {run_id}). Micro F1 {num(micro.f1)}, macro F1 {num(macro.f1)}.",
-    )
+    out += listing(f"Missed by the tagger (coded {m.theme_id}, not tagged)", m.missed)
+    out += listing(f"Wrongly tagged (tagged {m.theme_id}, coded without it)", m.wrong)
+    if m.suggestions:
+        out += [
+            "",
+            "Suggested include terms: over-represented in the missed replies compared with every "
+            "other reply the theme does not tag (log-odds ratio, informative Dirichlet prior).",
+            render_table(
+                [
+                    "term",
+                    "in missed",
+                    "in other replies",
+                    "z",
+                    "would newly tag",
+                    "coded without the theme",
+                ],
+                [
+                    (s.term, s.in_missed, s.in_others, f"{s.z:.1f}", s.would_tag, s.coded_without)
+                    for s in m.suggestions
+                ],
+            ),
+            "'would newly tag' counts every stored reply the term would add; 'coded without the "
+            "theme' counts coded replies it would tag wrongly.",
+            "Add the useful ones to the theme's include list (start a codebook file with "
+            "`replyscope codebook init -o mine.toml`), then: replyscope tag --codebook mine.toml "
+            "&& replyscope validate",
+        ]
+    elif m.missed:
+        out.append("\nNo term stands out in the missed replies: they say it in words of their own.")
+    else:
+        out.append("\nThe tagger missed no coded reply on this theme.")
+    return "\n".join(out)
 
 
-COMMANDS: list[click.Command] = [tag_cmd, themes_cmd, codebook_group, review_group, validate_cmd]
+COMMANDS: list[click.Command] = [tag_cmd, themes_cmd, codebook_group]

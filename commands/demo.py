@@ -27,18 +27,23 @@ def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
     """Run the whole pipeline on the bundled, illustrative demo thread.
 
     In a fresh demo database: import the thread, check reply quality, tag it
-    with the default codebook, model topics, draw word clouds, score tone,
-    and write the HTML report. Prints where the report is.
+    with the default codebook, validate the tags on the demo's hand-coded
+    replies (so theme shares are corrected for tagging error), model topics,
+    draw word clouds, score tone, and write the HTML report. Prints where
+    the report is.
 
     \b
     Example:
       replyscope demo -o /tmp/demo
     """
     from analysis.codebook import load_codebook
+    from analysis.coding import import_gold_sample
     from analysis.quality import run_quality
+    from analysis.sample_validation import validate_sample
     from analysis.themes import tag_store
     from analysis.tone import compute_store_tone
     from analysis.topics import TopicOptions, compute_topic_run
+    from analysis.validation import DEMO_GOLD, DEMO_GOLD_NOTE
     from analysis.wordclouds import render_wordclouds
     from collectors.demo import DEMO_FILE
     from collectors.files import ImportOptions, import_file
@@ -81,6 +86,9 @@ def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
         quality = run_quality(store)
         step("tagging themes")
         tagged = tag_store(store, load_codebook(None))
+        step("validating the tags on the demo's hand-coded replies")
+        import_gold_sample(store, DEMO_GOLD, "demo coder", note=DEMO_GOLD_NOTE)
+        validation = validate_sample(store)
         step("modelling topics (the first run compiles UMAP: about half a minute)")
         topics = compute_topic_run(store, TopicOptions(), progress=step)
         step("drawing word clouds")
@@ -98,7 +106,8 @@ def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
         click.echo("\n" + render_theme_table(store))
         say(
             ctx,
-            f"\nQuality run {quality.run_id}; {tagged.tagged} of {tagged.replies} replies carry a theme; "
+            f"\nQuality run {quality.run_id}; {tagged.tagged} of {tagged.replies} replies carry a theme "
+            f"(validated on {validation.n_coded} hand-coded replies); "
             f"{topics.topics} topics ({topics.outlier_share:.0%} unassigned); {len(clouds)} word clouds in "
             f"{out_dir / 'wordclouds'}.",
         )

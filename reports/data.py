@@ -16,6 +16,7 @@ from markupsafe import Markup
 from reports import sections
 from reports.privacy import Pseudonymiser
 from reports.sections import has_any_rows, query_rows
+from reports.trust import TRUST_SQL, Trust, load_trust, ppi_sql, unvalidated_sample
 from store import Store, fetch_one
 
 TABLE_ROWS = 2000  # replies listed in the report's table; aggregates cover all
@@ -131,6 +132,8 @@ class ReportData:
     show_authors: bool
     campaigns_once: bool = False
     over_time_unit: str = "day"
+    trust: Trust | None = None
+    unvalidated_sample: int | None = None
     sql: dict[str, str] = field(default_factory=lambda: dict(SQL))
 
 
@@ -233,6 +236,7 @@ def _headlines(
     topics: list[dict[str, Any]],
     untagged: dict[str, Any],
     replies: int,
+    trust: Trust | None = None,
 ) -> list[Markup]:
     if not replies:
         return [
@@ -243,10 +247,14 @@ def _headlines(
         ]
     out = []
     voiced = [t for t in themes if t["replies_shown"]]
-    if voiced:
+    if trust is not None and trust.themes:
+        out.append(_largest_corrected(trust))
+    elif voiced:
         big = max(voiced, key=lambda t: t["share"] or 0)
         out.append(
-            Markup("The largest theme is “{}”: {} ({:.0f}% of all).").format(
+            Markup(
+                "The largest theme by the automatic tags (not validated) is “{}”: {} ({:.0f}% of all)."
+            ).format(
                 big["label"],
                 plural(big["replies_shown"], "reply", "replies"),
                 (big["share"] or 0) * 100,
@@ -263,7 +271,8 @@ def _headlines(
             res = max(solid, key=lambda t: (t["resonance"], t["theme_id"]))
             out.append(
                 Markup(
-                    "The most resonant theme is “{}”: {:.0f}% of replies but {:.0f}% of likes (resonance {:.1f})."
+                    "The most resonant theme by the automatic tags is “{}”: {:.0f}% of replies but "
+                    "{:.0f}% of likes (resonance {:.1f}; not corrected for tagging error)."
                 ).format(
                     res["label"],
                     (res["share"] or 0) * 100,
@@ -293,6 +302,22 @@ def _headlines(
             )
         )
     return out
+
+
+def _largest_corrected(trust: Trust) -> Markup:
+    """The largest theme by its error-corrected share, with its interval and the automatic figure."""
+    big = max(trust.themes.values(), key=lambda t: (t.get("share") or 0, t.theme_id))
+    return Markup(
+        "The largest theme is “{}”: about {:.0f}% of replies ({:.0f}–{:.0f}%, corrected for tagging "
+        "error with {} hand-coded replies; the automatic tags alone count {:.0f}%)."
+    ).format(
+        big.label,
+        (big.get("share") or 0) * 100,
+        (big.get("share_low") or 0) * 100,
+        (big.get("share_high") or 0) * 100,
+        count(trust.n_coded),
+        (big.get("raw_share") or 0) * 100,
+    )
 
 
 def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None) -> ReportData:
@@ -437,12 +462,18 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
     if campaigns_once and themes:
         sql["themes"] = THEMES_ONCE_SQL.replace("{db}", store.path.name)
         sql["themes (every copy counted)"] = SQL["themes"]
+    trust = load_trust(store) if themes else None
+    if trust is not None:
+        for t in themes:
+            t["trust"] = trust.themes.get(t["theme_id"])
+        sql["themes corrected for tagging error (stored)"] = TRUST_SQL
+        sql["themes corrected for tagging error (recomputed from the tables)"] = ppi_sql(trust)
     over_time = sections.over_time(store) if topics else None
     return ReportData(
         title=title or "What people said: theme report",
         question=p.text(question),
         summary=summary,
-        headlines=_headlines(themes, topics, untagged, total),
+        headlines=_headlines(themes, topics, untagged, total, trust),
         themes=themes,
         theme_replies=theme_replies,
         bands=bands,
@@ -466,6 +497,8 @@ def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None
         show_authors=not p.enabled,
         campaigns_once=campaigns_once,
         sql=sql,
+        trust=trust,
+        unvalidated_sample=unvalidated_sample(store) if themes and trust is None else None,
     )
 
 

@@ -135,6 +135,62 @@ def _validation_sentence(rows: list[dict[str, Any]]) -> str:
     return f"That is {level}.{lean}"
 
 
+def _theme_chart(d: ReportData) -> str:
+    """Theme shares with intervals: corrected for tagging error when validated, else automatic."""
+    if d.trust is None:
+        return render_bar_chart(
+            [t["label"] for t in d.themes],
+            [
+                (
+                    "share of replies (automatic, not validated)",
+                    [t["share"] for t in d.themes],
+                    [(t["share_low"], t["share_high"]) for t in d.themes],
+                ),
+                (
+                    "share of likes (automatic)",
+                    [t["likes_share"] for t in d.themes],
+                    [(t["likes_share_low"], t["likes_share_high"]) for t in d.themes],
+                ),
+            ],
+            title="Theme shares of replies and of likes by the automatic tags, with 95% intervals",
+        )
+    rows = [(t, d.trust.themes.get(t["theme_id"])) for t in d.themes]
+
+    def fig(x: Any, key: str) -> Any:
+        return None if x is None else x.get(key)
+
+    return render_bar_chart(
+        [t["label"] for t, _ in rows],
+        [
+            (
+                "share of replies, corrected",
+                [fig(x, "share") for _, x in rows],
+                [(fig(x, "share_low"), fig(x, "share_high")) for _, x in rows],
+            ),
+            ("automatic share", [fig(x, "raw_share") for _, x in rows], None),
+        ],
+        title="Theme shares of replies corrected for tagging error (95% intervals), and the automatic shares",
+    )
+
+
+def _ci2(value: Any, low: Any, high: Any) -> str:
+    """0.62 (0.41–0.80), or – when undefined."""
+    if value is None:
+        return "–"
+    if low is None or high is None:
+        return f"{float(value):.2f}"
+    return f"{float(value):.2f} ({float(low):.2f}–{float(high):.2f})"
+
+
+def _trust_word(t: Any) -> str:
+    """reliable / not reliable / not measurable, for one theme of the trust panel."""
+    if t is None:
+        return "–"
+    if t.get("reliable"):
+        return "reliable"
+    return "not measurable (fewer than 10 coded)" if not t.get("measurable") else "not reliable"
+
+
 def render_report(
     store: Store,
     out: Path,
@@ -159,28 +215,7 @@ def render_report(
         .joinpath("templates", "report.html.j2")
         .read_text(encoding="utf-8")
     )
-    themes_chart = (
-        Markup(
-            render_bar_chart(
-                [t["label"] for t in d.themes],
-                [
-                    (
-                        "share of replies",
-                        [t["share"] for t in d.themes],
-                        [(t["share_low"], t["share_high"]) for t in d.themes],
-                    ),
-                    (
-                        "share of likes",
-                        [t["likes_share"] for t in d.themes],
-                        [(t["likes_share_low"], t["likes_share_high"]) for t in d.themes],
-                    ),
-                ],
-                title="Theme shares of replies and of likes, with 95% intervals",
-            )
-        )
-        if d.themes
-        else ""
-    )
+    themes_chart = Markup(_theme_chart(d)) if d.themes else ""
     heatmap = (
         Markup(render_heatmap(*d.topic_theme, title="Replies per topic and theme"))
         if d.topic_theme
@@ -246,6 +281,8 @@ def render_report(
         plural=plural,
         count=count,
         validation_sentence=_validation_sentence(d.validation),
+        ci2=_ci2,
+        trust_word=_trust_word,
         validation_n=(
             per_theme[0]["tp"] + per_theme[0]["fp"] + per_theme[0]["fn"] + per_theme[0]["tn"]
         )

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from analysis.sample_validation import SampleValidation
+    from reports.trust import Trust
     from store import Store
 
 
@@ -29,8 +31,101 @@ def _pct(value: object) -> str:
     return "" if value is None else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
 
 
-def render_theme_table(store: Store, *, campaigns_once: bool = False) -> str:
-    """The latest theme summary as a terminal table ('' when nothing is tagged)."""
+def _ci(value: Any, low: Any, high: Any) -> str:
+    if value is None:
+        return ""
+    return f"{_pct(value)} ({_pct(low)}–{_pct(high)})"
+
+
+def _two(value: Any) -> str:
+    return "" if value is None or value != value else f"{float(value):.2f}"
+
+
+def _two_ci(value: Any, low: Any, high: Any) -> str:
+    if value is None or value != value:
+        return ""
+    if low is None or high is None or low != low:
+        return _two(value)
+    return f"{float(value):.2f} ({float(low):.2f}–{float(high):.2f})"
+
+
+def render_theme_table(
+    store: Store, *, campaigns_once: bool = False, automatic: bool = False
+) -> str:
+    """The latest theme figures as a terminal table ('' when nothing is tagged).
+
+    With a validated coded sample (and not `automatic`): the error-corrected
+    shares with their intervals, the automatic shares beside them and how
+    far each theme can be trusted; otherwise the automatic tags' figures,
+    labelled as not validated.
+    """
+    from reports.trust import load_trust
+
+    trust = None if automatic else load_trust(store)
+    if trust is not None:
+        return render_trust_table(store, trust)
+    return _render_automatic(store, campaigns_once=campaigns_once, validated_elsewhere=automatic)
+
+
+def render_trust_table(store: Store, trust: Trust) -> str:
+    """Corrected shares (PPI), automatic shares and agreement per theme."""
+    from reports.data import plural
+
+    table = []
+    for t in trust.themes.values():
+        status = (
+            "reliable"
+            if t.get("reliable")
+            else "not measurable"
+            if not t.get("measurable")
+            else "not reliable"
+        )
+        table.append(
+            (
+                t.theme_id,
+                t.label,
+                _ci(t.get("share"), t.get("share_low"), t.get("share_high")),
+                _pct(t.get("raw_share")),
+                _ci(t.get("likes_share"), t.get("likes_share_low"), t.get("likes_share_high")),
+                _pct(t.get("raw_likes_share")),
+                _two(t.get("f1")),
+                status,
+            )
+        )
+    head = [
+        "theme",
+        "label",
+        "share, corrected (95% CI)",
+        "automatic",
+        "likes share, corrected (95% CI)",
+        "automatic",
+        "F1",
+        "trust",
+    ]
+    design = "stratified sample" if trust.design == "stratified" else "random sample"
+    lines = [
+        render_table(head, table, max_width=40),
+        "",
+        f"Corrected for tagging error with {design} {trust.sample_id}: "
+        f"{plural(trust.n_coded, 'reply', 'replies')} hand-coded by {plural(trust.coders, 'coder')}, "
+        f"of {plural(trust.population, 'unit')} in scope (each coordinated campaign counted once); "
+        f"tagging run {trust.tag_run_id}, validation run {trust.run_id}.",
+        "Intervals include the tagging error (prediction-powered inference). 'automatic' = the "
+        "tags' own share in the same scope. trust: reliable = F1 ≥ 0.6 with ≥ 10 coded replies "
+        "about the theme; not measurable = fewer than 10.",
+    ]
+    lines += [f"Note: {w}" for w in trust.warnings]
+    notes = [n for t in trust.themes.values() for n in t.notes[:1]]
+    if notes:
+        lines += ["", *(f"- {n}" for n in notes)]
+    lines.append(
+        "\nAgreement per theme: replyscope validate. Tags only: replyscope themes --automatic."
+    )
+    return "\n".join(lines)
+
+
+def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere: bool) -> str:
+    """The automatic tags' figures with bootstrap intervals (sampling only, not tagging error)."""
     from analysis.themes import latest_stats
 
     frame = latest_stats(store, campaigns_once=campaigns_once)
@@ -60,8 +155,96 @@ def render_theme_table(store: Store, *, campaigns_once: bool = False) -> str:
             if "replies_weighted" in frame.columns
             else " No coordinated campaign found (see `replyscope quality`): every reply counts once."
         )
+    label = (
+        "Automatic tags (the coded sample's corrections are left out: --automatic)."
+        if validated_elsewhere
+        else "Automatic tags, not validated: these count the tags, which miss replies (the default "
+        "keyword tagger found 44% of the replies people coded on the demo), and the intervals "
+        "cover sampling only, not tagging error. To measure and correct them: "
+        "replyscope review sample --n 200 -o sample.xlsx"
+    )
     return (
-        render_table(head, table)
+        label
+        + "\n\n"
+        + render_table(head, table)
         + f"\n\n{plural(rows[0]['replies_in_scope'], 'reply', 'replies')} in scope; tagging run {rows[0]['run_id']}. "
         + f"Resonance = likes share ÷ reply share.{once}"
     )
+
+
+def render_validation(v: SampleValidation) -> str:
+    """`replyscope validate` on a coded sample: agreement per theme, coders, what to do next."""
+    from reports.data import plural
+
+    rows = []
+    for s in v.scores:
+        if s.theme_id == "_macro":
+            continue
+        name = "all (micro)" if s.theme_id == "_micro" else s.theme_id
+        status = ""
+        if not s.theme_id.startswith("_"):
+            status = (
+                "reliable"
+                if s.reliable
+                else f"not measurable ({s.coded:.0f} coded)"
+                if not s.measurable
+                else "not reliable (F1 < 0.6)"
+            )
+        rows.append(
+            (
+                name,
+                f"{s.coded:.0f}",
+                *(
+                    _two_ci(s.values.get(m), s.low.get(m), s.high.get(m))
+                    for m in ("precision", "recall", "f1", "kappa")
+                ),
+                status,
+            )
+        )
+    head = [
+        "theme",
+        "coded",
+        "precision (95% CI)",
+        "recall (95% CI)",
+        "F1 (95% CI)",
+        "kappa (95% CI)",
+        "status",
+    ]
+    info = v.info
+    macro = next(s for s in v.scores if s.theme_id == "_macro")
+    drawn = {
+        "stratified": "stratified sample (rare themes oversampled; weighted back)",
+        "given": "hand-coded set",
+    }.get(info.design, "random sample")
+    out = [
+        f"Sample {info.sample_id} ({drawn}{'' if info.seed is None else f', seed {info.seed}'}): "
+        f"{plural(v.n_coded, 'reply', 'replies')} coded by {plural(len(v.coders), 'coder')} "
+        f"({', '.join(v.coders)}), scored against tagging run {v.tag_run_id}.",
+        "",
+        render_table(head, rows),
+        "",
+        f"Macro F1 {_two(macro.values.get('f1'))}. Intervals: 95% bootstrap over the coded replies — "
+        f"with {v.n_coded} replies they are wide; more coded replies narrow them.",
+    ]
+    if v.agreement:
+        overall = next(a for a in v.agreement if a.theme_id == "_overall")
+        out += [
+            "",
+            f"Agreement between the {len(v.coders)} coders on {plural(overall.items, 'reply', 'replies')}: "
+            f"Krippendorff's alpha {_two(overall.alpha)} over all theme decisions, Cohen's kappa "
+            f"{_two(overall.kappa)}.",
+            render_table(
+                ["theme", "kappa", "alpha"],
+                [
+                    (a.theme_id, _two(a.kappa), _two(a.alpha))
+                    for a in v.agreement
+                    if a.theme_id != "_overall"
+                ],
+            ),
+        ]
+    out += [f"Note: {n}" for n in v.notes]
+    out.append(
+        f"\nStored as validation run {v.run_id}. Theme shares corrected for tagging error: "
+        "replyscope themes (and the report)."
+    )
+    return "\n".join(out)

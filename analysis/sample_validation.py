@@ -1,0 +1,436 @@
+"""Validate the tags on a coded sample: agreement, and theme shares corrected for tagging error.
+
+For the latest tagging run and a hand-coded validation sample (default: the
+latest sample with codes) this computes, per theme:
+- the tags' precision, recall, F1 and kappa against the human codes, each
+  with a bootstrap interval over the sample, and whether the theme is
+  measurable (at least 10 coded replies carry it);
+- the share of replies and the likes-weighted share, corrected for tagging
+  error by prediction-powered inference (see analysis/estimates.py), beside
+  the automatic share in the same scope, and the plain sample share with a
+  Wilson interval as a second opinion;
+- with several coders, their agreement (Cohen's kappa, Krippendorff's alpha).
+It stores them as one `validate` run (validation_scores, coder_agreement,
+theme_estimates). The scope is the report's: each coordinated campaign is
+one unit, its copies weighing 1/k each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from analysis import agreement as ag
+from analysis.estimates import (
+    Estimate,
+    compute_ppi_share,
+    compute_sample_ratio,
+    compute_sample_share,
+)
+from analysis.sampling import (
+    SampleError,
+    SampleInfo,
+    latest_tag_run,
+    load_run_tags,
+    load_sample,
+    load_scope,
+)
+from store import RunCounts, Store, fetch_one, finish_run, start_run
+
+
+@dataclass(frozen=True)
+class ValidationInputs:
+    """Everything the estimates need, as arrays (rows: coded units, columns: themes)."""
+
+    theme_ids: list[str]
+    human: np.ndarray  # n x K, share of coders who ticked the theme
+    auto: np.ndarray  # n x K, the unit's automatic tag (a fraction for a split campaign)
+    likes: np.ndarray  # n, the unit's likes (a campaign's mean)
+    auto_likes: np.ndarray  # n x K, likes of the unit's tagged copies
+    strata: list[str]  # n
+    sizes: dict[str, float]  # N_h, scaled to today's population
+    population: float  # N: units in scope
+    total_likes: float  # T
+    auto_total: np.ndarray  # K: units tagged, over the population
+    auto_likes_total: np.ndarray  # K: likes of tagged units, over the population
+    codes: dict[str, dict[str, dict[str, bool]]]  # coder -> reply key -> theme -> code
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    """Agreement of the tags with the human codes on one theme (or _micro / _macro)."""
+
+    theme_id: str
+    coded: float
+    measurable: bool
+    counts: tuple[float, float, float, float]
+    values: dict[str, float]
+    low: dict[str, float]
+    high: dict[str, float]
+
+    @property
+    def reliable(self) -> bool:
+        """Measurable and F1 ≥ 0.6."""
+        f1 = self.values.get("f1", float("nan"))
+        return self.measurable and not np.isnan(f1) and f1 >= ag.RELIABLE_F1
+
+
+@dataclass(frozen=True)
+class ThemeEstimate:
+    """One theme's estimated shares by one method ('ppi' or 'sample')."""
+
+    theme_id: str
+    method: str
+    share: Estimate
+    likes_share: Estimate
+    raw_share: float
+    raw_likes_share: float
+    coded_with_theme: float
+
+
+@dataclass
+class SampleValidation:
+    """What one validation of a coded sample found."""
+
+    run_id: int
+    info: SampleInfo
+    tag_run_id: int
+    coders: list[str]
+    n_coded: int
+    population: int
+    scores: list[ThemeScore]
+    estimates: list[ThemeEstimate]
+    agreement: list[ag.CoderAgreement]
+    notes: list[str] = field(default_factory=list)
+
+
+def latest_coded_sample(store: Store) -> int | None:
+    """The newest sample that holds human codes."""
+    row = fetch_one(store.con, "SELECT max(sample_id) FROM human_code_rows")
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def _codes(
+    store: Store, sample_id: int, theme_ids: list[str]
+) -> dict[str, dict[str, dict[str, bool]]]:
+    """coder -> 'platform:reply_id' -> theme -> code, for the themes both codebooks share."""
+    out: dict[str, dict[str, dict[str, bool]]] = {}
+    for platform, reply_id, coder, theme, value in store.con.execute(
+        "SELECT platform, reply_id, coder, theme_id, value FROM human_codes WHERE sample_id = ?",
+        [sample_id],
+    ).fetchall():
+        if theme in theme_ids:
+            out.setdefault(coder, {}).setdefault(f"{platform}:{reply_id}", {})[theme] = bool(value)
+    return out
+
+
+def _unit_matrix(
+    scope: pl.DataFrame, tags: pl.DataFrame, units: list[str], theme_ids: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(auto n x K, likes n, auto_likes n x K) of the given units, copies weighted 1/k."""
+    members = scope.filter(pl.col("unit_id").is_in(units))
+    index = {u: i for i, u in enumerate(units)}
+    auto = np.zeros((len(units), len(theme_ids)))
+    auto_likes = np.zeros((len(units), len(theme_ids)))
+    likes = np.zeros(len(units))
+    for unit, weight, like in members.select("unit_id", "weight", "likes").iter_rows():
+        likes[index[unit]] += weight * like
+    col = {t: k for k, t in enumerate(theme_ids)}
+    tagged = tags.join(members, on=["platform", "reply_id"]).select(
+        "unit_id", "theme_id", "weight", "likes"
+    )
+    for unit, theme, weight, like in tagged.iter_rows():
+        if theme in col:
+            auto[index[unit], col[theme]] += weight
+            auto_likes[index[unit], col[theme]] += weight * like
+    return auto, likes, auto_likes
+
+
+def load_validation_inputs(
+    store: Store, info: SampleInfo, tag_run_id: int, theme_ids: list[str]
+) -> tuple[ValidationInputs, list[str]]:
+    """Read the scope, the tags and the codes; return the arrays and notes about the scope."""
+    notes: list[str] = []
+    scope = load_scope(store)
+    tags = load_run_tags(store, tag_run_id).filter(pl.col("theme_id").is_in(theme_ids))
+    codes = _codes(store, info.sample_id, theme_ids)
+    coded_keys = sorted({k for per in codes.values() for k in per})
+    sample = pl.from_arrow(
+        store.con.sql(
+            "SELECT platform || ':' || reply_id AS key, platform, reply_id, stratum FROM validation_sample_replies WHERE sample_id = ?",
+            params=[info.sample_id],
+        ).to_arrow_table()
+    )
+    assert isinstance(sample, pl.DataFrame)
+    coded = (
+        pl.DataFrame({"key": coded_keys}, schema={"key": pl.String})
+        .join(sample, on="key", how="left", maintain_order="left")
+        .join(
+            scope.select("platform", "reply_id", "unit_id"), on=["platform", "reply_id"], how="left"
+        )
+    )
+    units = coded["unit_id"].fill_null("").to_list()
+    auto, likes, auto_likes = _unit_matrix(scope, tags, units, theme_ids)
+    human = np.array(
+        [
+            [np.mean([codes[c][key][t] for c in codes if key in codes[c]]) for t in theme_ids]
+            for key in coded_keys
+        ]
+    ).reshape(len(coded_keys), len(theme_ids))
+    population = float(scope["weight"].sum())
+    total_likes = float((scope["weight"] * scope["likes"]).sum())
+    joined = tags.join(scope, on=["platform", "reply_id"])
+    totals = {
+        t: (w, wl)
+        for t, w, wl in joined.group_by("theme_id")
+        .agg(pl.col("weight").sum(), (pl.col("weight") * pl.col("likes")).sum().alias("wl"))
+        .iter_rows()
+    }
+    drawn_population = float(info.population) or population
+    scale = population / drawn_population
+    if abs(population - drawn_population) >= 0.5:
+        notes.append(
+            f"The scope changed since the sample was drawn ({drawn_population:,.0f} units then, "
+            f"{population:,.0f} now: replies imported or campaigns found since). The sample only "
+            "represents the replies stored then; draw a new sample to cover the rest."
+        )
+    sizes = {h: float(v["units"]) * scale for h, v in info.strata.items()} or {"all": population}
+    inputs = ValidationInputs(
+        theme_ids=theme_ids,
+        human=human,
+        auto=auto,
+        likes=likes,
+        auto_likes=auto_likes,
+        strata=coded["stratum"].fill_null("all").to_list(),
+        sizes=sizes,
+        population=population,
+        total_likes=total_likes,
+        auto_total=np.array([totals.get(t, (0.0, 0.0))[0] for t in theme_ids]),
+        auto_likes_total=np.array([totals.get(t, (0.0, 0.0))[1] for t in theme_ids]),
+        codes=codes,
+    )
+    return inputs, notes
+
+
+def compute_scores(inputs: ValidationInputs) -> list[ThemeScore]:
+    """Per-theme agreement with bootstrap intervals, then the _micro and _macro rows."""
+    n_h: dict[str, int] = {}
+    for h in inputs.strata:
+        n_h[h] = n_h.get(h, 0) + 1
+    weights = np.array([inputs.sizes[h] / n_h[h] for h in inputs.strata])
+    counts = ag.confusion(inputs.auto, inputs.human, weights)  # 4 x K
+    values = ag.scores_from_counts(counts)
+    boot = ag.bootstrap_scores(inputs.auto, inputs.human, weights, inputs.strata)
+    coded_with = (inputs.human >= 0.5).sum(axis=0)
+    out = []
+    for k, theme in enumerate(inputs.theme_ids):
+        out.append(
+            ThemeScore(
+                theme_id=theme,
+                coded=float(coded_with[k]),
+                measurable=bool(coded_with[k] >= ag.MEASURABLE_MIN),
+                counts=tuple(float(c) for c in counts[:, k]),  # type: ignore[arg-type]
+                values={m: float(v[k]) for m, v in values.items()},
+                low={m: float(lo[k]) for m, (lo, _hi) in boot.items()},
+                high={m: float(hi[k]) for m, (_lo, hi) in boot.items()},
+            )
+        )
+    pooled = counts.sum(axis=1)
+    micro = ag.scores_from_counts(pooled[:, None])
+    out.append(
+        ThemeScore(
+            "_micro",
+            float(coded_with.sum()),
+            False,
+            tuple(float(c) for c in pooled),  # type: ignore[arg-type]
+            {m: float(v[0]) for m, v in micro.items()},
+            {},
+            {},
+        )
+    )
+    f1s = [s.values["f1"] for s in out[:-1] if s.coded > 0 and not np.isnan(s.values["f1"])]
+    out.append(
+        ThemeScore(
+            "_macro",
+            float(coded_with.sum()),
+            False,
+            (np.nan, np.nan, np.nan, np.nan),
+            {"f1": float(np.mean(f1s)) if f1s else np.nan},
+            {},
+            {},
+        )
+    )
+    return out
+
+
+def compute_estimates(inputs: ValidationInputs) -> list[ThemeEstimate]:
+    """PPI and sample-only shares (counts and likes) for every theme."""
+    out = []
+    n = inputs.population
+    t = inputs.total_likes
+    for k, theme in enumerate(inputs.theme_ids):
+        y, f = inputs.human[:, k], inputs.auto[:, k]
+        raw = inputs.auto_total[k] / n if n else np.nan
+        raw_likes = inputs.auto_likes_total[k] / t if t else np.nan
+        coded_with = float((y >= 0.5).sum())
+        ppi = compute_ppi_share(inputs.auto_total[k], n, y - f, inputs.strata, inputs.sizes)
+        ppi_likes = compute_ppi_share(
+            inputs.auto_likes_total[k],
+            t,
+            inputs.likes * y - inputs.auto_likes[:, k],
+            inputs.strata,
+            inputs.sizes,
+        )
+        out.append(ThemeEstimate(theme, "ppi", ppi, ppi_likes, raw, raw_likes, coded_with))
+        sample = compute_sample_share(y, inputs.strata, inputs.sizes)
+        sample_likes = compute_sample_ratio(
+            inputs.likes * y, inputs.likes, inputs.strata, inputs.sizes
+        )
+        out.append(ThemeEstimate(theme, "sample", sample, sample_likes, raw, raw_likes, coded_with))
+    return out
+
+
+def validate_sample(store: Store, sample_id: int | None = None) -> SampleValidation:
+    """Score the latest tagging run on a coded sample and store agreement and corrected shares."""
+    chosen = sample_id if sample_id is not None else latest_coded_sample(store)
+    if chosen is None:
+        raise SampleError(
+            "no coded sample yet: draw one with `replyscope review sample --n 200 -o sample.xlsx`, "
+            "code it, and load it with `replyscope review import sample.xlsx --coder NAME`."
+        )
+    info = load_sample(store, chosen)
+    tag_run, codebook_hash = latest_tag_run(store)
+    current = [
+        r[0]
+        for r in store.con.execute(
+            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position", [codebook_hash]
+        ).fetchall()
+    ]
+    coded_themes = {
+        r[0]
+        for r in store.con.execute(
+            "SELECT DISTINCT theme_id FROM human_codes WHERE sample_id = ?", [chosen]
+        ).fetchall()
+    }
+    if not coded_themes:
+        raise SampleError(
+            f"sample {chosen} has no codes yet: fill in its sheet and load it with "
+            "`replyscope review import SHEET.xlsx --coder NAME`."
+        )
+    theme_ids = [t for t in current if t in coded_themes]
+    notes = []
+    if not theme_ids:
+        raise SampleError(
+            f"sample {chosen} was coded with other themes ({', '.join(sorted(coded_themes))}) than the "
+            "latest tagging run's codebook; tag with a codebook that keeps those theme ids."
+        )
+    skipped = [t for t in current if t not in coded_themes]
+    if skipped:
+        notes.append(
+            f"Not in the coded sample, so not validated: {', '.join(skipped)} (the sample was coded "
+            "with an earlier codebook). Draw a new sample to validate them."
+        )
+    inputs, scope_notes = load_validation_inputs(store, info, tag_run, theme_ids)
+    notes += scope_notes
+    scores = compute_scores(inputs)
+    estimates = compute_estimates(inputs)
+    agreement = ag.compute_coder_agreement(inputs.codes, theme_ids)
+    result = SampleValidation(
+        run_id=0,
+        info=info,
+        tag_run_id=tag_run,
+        coders=sorted(inputs.codes),
+        n_coded=len(inputs.strata),
+        population=round(inputs.population),
+        scores=scores,
+        estimates=estimates,
+        agreement=agreement,
+        notes=notes,
+    )
+    result.run_id = save_validation(store, result)
+    return result
+
+
+def _nan_none(v: float) -> float | None:
+    return None if v is None or np.isnan(v) else float(v)
+
+
+def save_validation(store: Store, v: SampleValidation) -> int:
+    """Store one validation run: scores, coder agreement and theme estimates."""
+    with store.transaction():
+        run_id = start_run(
+            store,
+            "validate",
+            parameters={
+                "sample_id": v.info.sample_id,
+                "tag_run_id": v.tag_run_id,
+                "coders": len(v.coders),
+            },
+        )
+        store.con.executemany(
+            """INSERT INTO validation_scores (run_id, tag_run_id, theme_id, support, tp, fp, fn, tn,
+                   precision, recall, f1, kappa, sample_id, coded, measurable,
+                   precision_low, precision_high, recall_low, recall_high, f1_low, f1_high, kappa_low, kappa_high)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [_score_row(run_id, v, s) for s in v.scores],
+        )
+        if v.agreement:
+            store.con.executemany(
+                "INSERT INTO coder_agreement VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [run_id, v.info.sample_id, a.theme_id, a.coders, a.items, a.kappa, a.alpha]
+                    for a in v.agreement
+                ],
+            )
+        store.con.executemany(
+            "INSERT INTO theme_estimates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    run_id,
+                    v.tag_run_id,
+                    v.info.sample_id,
+                    e.theme_id,
+                    e.method,
+                    _nan_none(e.share.share),
+                    _nan_none(e.share.low),
+                    _nan_none(e.share.high),
+                    _nan_none(e.raw_share),
+                    _nan_none(e.likes_share.share),
+                    _nan_none(e.likes_share.low),
+                    _nan_none(e.likes_share.high),
+                    _nan_none(e.raw_likes_share),
+                    v.n_coded,
+                    e.coded_with_theme,
+                    v.population,
+                ]
+                for e in v.estimates
+            ],
+        )
+        finish_run(
+            store,
+            run_id,
+            RunCounts(rows_in=v.n_coded, rows_added=len(v.scores), summary={"notes": v.notes}),
+        )
+    return run_id
+
+
+def _score_row(run_id: int, v: SampleValidation, s: ThemeScore) -> list[object]:
+    tp, _fp, fn, _tn = s.counts
+    return [
+        run_id,
+        v.tag_run_id,
+        s.theme_id,
+        _nan_none(tp + fn),
+        *(_nan_none(c) for c in s.counts),
+        *(_nan_none(s.values.get(m, np.nan)) for m in ("precision", "recall", "f1", "kappa")),
+        v.info.sample_id,
+        s.coded,
+        s.measurable if not s.theme_id.startswith("_") else None,
+        *(
+            _nan_none(side.get(m, np.nan))
+            for m in ("precision", "recall", "f1", "kappa")
+            for side in (s.low, s.high)
+        ),
+    ]
