@@ -11,7 +11,7 @@ import polars as pl
 
 from collectors import jsonrecords as jr
 from collectors.formats import record_formats
-from collectors.formats.base import RecordFormat
+from collectors.formats.base import RecordFormat, RecordRejected
 from collectors.model import ParseContext
 from collectors.normalise import BatchOptions
 from collectors.parsing import ImportOptions, Parsed, find_format
@@ -116,6 +116,9 @@ def parse_json(
             continue
         try:
             parsed = fmt.parse(rec.value, ctx)
+        except RecordRejected as err:  # the format knows this record and why it is unusable
+            rejects.append((rec.record_no, rec.locator, str(err), payload[:10_000]))
+            continue
         except Exception as err:  # a parser bug must not lose the rest of the file
             rejects.append(
                 (

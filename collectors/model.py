@@ -24,6 +24,7 @@ PLATFORMS = (
     "instagram",
     "tiktok",
     "linkedin",
+    "discord",
     "other",
 )
 

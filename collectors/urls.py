@@ -17,6 +17,8 @@ _INSTAGRAM = re.compile(r"^/(?:p|reel|reels|tv)/([^/?#]+)")
 _MASTODON = re.compile(r"^/(?:@[^/]+|users/[^/]+/statuses)/(\d+)/?$")
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _LINKEDIN = re.compile(r"urn:li:(?:activity|ugcPost|share):(\d+)")
+# A channel (or a message in it): /channels/<guild id or @me>/<channel id>[/<message id>].
+_DISCORD = re.compile(r"^/channels/(?:\d+|@me)/(\d+)(?:/\d+)?/?$")
 
 
 def _youtube_id(host: str, path: str, query: str) -> str | None:
@@ -64,6 +66,9 @@ def parse_post_url(url: str) -> tuple[str, str] | None:
     if host.endswith("linkedin.com"):
         m = _LINKEDIN.search(unquote(path))
         return ("linkedin", m.group(1)) if m else None
+    if host in {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}:
+        m = _DISCORD.match(path)
+        return ("discord", m.group(1)) if m else None
     m = _MASTODON.match(path)
     if m:
         return ("mastodon", m.group(1))

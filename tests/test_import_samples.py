@@ -316,6 +316,57 @@ KNOWN: list[tuple[str, str, dict[str, object], dict[str, object]]] = [
         {"created_at": _ts("2022-03-17T03:59:58")},
         {"thread_id": "linkedin:6909797500946186240", "like_count": None},
     ),
+    (
+        "twitter/zeeschuimer_twitter.com-SearchTimeline_fosfor-nl_104-tweets.ndjson",
+        "zeeschuimer-twitter",
+        {"reply_id": "1711882654579138796"},
+        {
+            "like_count": 0,
+            "author_handle": "kaas_couscous",
+            "created_at": _ts("2023-10-10T23:13:24"),
+            "parent_id": "1711387605890392566",
+            "thread_id": "x:1711387605890392566",
+            "depth": 1,
+        },
+    ),
+    (
+        "tiktok/zeeschuimer_tiktok.com-search-item-full_fosfor_96-posts-no-comments.ndjson",
+        "zeeschuimer-tiktok",
+        {"reply_id": "7288995634328177926"},
+        {
+            "like_count": 59,
+            "author_handle": "haberturktv",
+            "created_at": _ts("2023-10-12T09:05:49"),
+            "thread_id": "tiktok:7288995634328177926",
+            "depth": 0,
+        },
+    ),
+    (
+        "instagram/zeeschuimer_instagram.com-graphql-feed_23-posts-no-comments.ndjson",
+        "zeeschuimer-instagram",
+        {"reply_id": "DUgjOD7D0br"},
+        {
+            "like_count": 306,
+            "author_handle": "abc7ny",
+            "created_at": _ts("2026-02-08T19:26:07"),
+            "thread_id": "instagram:DUgjOD7D0br",
+            "depth": 0,
+        },
+    ),
+    (
+        "discord/discordchatexporter_json_example-guild-general_35-messages-3-replies.json",
+        "discordchatexporter",
+        {"reply_id": "1060926346089476176"},
+        {
+            "text": "You will understand it later :kekw:",
+            "like_count": 1,
+            "author_name": "Adam",
+            "created_at": _ts("2023-01-06T14:22:31.966"),
+            "parent_id": "1060926317920538735",
+            "thread_id": "discord:1012224565567721552",
+            "depth": 2,
+        },
+    ),
 ]
 
 

@@ -7,9 +7,21 @@ from collectors.formats.base import RecordFormat, TableFormat
 
 def record_formats() -> list[RecordFormat]:
     """All JSON-shaped formats, highest priority first."""
-    from collectors.formats import platform_json, social_json, x_json
+    from collectors.formats import (
+        discord_json,
+        platform_json,
+        social_json,
+        x_json,
+        zeeschuimer,
+    )
 
-    found = [*x_json.FORMATS, *platform_json.FORMATS, *social_json.FORMATS]
+    found = [
+        *x_json.FORMATS,
+        *platform_json.FORMATS,
+        *social_json.FORMATS,
+        *zeeschuimer.FORMATS,
+        *discord_json.FORMATS,
+    ]
     return sorted(found, key=lambda f: -f.priority)
 
 

@@ -40,6 +40,14 @@ class SubRecord:
     media: str | None = None
 
 
+class RecordRejected(Exception):
+    """Raised by a parser for a record it recognises but cannot use; the message is the reject reason.
+
+    The importer stores the record in `rejects` with this reason (worded for
+    a person: what the record is and why it holds no reply) and goes on.
+    """
+
+
 # Record -> {reply_id: SubRecord}: lets a rejected reply name its own place
 # and JSON instead of the whole record (a Bluesky thread file is one record).
 RecordLocator = Callable[[Any], dict[str, SubRecord]]

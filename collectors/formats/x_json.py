@@ -5,6 +5,8 @@ archive's tweets.js.
 Three tweet shapes cover the six formats: the v1.1 shape (twarc1, archive),
 the v2 shape (twarc2 pages, flattened twarc2) and the camelCase scraper
 shapes (Apify, snscrape), which are simple enough to map field by field.
+The web client's GraphQL tweets (Zeeschuimer captures) keep the v1.1 fields
+in `legacy`: collectors.formats.x_graphql reads them with `parse_v1_tweet`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collectors.textutil import as_str
 PLATFORM = "x"
 
 
-class _Author(NamedTuple):
+class TweetAuthor(NamedTuple):
     """Who wrote a tweet, as the source spells it (any part may be unknown)."""
 
     id: str | None = None
@@ -28,7 +30,7 @@ class _Author(NamedTuple):
     name: Any = None
 
 
-_NO_AUTHOR = _Author()
+_NO_AUTHOR = TweetAuthor()
 
 
 def _status_url(handle: str | None, tweet_id: str | None) -> str | None:
@@ -42,7 +44,7 @@ def _row(
     tweet_id: str | None,
     text: Any,
     created_at: Any,
-    author: _Author,
+    author: TweetAuthor,
     lang: Any,
     *,
     url: Any = None,
@@ -136,14 +138,26 @@ def _display_text(text: str, text_range: Any) -> str:
 
 
 def _is_v1_retweet(tweet: Mapping[str, Any], text: Any) -> bool:
-    """API tweets carry retweeted_status; archive retweets only show "RT @"."""
-    return "retweeted_status" in tweet or (isinstance(text, str) and text.startswith("RT @"))
+    """API tweets carry retweeted_status(_result); archive retweets only show "RT @"."""
+    return (
+        "retweeted_status" in tweet
+        or "retweeted_status_result" in tweet
+        or (isinstance(text, str) and text.startswith("RT @"))
+    )
 
 
-def _parse_v1_tweet(
-    tweet: Mapping[str, Any], ctx: ParseContext, author: _Author
+def parse_v1_tweet(
+    tweet: Mapping[str, Any],
+    ctx: ParseContext,
+    author: TweetAuthor,
+    *,
+    conversation_id: str | None = None,
 ) -> RawReply | None:
-    """One API v1.1 tweet (twarc1 line, archive entry) as a row; None if unusable."""
+    """One API v1.1-shaped tweet (twarc1 line, archive entry, GraphQL `legacy`) as a row.
+
+    None if unusable. Only the web client's GraphQL `legacy` object carries
+    `conversation_id_str`; its caller passes it so roots are known exactly.
+    """
     tweet_id = as_str(tweet.get("id_str"))  # never `id`: a JSON int that JS tools round
     # Streaming-API tweets over 140 chars keep the full text in extended_tweet.
     extended = tweet.get("extended_tweet")
@@ -164,7 +178,7 @@ def _parse_v1_tweet(
         tweet.get("created_at"),
         author,
         tweet.get("lang"),
-        conversation_id=None,
+        conversation_id=conversation_id,
         parent_id=as_str(tweet.get("in_reply_to_status_id_str")),
         parent_author=tweet.get("in_reply_to_screen_name"),
         # reply_count and quote_count only come from premium/streaming APIs.
@@ -193,8 +207,8 @@ def parse_twarc1(record: Any, ctx: ParseContext) -> list[RawReply]:
         return []
     user = record.get("user")
     user = user if isinstance(user, Mapping) else {}
-    author = _Author(as_str(user.get("id_str")), user.get("screen_name"), user.get("name"))
-    row = _parse_v1_tweet(record, ctx, author)
+    author = TweetAuthor(as_str(user.get("id_str")), user.get("screen_name"), user.get("name"))
+    row = parse_v1_tweet(record, ctx, author)
     return [row] if row is not None else []
 
 
@@ -219,13 +233,13 @@ def detect_twitter_archive(record: Any) -> bool:
     return "full_text" in tweet or "text" in tweet
 
 
-def _archive_owner(value: Any) -> _Author:
+def _archive_owner(value: Any) -> TweetAuthor:
     """ctx.meta["archive_owner"]: a handle, or account.js-style fields."""
     if isinstance(value, str):
-        return _Author(handle=value.lstrip("@") or None)
+        return TweetAuthor(handle=value.lstrip("@") or None)
     if isinstance(value, Mapping):
         handle = value.get("username") or value.get("screen_name") or value.get("handle")
-        return _Author(
+        return TweetAuthor(
             as_str(value.get("accountId") or value.get("id")),
             handle.lstrip("@") if isinstance(handle, str) else None,
             value.get("accountDisplayName") or value.get("name"),
@@ -238,15 +252,15 @@ def parse_twitter_archive(record: Any, ctx: ParseContext) -> list[RawReply]:
     tweet = _archive_tweet(record)
     if tweet is None:
         return []
-    row = _parse_v1_tweet(tweet, ctx, _archive_owner(ctx.meta.get("archive_owner")))
+    row = parse_v1_tweet(tweet, ctx, _archive_owner(ctx.meta.get("archive_owner")))
     return [row] if row is not None else []
 
 
-def _v2_user(user: Any) -> _Author:
+def _v2_user(user: Any) -> TweetAuthor:
     """A v2 user object (includes.users item or flattened `author`)."""
     if not isinstance(user, Mapping):
         return _NO_AUTHOR
-    return _Author(as_str(user.get("id")), user.get("username"), user.get("name"))
+    return TweetAuthor(as_str(user.get("id")), user.get("username"), user.get("name"))
 
 
 def _replied_to(tweet: Mapping[str, Any]) -> str | None:
@@ -431,7 +445,7 @@ def parse_apify_tweet_v2(record: Any, ctx: ParseContext) -> list[RawReply]:
         ctx.note("x: retweets kept as posts")
     user = record.get("author")
     user = user if isinstance(user, Mapping) else {}
-    author = _Author(as_str(user.get("id")), user.get("userName"), user.get("name"))
+    author = TweetAuthor(as_str(user.get("id")), user.get("userName"), user.get("name"))
     return [
         _row(
             tweet_id,
@@ -476,7 +490,7 @@ def parse_snscrape(record: Any, ctx: ParseContext) -> list[RawReply]:
         ctx.note("x: retweets kept as posts")
     user = record.get("user")
     user = user if isinstance(user, Mapping) else {}
-    author = _Author(as_str(user.get("id")), user.get("username"), user.get("displayname"))
+    author = TweetAuthor(as_str(user.get("id")), user.get("username"), user.get("displayname"))
     return [
         _row(
             tweet_id,  # ids are bare ints above 2^53; as_str keeps them exact
