@@ -59,13 +59,17 @@ class StratumMoments:
 
 
 def stratum_moments(
-    values: np.ndarray, strata: Sequence[str], sizes: Mapping[str, float]
+    values: np.ndarray,
+    strata: Sequence[str],
+    sizes: Mapping[str, float],
+    var_floor: Mapping[str, float] | None = None,
 ) -> dict[str, StratumMoments]:
     """Mean and sample variance of `values` within each stratum of the coded units.
 
     A stratum with a single coded unit has no variance of its own: it borrows
     the variance of the whole sample (pooling), so it neither vanishes from
-    the interval nor makes it undefined.
+    the interval nor makes it undefined. `var_floor` (per stratum) keeps the
+    variance at least at a model-based value (see `compute_model_variance`).
     """
     labels = np.asarray(list(strata), dtype=object)
     pooled = float(np.var(values, ddof=1)) if len(values) > 1 else 0.0
@@ -76,6 +80,8 @@ def stratum_moments(
             out[h] = StratumMoments(float(size), 0, math.nan, math.nan)
             continue
         var = float(np.var(v, ddof=1)) if len(v) > 1 else pooled
+        if var_floor is not None:
+            var = max(var, var_floor.get(h, 0.0))
         out[h] = StratumMoments(float(size), len(v), float(np.mean(v)), var)
     return out
 
@@ -107,6 +113,7 @@ def compute_ppi_share(
     strata: Sequence[str],
     sizes: Mapping[str, float],
     *,
+    var_floor: Mapping[str, float] | None = None,
     z: float = Z95,
 ) -> Estimate:
     """PPI estimate of (Σ truth) / denominator from Σ automatic and the coded sample's corrections.
@@ -118,7 +125,7 @@ def compute_ppi_share(
     """
     if denominator <= 0 or len(correction) == 0:
         return NAN_ESTIMATE
-    moments = stratum_moments(np.asarray(correction, dtype=np.float64), strata, sizes)
+    moments = stratum_moments(np.asarray(correction, dtype=np.float64), strata, sizes, var_floor)
     total, var = _stratified_total(moments)
     if math.isnan(total):
         return NAN_ESTIMATE
@@ -187,29 +194,41 @@ def compute_sample_share(
     return Estimate(p, low, high, math.sqrt(max(var, 0.0)))
 
 
-def compute_sample_ratio(
-    numerator: np.ndarray,
-    denominator: np.ndarray,
-    strata: Sequence[str],
-    sizes: Mapping[str, float],
-    *,
-    z: float = Z95,
-) -> Estimate:
-    """A ratio of two stratified totals (e.g. likes of theme replies ÷ all likes) from the sample alone.
+@dataclass(frozen=True)
+class CellTotals:
+    """Population totals of one stratum for one theme, split by the automatic tag (1 tagged, 0 not)."""
 
-    The interval is the usual linearised (delta-method) one: the variance of
-    the residuals numerator − r × denominator, divided by the denominator's
-    estimated total squared.
+    units: tuple[float, float]  # (untagged, tagged) units
+    likes: tuple[float, float]  # Σ likes
+    likes2: tuple[float, float]  # Σ likes²
+
+
+def smoothed_rate(events: float, trials: float) -> float:
+    """A rate that is never 0 or 1 on little data: (k + ½) / (m + 1)."""
+    return (events + 0.5) / (trials + 1.0)
+
+
+def compute_model_variance(
+    cells: CellTotals,
+    disagree: tuple[float, float],
+    mean_diff: tuple[float, float],
+) -> tuple[float, float]:
+    """Per-unit variance of (human − automatic) and of likes × (human − automatic) in one stratum, by model.
+
+    The coded sample gives, separately for untagged and tagged units, the rate
+    of disagreement (smoothed, so a cell that showed none still may have
+    some) and the mean difference; the population's own likes (known for
+    every reply) then give the variance a unit of the stratum would have.
+    This matters for likes: a heavily liked reply that happens not to be in
+    the sample is still in the population, and the sample's variance alone
+    cannot know it. The estimator uses the larger of this and the sample's
+    variance, so the interval never looks more precise than the data allow.
     """
-    num = np.asarray(numerator, dtype=np.float64)
-    den = np.asarray(denominator, dtype=np.float64)
-    if len(num) == 0:
-        return NAN_ESTIMATE
-    num_total, _ = _stratified_total(stratum_moments(num, strata, sizes))
-    den_total, _ = _stratified_total(stratum_moments(den, strata, sizes))
-    if math.isnan(den_total) or den_total <= 0:
-        return NAN_ESTIMATE
-    ratio = num_total / den_total
-    _, var = _stratified_total(stratum_moments(num - ratio * den, strata, sizes))
-    se = math.sqrt(max(var, 0.0)) / den_total
-    return Estimate(ratio, max(0.0, ratio - z * se), min(1.0, ratio + z * se), se)
+    n = cells.units[0] + cells.units[1]
+    if n <= 0:
+        return 0.0, 0.0
+    second = sum(cells.units[f] * disagree[f] for f in (0, 1)) / n
+    first = sum(cells.units[f] * mean_diff[f] for f in (0, 1)) / n
+    second_l = sum(cells.likes2[f] * disagree[f] for f in (0, 1)) / n
+    first_l = sum(cells.likes[f] * mean_diff[f] for f in (0, 1)) / n
+    return max(0.0, second - first * first), max(0.0, second_l - first_l * first_l)

@@ -24,6 +24,7 @@ from reports.charts import render_bar_chart, render_heatmap, render_histogram, r
 from reports.data import Reply, ReportData, count, load_report_data, plural
 from reports.output import output_error
 from reports.privacy import pseudonymiser
+from reports.trust import share_text
 from store import Store, tool_version
 
 
@@ -282,6 +283,7 @@ def render_report(
         count=count,
         validation_sentence=_validation_sentence(d.validation),
         ci2=_ci2,
+        share_text=share_text,
         trust_word=_trust_word,
         validation_n=(
             per_theme[0]["tp"] + per_theme[0]["fp"] + per_theme[0]["fn"] + per_theme[0]["tn"]

@@ -31,12 +31,6 @@ def _pct(value: object) -> str:
     return "" if value is None else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
 
 
-def _ci(value: Any, low: Any, high: Any) -> str:
-    if value is None:
-        return ""
-    return f"{_pct(value)} ({_pct(low)}–{_pct(high)})"
-
-
 def _two(value: Any) -> str:
     return "" if value is None or value != value else f"{float(value):.2f}"
 
@@ -70,6 +64,7 @@ def render_theme_table(
 def render_trust_table(store: Store, trust: Trust) -> str:
     """Corrected shares (PPI), automatic shares and agreement per theme."""
     from reports.data import plural
+    from reports.trust import share_text
 
     table = []
     for t in trust.themes.values():
@@ -84,9 +79,11 @@ def render_trust_table(store: Store, trust: Trust) -> str:
             (
                 t.theme_id,
                 t.label,
-                _ci(t.get("share"), t.get("share_low"), t.get("share_high")),
+                share_text(t.get("share"), t.get("share_low"), t.get("share_high")),
                 _pct(t.get("raw_share")),
-                _ci(t.get("likes_share"), t.get("likes_share_low"), t.get("likes_share_high")),
+                share_text(
+                    t.get("likes_share"), t.get("likes_share_low"), t.get("likes_share_high")
+                ),
                 _pct(t.get("raw_likes_share")),
                 _two(t.get("f1")),
                 status,
@@ -102,7 +99,9 @@ def render_trust_table(store: Store, trust: Trust) -> str:
         "F1",
         "trust",
     ]
-    design = "stratified sample" if trust.design == "stratified" else "random sample"
+    design = {"stratified": "stratified sample", "given": "hand-coded set"}.get(
+        trust.design, "random sample"
+    )
     lines = [
         render_table(head, table, max_width=40),
         "",
@@ -111,8 +110,9 @@ def render_trust_table(store: Store, trust: Trust) -> str:
         f"of {plural(trust.population, 'unit')} in scope (each coordinated campaign counted once); "
         f"tagging run {trust.tag_run_id}, validation run {trust.run_id}.",
         "Intervals include the tagging error (prediction-powered inference). 'automatic' = the "
-        "tags' own share in the same scope. trust: reliable = F1 ≥ 0.6 with ≥ 10 coded replies "
-        "about the theme; not measurable = fewer than 10.",
+        "tags' own share in the same scope. Likes shares are rough: a few replies hold most "
+        "likes. trust: reliable = F1 ≥ 0.6 with ≥ 10 coded replies about the theme; not "
+        "measurable = fewer than 10.",
     ]
     lines += [f"Note: {w}" for w in trust.warnings]
     notes = [n for t in trust.themes.values() for n in t.notes[:1]]

@@ -20,15 +20,19 @@ from store import Store, fetch_one
 TRUST_SQL = "SELECT * FROM theme_trust"
 
 # The corrected shares recomputed from the tables (shown in the report's
-# method section). It reproduces theme_estimates exactly except in two edge
-# cases that replyscope handles and this query does not: a stratum with a
-# single coded reply (replyscope borrows the whole sample's variance) and a
-# sample with no disagreement on a theme (replyscope keeps a 3/n minimum
-# half-width), and strata without any coded reply (replyscope scales up).
+# method section). It reproduces theme_estimates' shares exactly. Its
+# intervals use the sample's variance alone; replyscope's are at least as
+# wide: each stratum's variance is kept at or above a model-based floor
+# (smoothed disagreement rates and the known likes of every reply — this is
+# what keeps likes-weighted intervals honest), a stratum with one coded reply
+# borrows the whole sample's variance, and a theme with no disagreement keeps
+# a 3/n half-width.
 PPI_SQL = """-- Theme shares corrected for tagging error (prediction-powered inference): validation run {run},
 -- tagging run {tag}, coded sample {sample}. Stored in theme_estimates (method 'ppi'), view theme_trust.
 -- share = (units the tags count + sum over strata h of N_h * mean_h(human - automatic)) / N
--- 95% interval: share +- 1.96 * sqrt(sum_h N_h^2 * (1 - n_h/N_h) * var_h / n_h) / N
+-- 95% interval: share +- 1.96 * sqrt(sum_h N_h^2 * (1 - n_h/N_h) * var_h / n_h) / N, with var_h the
+-- sample variance here; replyscope keeps var_h at or above a model-based floor (README, "How far can
+-- you trust the theme figures?"), so its stored intervals can be wider, never narrower.
 WITH q AS (
     SELECT platform, reply_id, campaign_id FROM reply_quality
     WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'quality' AND status = 'ok')
@@ -141,6 +145,20 @@ class Trust:
 
 def _pct(v: float | None) -> str:
     return "?" if v is None else f"{v * 100:.0f}%"
+
+
+UNCERTAIN_WIDTH = 0.15  # wider than 15 points: show the range, not a figure to quote
+
+
+def share_text(value: float | None, low: float | None, high: float | None) -> str:
+    """'9.4% (6.5%–12.2%)', or only the range when it is too wide for one figure to mean much."""
+    if value is None:
+        return "–"
+    if low is None or high is None:
+        return f"{value * 100:.1f}%"
+    if high - low > UNCERTAIN_WIDTH:
+        return f"{low * 100:.0f}%–{high * 100:.0f}% (too uncertain for one figure)"
+    return f"{value * 100:.1f}% ({low * 100:.1f}%–{high * 100:.1f}%)"
 
 
 def theme_notes(t: TrustTheme) -> list[str]:

@@ -10,7 +10,6 @@ import pytest
 from analysis.estimates import (
     Z95,
     compute_ppi_share,
-    compute_sample_ratio,
     compute_sample_share,
     wilson_interval,
 )
@@ -97,11 +96,3 @@ def test_sample_share_uses_wilson_and_stratum_weights() -> None:
         np.array([1, 1, 0, 0], dtype=float), ["A", "A", "B", "B"], {"A": 90, "B": 10}
     )
     assert strat.share == pytest.approx(0.9)
-
-
-def test_sample_ratio_of_likes() -> None:
-    likes = np.array([10, 0, 5, 5], dtype=float)
-    y = np.array([1, 1, 0, 1], dtype=float)
-    est = compute_sample_ratio(likes * y, likes, ["all"] * 4, {"all": 400})
-    assert est.share == pytest.approx(15 / 20)
-    assert 0 <= est.low <= est.share <= est.high <= 1
