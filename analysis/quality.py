@@ -435,54 +435,17 @@ def run_quality(
     return result
 
 
-def _latest_run(store: Store) -> int | None:
+def latest_run(store: Store) -> int | None:
+    """run_id of the latest successful quality run (None before any)."""
     row = fetch_one(
         store.con, "SELECT max(run_id) FROM runs WHERE kind = 'quality' AND status = 'ok'"
     )
     return int(row[0]) if row and row[0] is not None else None
 
 
-def render_quality_status(store: Store) -> str:
-    """A short block for `replyscope status`: campaigns, duplicates, low content, spam, languages."""
-    run_id = _latest_run(store)
-    if run_id is None:
-        return ""
-    row = fetch_one(
-        store.con,
-        """SELECT count(*), count(DISTINCT campaign_id), count(campaign_id),
-                  count(DISTINCT duplicate_group), count(duplicate_group),
-                  count(*) FILTER (low_content), count(*) FILTER (spam), count(*) FILTER (lang IS NULL),
-                  (SELECT json_extract(parameters, '$.min_authors') FROM runs WHERE run_id = ?)
-           FROM reply_quality WHERE run_id = ?""",
-        [run_id, run_id],
-    )
-    assert row is not None
-    total, camps, camp_rows, groups, dup_rows, low, spam, unknown = (int(v) for v in row[:8])
-    langs = store.con.execute(
-        """SELECT lang, count(*) AS n FROM reply_quality WHERE run_id = ? AND lang IS NOT NULL
-           GROUP BY lang ORDER BY n DESC, lang LIMIT 5""",
-        [run_id],
-    ).fetchall()
-
-    def pct(n: int) -> str:
-        return f"{n} ({n / total:.0%})" if total else str(n)
-
-    top = ", ".join(f"{lang} {pct(int(n))}" for lang, n in langs) or "none detected"
-    return "\n".join(
-        [
-            f"Reply quality (run {run_id}, {total} replies; replyscope quality to refresh)",
-            f"  campaigns:    {camps}, {pct(camp_rows)} replies (same text from >= {row[8]} authors)",
-            f"  duplicates:   {pct(dup_rows)} replies in {groups} groups of exact or near copies",
-            f"  low content:  {pct(low)}",
-            f"  spam:         {pct(spam)}",
-            f"  languages:    {top}; too short to tell {pct(unknown)}",
-        ]
-    )
-
-
 def campaign_weights(store: Store) -> pl.DataFrame:
     """platform, reply_id, weight: each of a campaign's k replies weighs 1/k, any other reply 1."""
-    run_id = _latest_run(store)
+    run_id = latest_run(store)
     frame = pl.from_arrow(
         store.con.sql(
             f"""SELECT r.platform, r.reply_id,

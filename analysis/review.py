@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from reports.safety import defuse_cell
 from store import Store, fetch_one, now_utc
+from textsafety import defuse_cell
 
 FIXED = ["platform", "reply_id", "likes", "text", "matched terms"]
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from analysis.text import plural
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
+from textsafety import plural
 
 STRATIFY = ("none", "theme")
 NONE_STRATUM = "_none"

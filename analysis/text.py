@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
+from textsafety import redact_contacts_series
+
 _URL = r"(?i)\b(?:https?://|www\.)\S+"
 _MENTION = r"(?:^|\s)@[\w.\-]+"
 _HASHTAG = re.compile(r"#(\w+)")
@@ -30,17 +32,10 @@ _CAMEL = re.compile(
 def redact_contacts(texts: pl.Series) -> pl.Series:
     """Texts with e-mail addresses and phone numbers replaced by a space, before words are counted.
 
-    The same contact details the report removes (reports.privacy, linear time):
+    The same contact details the report removes (textsafety, linear time):
     they must never come back as topic or cloud words.
     """
-    from reports.privacy import redact_contacts_series
-
     return redact_contacts_series(texts.cast(pl.String), email_mark=" ", phone_mark=" ")
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 theme', '2 themes' (many: the plural when it is not word + s)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def split_hashtags(text: str) -> str:

@@ -19,8 +19,9 @@ import polars as pl
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from analysis.codebook import THEME_ID, Codebook, Theme, parse_codebook, term_problem
-from analysis.text import fold_one, plural
+from analysis.text import fold_one
 from store import Store, fetch_one
+from textsafety import plural
 
 # The words of the default question ("What kind of leadership do our public
 # services need?"): they are in almost every reply, so they name no topic.

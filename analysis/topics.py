@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from analysis.embed import Embedder, embed_cached, load_embedder, set_offline
-from analysis.text import plural, redact_contacts
+from analysis.text import redact_contacts
 from analysis.topic_env import library_versions, prepare_numba
 from analysis.topic_labels import (
     TOP_WORDS,
@@ -45,6 +45,7 @@ from analysis.topic_labels import compute_topic_theme_crosstab as compute_topic_
 from analysis.topic_labels import compute_topics_over_time as compute_topics_over_time
 from analysis.topic_labels import latest_topic_run as latest_topic_run
 from store import RunCounts, Store, fetch_one, finish_run, start_run
+from textsafety import plural
 
 # Chosen on the demo data and the hand-coded validation set (README "Topics").
 DEFAULT_EMBEDDER = "wordllama"

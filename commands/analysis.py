@@ -47,8 +47,8 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
       replyscope tag --codebook my_codebook.toml --method both
     """
     from analysis.codebook import CodebookError, load_codebook, require_usable
-    from analysis.text import plural
     from analysis.themes import DEFAULT_METHOD, tag_store
+    from textsafety import plural
 
     try:
         codebook = load_codebook(codebook_path)
@@ -183,7 +183,7 @@ def codebook_show_cmd(path: Path | None) -> None:
       replyscope codebook show codebook.toml
     """
     from analysis.codebook import CodebookError, load_codebook
-    from analysis.text import plural
+    from textsafety import plural
 
     try:
         cb = load_codebook(path)
@@ -221,9 +221,9 @@ def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
     """
     from analysis.codebook import CodebookError, Finding, check_codebook, load_codebook
     from analysis.keywords import term_match_counts
-    from analysis.text import plural
     from analysis.themes import load_reply_texts
     from store import StoreError
+    from textsafety import plural
 
     try:
         cb = load_codebook(path)
@@ -280,7 +280,7 @@ def codebook_import_cmd(sheet: Path, output: Path) -> None:
       replyscope codebook import themes.xlsx -o codebook.toml
     """
     from analysis.codebook import CodebookError, check_codebook, codebook_from_sheet, to_toml
-    from analysis.text import plural
+    from textsafety import plural
 
     try:
         cb = codebook_from_sheet(sheet)
@@ -330,7 +330,7 @@ def codebook_misses_cmd(
 
 def render_misses(m: Misses, limit: int, clean: Callable[[str], str]) -> str:
     """The text `codebook misses` prints."""
-    from analysis.text import plural
+    from textsafety import plural
 
     def listing(title: str, replies: list[MissedReply]) -> list[str]:
         lines = [f"\n{title}: {len(replies)}"]

@@ -121,7 +121,7 @@ def import_cmd(
     """
     from collectors.files import ImportOptions, import_file
     from collectors.readers import ImportProblem
-    from collectors.summary import describe_import
+    from commands.summary import describe_import
 
     opts = ImportOptions(
         fmt=fmt,
@@ -213,7 +213,7 @@ def collect_cmd(
     from collectors.collect import CollectResult, client_for, collect, resolve_target
     from collectors.http import Event, FetchError
     from collectors.readers import ImportProblem
-    from collectors.summary import describe_collect
+    from commands.summary import describe_collect
 
     urls = [url] if url else []
     if from_file:
@@ -311,7 +311,7 @@ def status_cmd(ctx: Ctx) -> None:
     Example:
       replyscope --db replies.duckdb status
     """
-    from collectors.summary import render_status
+    from commands.summary import render_status
 
     with open_store(ctx, read_only=True) as store:
         click.echo(render_status(store))

@@ -48,7 +48,7 @@ def demo_cmd(ctx: Ctx, out_dir: Path) -> None:
     from collectors.demo import DEMO_FILE
     from collectors.files import ImportOptions, import_file
     from collectors.readers import ImportProblem
-    from collectors.summary import describe_import, render_status
+    from commands.summary import describe_import, render_status
     from reports.html import render_report
 
     started = time.perf_counter()

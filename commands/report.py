@@ -35,9 +35,9 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
     Example:
       replyscope report -o report.html --title "What leadership do our services need?"
     """
-    from reports.data import plural
     from reports.html import render_report
     from reports.output import OutputError, prepare_output
+    from textsafety import plural
 
     try:
         target = prepare_output(output, "report.html")
@@ -95,9 +95,9 @@ def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors:
       replyscope export -o replies.xlsx
       replyscope export --what themes --format csv -o themes.csv
     """
-    from reports.data import plural
     from reports.export import ExportError, export
     from reports.output import OutputError, prepare_output
+    from textsafety import plural
 
     if output.is_dir():
         if not fmt:

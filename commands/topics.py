@@ -73,9 +73,9 @@ def topics_cmd(
       replyscope topics --embedder minilm --seed 7 --topics 12
     """
     from analysis.embed import EmbedderError
-    from analysis.text import plural
     from analysis.topic_labels import freq_interval
     from analysis.topics import DEFAULT_EMBEDDER, TopicError, TopicOptions, compute_topic_run
+    from textsafety import plural
 
     try:
         wanted = _topics_value(topics_opt)
@@ -194,8 +194,8 @@ def codebook_suggest_cmd(
       replyscope codebook suggest -o draft.toml
     """
     from analysis.codebook import to_toml
-    from analysis.text import plural
     from analysis.topic_labels import TopicError, compute_codebook_suggestions
+    from textsafety import plural
 
     if output.exists() and not force:
         raise click.ClickException(f"{output} exists; choose another name or add --force.")

@@ -209,7 +209,7 @@ def review_import_cmd(ctx: Ctx, path: Path, coder: str | None, replace: bool) ->
 
 def _coding_summary(path: Path, result: CodingImport) -> str:
     """The lines printed after a coding sheet is stored."""
-    from analysis.text import plural
+    from textsafety import plural
 
     text = (
         f"{path}: {plural(result.coded, 'reply', 'replies')} of sample {result.sample_id} coded by "

@@ -19,8 +19,8 @@ from typing import Any
 
 from reports.output import output_error
 from reports.privacy import pseudonymiser
-from reports.safety import defuse_cell
 from store import Store
+from textsafety import defuse_cell
 
 CODING_SHEET = "coding"
 CODEBOOK_SHEET = "codebook"

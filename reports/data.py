@@ -18,6 +18,7 @@ from reports.privacy import Pseudonymiser
 from reports.sections import has_any_rows, query_rows
 from reports.trust import TRUST_SQL, Trust, load_trust, ppi_sql, unvalidated_sample
 from store import Store, fetch_one
+from textsafety import count, plural
 
 TABLE_ROWS = 2000  # replies listed in the report's table; aggregates cover all
 
@@ -69,21 +70,6 @@ LEFT JOIN reply_theme_tags t ON t.theme_id = s.theme_id
 LEFT JOIN w ON w.platform = t.platform AND w.reply_id = t.reply_id
 GROUP BY s.theme_id, s.label, th.position
 ORDER BY th.position"""
-
-
-def plural(n: float, one: str, many: str | None = None) -> str:
-    """'1 reply', '2 replies', '1.5 replies' (counts with thousands separators)."""
-    word = one if n == 1 else (many or one + "s")
-    return f"{count(n)} {word}"
-
-
-def count(n: float | None) -> str:
-    """A count for people: 1,234 — or 1.5 when it is weighted and fractional."""
-    if n is None:
-        return "–"
-    if abs(n - round(n)) < 1e-6:
-        return f"{round(n):,}"
-    return f"{n:,.1f}"
 
 
 @dataclass

@@ -16,8 +16,8 @@ import polars as pl
 
 from reports.output import output_error
 from reports.privacy import pseudonymiser
-from reports.safety import defuse_cell
 from store import Store
+from textsafety import defuse_cell
 
 WHAT = ("replies", "themes", "topics")
 FORMATS = ("csv", "xlsx", "parquet")

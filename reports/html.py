@@ -21,11 +21,12 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from reports.charts import render_bar_chart, render_heatmap, render_histogram, render_line_chart
-from reports.data import Reply, ReportData, count, load_report_data, plural
+from reports.data import Reply, ReportData, load_report_data
 from reports.output import output_error
 from reports.privacy import pseudonymiser
 from reports.trust import share_text
 from store import Store, tool_version
+from textsafety import count, plural
 
 
 @dataclass

@@ -63,8 +63,8 @@ def render_theme_table(
 
 def render_trust_table(store: Store, trust: Trust) -> str:
     """Corrected shares (PPI), automatic shares and agreement per theme."""
-    from reports.data import plural
     from reports.trust import share_text
+    from textsafety import plural
 
     table = []
     for t in trust.themes.values():
@@ -131,7 +131,7 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
     frame = latest_stats(store, campaigns_once=campaigns_once)
     if frame.height == 0:
         return ""
-    from reports.data import count, plural
+    from textsafety import count, plural
 
     rows = frame.to_dicts()
     table = [
@@ -174,7 +174,7 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
 
 def render_validation(v: SampleValidation) -> str:
     """`replyscope validate` on a coded sample: agreement per theme, coders, what to do next."""
-    from reports.data import plural
+    from textsafety import plural
 
     rows = []
     for s in v.scores:

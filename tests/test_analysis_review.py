@@ -15,12 +15,13 @@ from click.testing import CliRunner
 from analysis import wordclouds as wc
 from analysis.codebook import CodebookError, check_codebook, parse_codebook
 from analysis.keywords import compute_keyword_tags
-from analysis.text import plural, redact_contacts
+from analysis.text import redact_contacts
 from analysis.themes import tag_store
 from analysis.topic_labels import make_vectorizer, stop_words
 from analysis.topics import TopicError, TopicOptions, compute_topic_run, load_topic_inputs
 from cli import main
 from store import Store, fetch_one
+from textsafety import plural
 
 THREE = [
     ("1", "Leaders should listen to front line staff and trust them"),

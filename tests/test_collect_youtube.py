@@ -16,7 +16,6 @@ from cli import main
 from collectors import youtube
 from collectors.collect import CollectResult, collect, resolve_target
 from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, RateLimited
-from collectors.summary import describe_collect
 from collectors.youtube import (
     NOTE_DISABLED,
     NOTE_HELD_BACK,
@@ -27,6 +26,7 @@ from collectors.youtube import (
     parse_video,
     video_url,
 )
+from commands.summary import describe_collect
 from store import Store
 from tests.fakeserver import Json, Raw, Reply, Request, serve
 

@@ -16,13 +16,13 @@ from analysis.quality import (
     compute_content_flags,
     compute_languages,
     normalise,
-    render_quality_status,
     run_quality,
 )
 from analysis.text import match_form
 from cli import main
 from collectors.files import ImportOptions, import_file
 from commands.quality import COMMANDS
+from commands.summary import render_quality_status
 from store import Store
 from tests.conftest import sample
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from cli import main
 from reports.html import highlight
 from reports.privacy import Pseudonymiser
-from reports.safety import defuse_cell
+from textsafety import defuse_cell
 
 HOSTILE = [
     ("1", "<script>alert('listen')</script> leaders must listen", "alice_real"),

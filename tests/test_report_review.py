@@ -21,15 +21,10 @@ from analysis.engagement import compute_theme_stats
 from cli import main
 from reports.data import load_report_data
 from reports.export import XLSX_CELL_LIMIT, xlsx_cell
-from reports.privacy import (
-    _EMAIL,
-    Pseudonymiser,
-    _redact_emails,
-    redact_contacts,
-    redact_contacts_series,
-)
+from reports.privacy import Pseudonymiser
 from reports.sections import over_time
 from store import Store
+from textsafety import _EMAIL, _redact_emails, redact_contacts, redact_contacts_series
 
 THREE = [
     (

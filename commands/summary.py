@@ -1,12 +1,13 @@
-"""Plain-language summaries of imports and of the store, for the terminal."""
+"""Plain-language summaries of imports, harvests, reply quality and the store, for the terminal."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analysis.text import plural
+from analysis.quality import latest_run
 from reports.terminal import render_table
-from store import Store, query
+from store import Store, fetch_one, query
+from textsafety import plural
 
 if TYPE_CHECKING:
     from collectors.collect import CollectResult
@@ -133,8 +134,6 @@ def render_status(store: Store) -> str:
     )
     if rows:
         out += ["", "Runs (latest 20)", render_table(names, rows)]
-    from analysis.quality import render_quality_status
-
     block = render_quality_status(store)
     if block:
         out += ["", block]
@@ -158,3 +157,41 @@ def describe_collect(result: CollectResult) -> str:
         parts.append(result.message.rstrip(".") + ".")
     parts.append("Next: replyscope status.")
     return " ".join(parts)
+
+
+def render_quality_status(store: Store) -> str:
+    """A short block for `replyscope status`: campaigns, duplicates, low content, spam, languages."""
+    run_id = latest_run(store)
+    if run_id is None:
+        return ""
+    row = fetch_one(
+        store.con,
+        """SELECT count(*), count(DISTINCT campaign_id), count(campaign_id),
+                  count(DISTINCT duplicate_group), count(duplicate_group),
+                  count(*) FILTER (low_content), count(*) FILTER (spam), count(*) FILTER (lang IS NULL),
+                  (SELECT json_extract(parameters, '$.min_authors') FROM runs WHERE run_id = ?)
+           FROM reply_quality WHERE run_id = ?""",
+        [run_id, run_id],
+    )
+    assert row is not None
+    total, camps, camp_rows, groups, dup_rows, low, spam, unknown = (int(v) for v in row[:8])
+    langs = store.con.execute(
+        """SELECT lang, count(*) AS n FROM reply_quality WHERE run_id = ? AND lang IS NOT NULL
+           GROUP BY lang ORDER BY n DESC, lang LIMIT 5""",
+        [run_id],
+    ).fetchall()
+
+    def pct(n: int) -> str:
+        return f"{n} ({n / total:.0%})" if total else str(n)
+
+    top = ", ".join(f"{lang} {pct(int(n))}" for lang, n in langs) or "none detected"
+    return "\n".join(
+        [
+            f"Reply quality (run {run_id}, {total} replies; replyscope quality to refresh)",
+            f"  campaigns:    {camps}, {pct(camp_rows)} replies (same text from >= {row[8]} authors)",
+            f"  duplicates:   {pct(dup_rows)} replies in {groups} groups of exact or near copies",
+            f"  low content:  {pct(low)}",
+            f"  spam:         {pct(spam)}",
+            f"  languages:    {top}; too short to tell {pct(unknown)}",
+        ]
+    )
