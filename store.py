@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -285,6 +285,3 @@ def query(
     cur = store.con.execute(sql, params or [])
     names = [d[0] for d in cur.description] if cur.description else []
     return names, cur.fetchall()
-
-
-ProgressFn = Callable[[int], None]

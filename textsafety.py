@@ -1,4 +1,4 @@
-"""Text shared by analysis and reports: contact redaction, spreadsheet-cell defusing, plural wording.
+"""Text shared by analysis and reports: contact redaction, cell defusing, plural wording.
 
 It sits below both layers (it imports nothing of replyscope's), so that topic
 words, word clouds, coding sheets, exports and the report all remove the same
@@ -82,7 +82,7 @@ def redact_contacts(text: str, email_mark: str = EMAIL_MARK, phone_mark: str = P
 def redact_contacts_series(
     texts: pl.Series, email_mark: str = EMAIL_MARK, phone_mark: str = PHONE_MARK
 ) -> pl.Series:
-    """`redact_contacts` over a polars String series; only rows that may hold a contact go through Python."""
+    """`redact_contacts` over a polars String series (only rows that may hold one use Python)."""
     import polars as pl
 
     maybe = texts.str.contains(r"@|\d[\d \-().]{7,}\d").fill_null(False)
@@ -117,3 +117,15 @@ def count(n: float | None) -> str:
     if abs(n - round(n)) < 1e-6:
         return f"{round(n):,}"
     return f"{n:,.1f}"
+
+
+# Links, with or without a scheme ("https://x.com/jane/status/1", "facebook.com/jane.doe",
+# "www.example.org"): profile links name accounts, so outputs that go to other
+# people (coding sheets) drop them.
+LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*")
+LINK_MARK = "[link removed]"
+
+
+def remove_links(text: str, mark: str = LINK_MARK) -> str:
+    """Text with every link replaced by `mark`."""
+    return LINK.sub(mark, text) if text else text

@@ -71,7 +71,7 @@ def bootstrap_scores(
     replicates: int = AGREEMENT_REPLICATES,
     seed: int = AGREEMENT_SEED,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """2.5% and 97.5% percentiles of each score per theme, resampling coded replies within strata."""
+    """2.5% and 97.5% percentiles of each score per theme (coded replies resampled per stratum)."""
     a = np.asarray(auto, dtype=np.float64)
     h = np.asarray(human, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
@@ -159,7 +159,7 @@ class CoderAgreement:
 def compute_coder_agreement(
     codes: Mapping[str, Mapping[str, Mapping[str, bool]]], theme_ids: Sequence[str]
 ) -> list[CoderAgreement]:
-    """Per theme and overall, from codes[coder][reply][theme] (only replies coded by ≥ 2 coders count)."""
+    """Per theme and overall, from codes[coder][reply][theme] (replies coded by ≥ 2 coders)."""
     coders = sorted(codes)
     if len(coders) < 2:
         return []

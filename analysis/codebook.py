@@ -116,7 +116,8 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         where = f"{source}, theme {tid or i}"
         if not THEME_ID.match(tid):
             raise CodebookError(
-                f"{where}: id {tid!r} must be lower case letters, digits and _, starting with a letter."
+                f"{where}: id {tid!r} must be lower case letters, digits and _, "
+                "starting with a letter."
             )
         for key in ("include", "exclude", "regex"):
             value = item.get(key)
@@ -194,7 +195,8 @@ def codebook_from_sheet(path: Path) -> Codebook:
     missing = {"theme", "term"} - set(rows[0]) if rows else {"theme", "term"}
     if missing:
         raise CodebookError(
-            f"{path}: the sheet needs columns theme, label, description, term; missing {', '.join(sorted(missing))}."
+            f"{path}: the sheet needs columns theme, label, description, term; "
+            f"missing {', '.join(sorted(missing))}."
         )
     themes: dict[str, Theme] = {}
     for n, row in enumerate(rows, start=2):
@@ -299,7 +301,17 @@ def regex_problem(pattern: str) -> str | None:
 
 
 def check_codebook(codebook: Codebook) -> list[Finding]:
-    """Static checks: duplicate ids, empty themes, bad parents, terms and regexes that can never match."""
+    """Static checks: duplicate ids, empty themes, bad parents, terms that can never match."""
+    return [
+        *_theme_findings(codebook),
+        *_blank_term_findings(codebook),
+        *_parent_findings(codebook),
+        *_shared_term_findings(codebook),
+    ]
+
+
+def _theme_findings(codebook: Codebook) -> list[Finding]:
+    """Duplicate ids, themes that can never be tagged, terms and regexes that cannot match."""
     found: list[Finding] = []
     seen: set[str] = set()
     for t in codebook.themes:
@@ -320,6 +332,12 @@ def check_codebook(codebook: Codebook) -> list[Finding]:
             problem = regex_problem(pattern)
             if problem:
                 found.append(Finding("error", t.id, f"regex {pattern!r} {problem}"))
+    return found
+
+
+def _blank_term_findings(codebook: Codebook) -> list[Finding]:
+    """A warning per term list that held blank entries."""
+    found: list[Finding] = []
     for (tid, key), n in Counter(codebook.blank_terms).items():
         what = "an empty term" if n == 1 else f"{n} empty terms"
         # A stray "" in a list is a slip, not a wrong codebook: it is ignored, and said.
@@ -327,9 +345,16 @@ def check_codebook(codebook: Codebook) -> list[Finding]:
             Finding(
                 "warning",
                 tid,
-                f"{key} has {what} ('' or only spaces), ignored; remove {'it' if n == 1 else 'them'}",
+                f"{key} has {what} ('' or only spaces), ignored; "
+                f"remove {'it' if n == 1 else 'them'}",
             )
         )
+    return found
+
+
+def _parent_findings(codebook: Codebook) -> list[Finding]:
+    """Parents that are the theme itself, not a theme, or lead back round to the theme."""
+    found: list[Finding] = []
     ids = {t.id for t in codebook.themes}
     parents = {t.id: t.parent for t in codebook.themes}
     for t in codebook.themes:
@@ -355,18 +380,20 @@ def check_codebook(codebook: Codebook) -> list[Finding]:
                         f"parents go round in a circle: {' -> '.join(chain)} -> {t.id}",
                     )
                 )
+    return found
+
+
+def _shared_term_findings(codebook: Codebook) -> list[Finding]:
+    """A warning per include term that several themes share."""
     owners: dict[str, list[str]] = {}
     for t in codebook.themes:
         for term in t.include:
             owners.setdefault(term_form(term.rstrip("*")), []).append(t.id)
-    for key, themes in owners.items():
-        if len(set(themes)) > 1:
-            found.append(
-                Finding(
-                    "warning", ",".join(sorted(set(themes))), f"term {key!r} is in several themes"
-                )
-            )
-    return found
+    return [
+        Finding("warning", ",".join(sorted(set(themes))), f"term {key!r} is in several themes")
+        for key, themes in owners.items()
+        if len(set(themes)) > 1
+    ]
 
 
 def codebook_errors(codebook: Codebook) -> list[Finding]:

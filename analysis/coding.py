@@ -13,14 +13,18 @@ out, and the summary says so.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from analysis.sampling import SampleError, load_sample, load_sample_replies
+from analysis.sampling import SampleError, load_sample, load_theme_ids
+from analysis.text import fold_one
 from store import RunCounts, Store, fetch_one, finish_run, start_run
+from textsafety import LINK_MARK, plural, redact_contacts, remove_links
 
 FIXED = ("reply_id", "platform", "text")
 END = ("none", "note")
@@ -65,16 +69,36 @@ def column_letter(index: int) -> str:
 
 
 def is_coding_sheet(path: Path) -> bool:
-    """Whether an XLSX file looks like a `review sample` coding sheet (its first row has reply_id, text and none)."""
+    """Whether an XLSX file is a `review sample` coding sheet (reply_id, text and none columns)."""
     header, _rows, _about = read_workbook(path, max_rows=0, header_only=True)
     names = {h.strip().lower() for h in header}
     return {"reply_id", "text", "none"} <= names and "matched terms" not in names
 
 
+def _coding_worksheet(wb: Any) -> Any:
+    """The sheet named 'coding' (a sheet added before it must not hide it), else the first."""
+    return wb["coding"] if "coding" in wb.sheetnames else wb.worksheets[0]
+
+
+def _about(wb: Any) -> dict[str, str]:
+    """The facts of the 'about' sheet (sample id, seed…), when it is still there."""
+    about: dict[str, str] = {}
+    if "about" in wb.sheetnames:
+        for row in wb["about"].iter_rows(values_only=True, max_col=2, max_row=50):
+            if row and row[0] is not None:
+                about[str(row[0]).strip()] = "" if len(row) < 2 or row[1] is None else str(row[1])
+    return about
+
+
 def read_workbook(
     path: Path, *, max_rows: int, header_only: bool = False
 ) -> tuple[list[str], list[tuple[Any, ...]], dict[str, str]]:
-    """(header, data rows, about facts) of a coding sheet, reading at most max_rows data rows."""
+    """(header, non-blank data rows, about facts) of a coding sheet.
+
+    Rows with no value at all (Excel keeps formatted empty rows) are skipped,
+    and reading stops with an error past max_rows rows that hold something:
+    a hostile or wrong file cannot make memory grow without limit.
+    """
     import openpyxl
 
     if not path.exists():
@@ -82,12 +106,15 @@ def read_workbook(
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:
-        raise CodingError(f"{path}: cannot be opened as an Excel workbook ({err}).") from err
+        raise CodingError(
+            f"{path}: cannot be opened as an Excel workbook ({err}); coding sheets are .xlsx files."
+        ) from err
     try:
-        ws = wb.worksheets[0]
         rows: list[tuple[Any, ...]] = []
         header: list[str] = []
-        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)):
+        for i, row in enumerate(
+            _coding_worksheet(wb).iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        ):
             if i == 0:
                 header = [str(c).strip() if c is not None else "" for c in row]
                 while header and not header[-1]:
@@ -95,22 +122,37 @@ def read_workbook(
                 if header_only:
                     break
                 continue
-            if i > max_rows:
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+                rows.append(())  # keeps row numbers right for the messages
+                continue
+            if sum(1 for r in rows if r) >= max_rows:
                 raise CodingError(
-                    f"{path}: more than {max_rows} rows below the header; the sample has fewer. "
-                    "Rows cannot be added to a coding sheet."
+                    f"{path}: more than {max_rows} filled rows below the header; the sample has "
+                    "fewer. Rows cannot be added to a coding sheet."
                 )
             rows.append(tuple(row))
-        about: dict[str, str] = {}
-        if "about" in wb.sheetnames:
-            for row in wb["about"].iter_rows(values_only=True, max_col=2, max_row=50):
-                if row and row[0] is not None:
-                    about[str(row[0]).strip()] = (
-                        "" if len(row) < 2 or row[1] is None else str(row[1])
-                    )
+        about = _about(wb)
     finally:
         wb.close()
     return header, rows, about
+
+
+_MENTION = re.compile(r"(?<![\w@])@[\w.\-]+|\bu/[\w-]+")
+_NOT_LETTER = re.compile(r"[^a-z]+")
+FINGERPRINT_CHARS = 200
+TEXT_MATCH = 0.8  # similarity of a row's text to its reply's, below which the row moved
+
+
+def text_fingerprint(text: str) -> str:
+    """The letters of a reply's text (lower case, no @handles, contacts or links), for matching.
+
+    The sheet shows the text privacy-filtered (pseudonymised @handles, contacts
+    and links removed) and defused; the fingerprint is the same either way, so
+    a row whose text cells were moved away from their reply_id is caught.
+    """
+    cleaned = _MENTION.sub(" ", redact_contacts(remove_links(text or "", " ")))
+    cleaned = cleaned.replace(LINK_MARK, " ")
+    return _NOT_LETTER.sub("", fold_one(cleaned))[:FINGERPRINT_CHARS]
 
 
 def cell_flag(value: object, where: str) -> bool:
@@ -162,13 +204,15 @@ def _check_header(path: Path, header: list[str], theme_ids: list[str]) -> dict[s
     for i, name in enumerate(header):
         if name and name not in expected:
             raise CodingError(
-                f"{path}, cell {column_letter(i)}1: column {name!r} is not a column of this sample's "
+                f"{path}, cell {column_letter(i)}1: column {name!r} is not a column of this "
+                "sample's "
                 f"sheet (themes: {', '.join(theme_ids)}); restore the header as it was written."
             )
     missing = [n for n in expected if n not in index]
     if missing:
         raise CodingError(
-            f"{path}: column(s) {', '.join(missing)} missing from the first row; restore the header "
+            f"{path}: column(s) {', '.join(missing)} missing from the first row; restore the "
+            "header "
             "as it was written (`replyscope review sheet SAMPLE -o blank.xlsx` writes it again)."
         )
     return index
@@ -185,78 +229,151 @@ def _match_sample(
         raise CodingError(f"{path}: no reply_id in the sheet; it is not a coding sheet.")
     row = fetch_one(
         store.con,
-        """SELECT sample_id FROM validation_sample_replies WHERE sheet_key IN (SELECT unnest(?::VARCHAR[]))
+        """SELECT sample_id FROM validation_sample_replies
+           WHERE sheet_key IN (SELECT unnest(?::VARCHAR[]))
            GROUP BY sample_id ORDER BY count(*) DESC, sample_id DESC LIMIT 1""",
         [keys[:1000]],
     )
     if row is None:
         raise CodingError(
-            f"{path}: its reply_id values belong to no sample in this store; was it drawn from another --db?"
+            f"{path}: its reply_id values belong to no sample in this store; was it drawn from "
+            "another --db?"
         )
     return int(row[0])
+
+
+@dataclass(frozen=True)
+class SampleRows:
+    """What a sheet's rows are checked against: each sheet key's reply and text fingerprint."""
+
+    sample_id: int
+    replies: dict[str, tuple[str, str]]
+    fingerprints: dict[str, str]
+
+
+def _row_key(
+    path: Path, n: int, cells: list[Any], kc: int, sample: SampleRows, seen: dict[str, int]
+) -> str | None:
+    """The row's sheet key, checked (None for a fully blank row)."""
+    key = "" if cells[kc] is None else str(cells[kc]).strip()
+    if not key:
+        if any(c not in (None, "") for c in cells):
+            raise CodingError(
+                f"{path}, row {n}: no reply_id; rows cannot be added to a coding sheet "
+                "(delete this row)."
+            )
+        return None
+    if key not in sample.replies:
+        raise CodingError(
+            f"{path}, row {n}: reply_id {key!r} is not in this sample; rows cannot be added "
+            "(delete the row, or restore the reply_id that was there)."
+        )
+    if key in seen:
+        raise CodingError(
+            f"{path}, rows {seen[key]} and {n} hold the same reply_id {key!r}; delete the copy."
+        )
+    return key
+
+
+def _check_text(path: Path, n: int, cell: Any, key: str, sample: SampleRows) -> None:
+    """The row's text must be its reply's: a sort that left reply_id behind moves codes."""
+    expected = sample.fingerprints.get(key, "")
+    found = text_fingerprint("" if cell is None else str(cell))
+    # Near-equal, not equal: the sheet's privacy filter may differ from this
+    # fingerprint's in odd corners (a phone number inside a link); rows that
+    # slid onto another reply's text differ wholesale.
+    if expected and SequenceMatcher(None, found, expected).ratio() < TEXT_MATCH:
+        raise CodingError(
+            f"{path}, row {n}: the text is not the text of reply_id {key!r} (were some columns "
+            "sorted without the reply_id column?). Sort whole rows only, or start again from the "
+            "sheet as it was written; nothing was stored."
+        )
+
+
+def _row_codes(
+    path: Path, n: int, cells: list[Any], index: dict[str, int], theme_ids: list[str]
+) -> tuple[dict[str, bool], bool]:
+    """The row's theme codes and its `none` mark, each cell checked."""
+    values = {
+        t: cell_flag(cells[index[t]], f"{path}, cell {column_letter(index[t])}{n} (theme {t})")
+        for t in theme_ids
+    }
+    none = cell_flag(cells[index["none"]], f"{path}, cell {column_letter(index['none'])}{n} (none)")
+    if none and any(values.values()):
+        raise CodingError(
+            f"{path}, row {n}: `none` is marked and so is a theme "
+            f"({', '.join(t for t, v in values.items() if v)}); keep one of them."
+        )
+    return values, none
+
+
+def _check_same_sample(
+    path: Path, rows: list[tuple[Any, ...]], kc: int, sample: SampleRows
+) -> None:
+    """A sheet none of whose keys is in the sample comes from another store or sample."""
+    keys = {str(r[kc]).strip() for r in rows if kc < len(r) and r[kc] is not None}
+    if keys and not keys & set(sample.replies):
+        raise CodingError(
+            f"{path}: its reply_id values are not those of sample {sample.sample_id} in this "
+            "store: is the sheet from another store (--db) or another sample?"
+        )
 
 
 def parse_coding_rows(
     path: Path,
     header_index: dict[str, int],
     rows: list[tuple[Any, ...]],
-    keys: dict[str, tuple[str, str]],
+    sample: SampleRows,
     theme_ids: list[str],
 ) -> tuple[list[CodedRow], int]:
     """Check every row against the sample; return the coded rows and the count of uncoded ones."""
+    kc = header_index["reply_id"]
+    _check_same_sample(path, rows, kc, sample)
     seen: dict[str, int] = {}
     coded: list[CodedRow] = []
     uncoded = 0
-    kc = header_index["reply_id"]
     for n, row in enumerate(rows, start=2):
         cells = list(row) + [None] * (len(header_index) + 3 - len(row))
-        key = "" if cells[kc] is None else str(cells[kc]).strip()
-        if not key:
-            if any(c not in (None, "") for c in cells):
-                raise CodingError(
-                    f"{path}, row {n}: no reply_id; rows cannot be added to a coding sheet (delete this row)."
-                )
+        key = _row_key(path, n, cells, kc, sample, seen)
+        if key is None:
             continue  # a fully blank row (Excel leaves them)
-        if key not in keys:
-            raise CodingError(
-                f"{path}, row {n}: reply_id {key!r} is not in this sample; rows cannot be added "
-                "(delete the row, or restore the reply_id that was there)."
-            )
-        if key in seen:
-            raise CodingError(
-                f"{path}, rows {seen[key]} and {n} hold the same reply_id {key!r}; delete the copy."
-            )
         seen[key] = n
-        values = {
-            t: cell_flag(
-                cells[header_index[t]],
-                f"{path}, cell {column_letter(header_index[t])}{n} (theme {t})",
-            )
-            for t in theme_ids
-        }
-        none = cell_flag(
-            cells[header_index["none"]],
-            f"{path}, cell {column_letter(header_index['none'])}{n} (none)",
-        )
-        if none and any(values.values()):
-            raise CodingError(
-                f"{path}, row {n}: `none` is marked and so is a theme "
-                f"({', '.join(t for t, v in values.items() if v)}); keep one of them."
-            )
-        note = cells[header_index["note"]]
+        _check_text(path, n, cells[header_index["text"]], key, sample)
+        values, none = _row_codes(path, n, cells, header_index, theme_ids)
         if not none and not any(values.values()):
             uncoded += 1
             continue
-        platform, reply_id = keys[key]
+        note = cells[header_index["note"]]
+        platform, reply_id = sample.replies[key]
         coded.append(CodedRow(platform, reply_id, values, none, "" if note is None else str(note)))
-    missing = [k for k in keys if k not in seen]
+    missing = [k for k in sample.replies if k not in seen]
     if missing:
         raise CodingError(
-            f"{path}: {len(missing)} of the sample's {len(keys)} replies are missing from the sheet "
-            f"(first: reply_id {missing[0]!r}); rows cannot be removed. Restore them (or write a blank "
-            "sheet again with `replyscope review sheet SAMPLE -o blank.xlsx`)."
+            f"{path}: {plural(len(missing), 'reply', 'replies')} of the sample's "
+            f"{len(sample.replies)} {'is' if len(missing) == 1 else 'are'} missing from the sheet "
+            f"(first: reply_id {missing[0]!r}); rows cannot be removed. Restore them (or write a "
+            "blank sheet again with `replyscope review sheet SAMPLE -o blank.xlsx`)."
+        )
+    if not coded:
+        raise CodingError(
+            f"{path}: no row is coded yet (no theme and no `none` marked); nothing was stored. "
+            "Is this the blank sheet rather than the filled-in copy?"
         )
     return coded, uncoded
+
+
+def load_sample_rows(store: Store, sample_id: int) -> SampleRows:
+    """The sample's sheet keys with their replies and text fingerprints."""
+    rows = store.con.execute(
+        """SELECT s.sheet_key, s.platform, s.reply_id, r.text FROM validation_sample_replies s
+           JOIN replies r USING (platform, reply_id) WHERE s.sample_id = ?""",
+        [sample_id],
+    ).fetchall()
+    return SampleRows(
+        sample_id,
+        {k: (p, r) for k, p, r, _t in rows},
+        {k: text_fingerprint(t) for k, _p, _r, t in rows},
+    )
 
 
 def import_coding_sheet(
@@ -277,17 +394,10 @@ def import_coding_sheet(
         info = load_sample(store, sample_id)
     except SampleError as err:
         raise CodingError(f"{path}: {err}") from err
-    theme_ids = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position",
-            [info.codebook_hash],
-        ).fetchall()
-    ]
+    theme_ids = load_theme_ids(store, info.codebook_hash)
     index = _check_header(path, header, theme_ids)
-    sample = load_sample_replies(store, sample_id)
-    keys = {k: (p, r) for k, p, r in sample.select("sheet_key", "platform", "reply_id").iter_rows()}
-    coded, uncoded = parse_coding_rows(path, index, rows, keys, theme_ids)
+    sample = load_sample_rows(store, sample_id)
+    coded, uncoded = parse_coding_rows(path, index, rows, sample, theme_ids)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     _check_not_imported(store, path, sample_id, coder, digest, replace=replace)
     with store.transaction():
@@ -304,13 +414,15 @@ def import_coding_sheet(
             store,
             run_id,
             RunCounts(
-                rows_in=len(keys),
+                rows_in=len(sample.replies),
                 rows_added=len(coded),
                 summary={"uncoded": uncoded, "sample_id": sample_id, "coder": coder},
             ),
         )
     tags = sum(sum(r.values.values()) for r in coded)
-    return CodingImport(sample_id, coder, run_id, len(keys), len(coded), uncoded, tags, replaced)
+    return CodingImport(
+        sample_id, coder, run_id, len(sample.replies), len(coded), uncoded, tags, replaced
+    )
 
 
 def _check_not_imported(
@@ -327,11 +439,13 @@ def _check_not_imported(
         if who != coder and sha == digest:
             raise CodingError(
                 f"{path}: this very file was already imported for coder {who!r}; each coder codes "
-                "their own copy of the blank sheet (agreement between one file and itself means nothing)."
+                "their own copy of the blank sheet (agreement between one file and itself means "
+                "nothing)."
             )
     if not replace and any(who == coder for who, _sha, _when in earlier):
         raise CodingError(
-            f"{path}: coder {coder!r} has already coded sample {sample_id}; add --replace to replace "
+            f"{path}: coder {coder!r} has already coded sample {sample_id}; add --replace to "
+            "replace "
             "those codes with this sheet, or give another --coder."
         )
 
@@ -394,13 +508,7 @@ def import_gold_sample(store: Store, path: Path, coder: str, *, note: str) -> Co
     from analysis.validation import read_gold
 
     tag_run, codebook_hash = latest_tag_run(store)
-    theme_ids = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position",
-            [codebook_hash],
-        ).fetchall()
-    ]
+    theme_ids = load_theme_ids(store, codebook_hash)
     gold = read_gold(path, theme_ids)
     scope = load_scope(store)
     known = scope.filter(pl.col("reply_id").is_in(list(gold))).sort("unit_id", "reply_id")

@@ -26,22 +26,18 @@ MINHASH_MAX_WORDS = 60
 MINHASH_BATCH = 200_000
 
 
-def compute_minhash(norms: pl.Series, *, permutations: int = PERMUTATIONS) -> np.ndarray:
-    """MinHash signatures (n x permutations, uint32) of the set of words and word pairs of each text.
-
-    Words and word pairs, not word triples: a ten-word reply with one word
-    changed and a name added still shares two thirds of its set with the
-    original, while unrelated replies share little beyond a few stopwords.
-    """
-    return _minhash(_words(norms), permutations)
-
-
 def _words(norms: pl.Series) -> pl.Series:
     # The first MINHASH_MAX_WORDS words stand for a long text (copies share their start).
     return norms.str.split(" ").list.head(MINHASH_MAX_WORDS)
 
 
 def _minhash(split: pl.Series, permutations: int) -> np.ndarray:
+    """MinHash signatures (n x permutations, uint32) of each text's set of words and word pairs.
+
+    Words and word pairs, not word triples: a ten-word reply with one word
+    changed and a name added still shares two thirds of its set with the
+    original, while unrelated replies share little beyond a few stopwords.
+    """
     n = split.len()
     if n == 0:
         return np.zeros((0, permutations), dtype=np.uint32)
@@ -157,8 +153,10 @@ def compute_duplicates(
     min_authors: int = MIN_AUTHORS,
     near_threshold: float = NEAR_THRESHOLD,
 ) -> pl.DataFrame:
-    """Per reply (from its normalised text, see analysis.quality.normalise): norm, duplicate_group, duplicate_kind, campaign_id, group_size, group_authors.
+    """Duplicate group, kind and campaign of each reply, from its normalised text.
 
+    Columns: norm, duplicate_group, duplicate_kind, campaign_id, group_size,
+    group_authors (norms as made by analysis.quality.normalise).
     authors: any author id per reply, null when unknown (never counted as an author).
     """
     norm = norms

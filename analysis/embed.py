@@ -24,8 +24,6 @@ import polars as pl
 
 from store import Store
 
-EMBEDDERS = ("wordllama", "minilm", "tfidf")
-
 
 def set_offline() -> None:
     """Make transformers / huggingface_hub refuse to reach the network."""
@@ -90,7 +88,8 @@ def load_embedder(spec: str, *, fit_texts: list[str] | None = None, seed: int = 
     if path.is_dir():
         return _sentence_transformer(path, f"st:{path.resolve()}")
     raise EmbedderError(
-        f"unknown embedder {spec!r}: use wordllama, minilm, tfidf or the folder of a local sentence-transformers model."
+        f"unknown embedder {spec!r}: use wordllama, minilm, tfidf or the folder of a local "
+        "sentence-transformers model."
     )
 
 
@@ -103,7 +102,8 @@ def _sentence_transformer(folder: Path, name: str) -> Embedder:
         ) from err
     if not (folder / "modules.json").exists() and not (folder / "config.json").exists():
         raise EmbedderError(
-            f"{folder} is not a sentence-transformers model folder (no modules.json or config.json)."
+            f"{folder} is not a sentence-transformers model folder "
+            "(no modules.json or config.json)."
         )
     model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
     getter = (
@@ -151,14 +151,15 @@ def embed_cached(
     progress: Callable[[int, int], None] | None = None,
     batch: int = 2048,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for texts (rows in order), reusing the store's cache; returns (matrix, newly embedded)."""
+    """Vectors for texts (rows in order) via the store's cache; returns (matrix, newly embedded)."""
     hashes = [text_hash(t) for t in texts]
     unique: dict[str, str] = dict(zip(hashes, texts, strict=True))
     vectors: dict[str, np.ndarray] = {}
     if store is not None and embedder.cacheable:
         have = pl.from_arrow(
             store.con.sql(
-                f"SELECT text_hash, vector FROM embeddings WHERE model = '{embedder.name.replace(chr(39), '')}' "
+                "SELECT text_hash, vector FROM embeddings "
+                f"WHERE model = '{embedder.name.replace(chr(39), '')}' "
                 "AND text_hash IN (SELECT unnest(?::VARCHAR[]))",
                 params=[list(unique)],
             ).to_arrow_table()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -26,6 +27,32 @@ BOOTSTRAP_WORKERS = min(4, os.cpu_count() or 1)  # threads; the draws do not dep
 BOOTSTRAP_BLOCK_VALUES = 5_000_000  # values drawn per block of replicates
 
 
+_COLUMNS = (
+    "theme_id",
+    "replies",
+    "replies_weighted",
+    "share",
+    "share_low",
+    "share_high",
+    "likes",
+    "likes_share",
+    "likes_share_low",
+    "likes_share_high",
+    "resonance",
+    "replies_in_scope",
+)
+
+
+@dataclass
+class _Groups:
+    """Replies grouped by (set of themes, likes, weight), G groups over K themes."""
+
+    likes: np.ndarray  # G: the like count of each of the group's replies
+    counts: np.ndarray  # G: replies in the group
+    weight: np.ndarray  # G: the weight of each of them (1, or 1/k for a campaign's k copies)
+    member: np.ndarray  # G x K: 1.0 where group g carries theme k
+
+
 def compute_theme_stats(
     replies: pl.DataFrame,
     tags: pl.DataFrame,
@@ -34,26 +61,46 @@ def compute_theme_stats(
     seed: int = BOOTSTRAP_SEED,
     replicates: int = BOOTSTRAP_REPLICATES,
 ) -> pl.DataFrame:
-    """Stats per theme from replies(key, like_count) and tags(key, theme_id); key is any id column."""
-    n = replies.height
-    columns = [
-        "theme_id",
-        "replies",
-        "replies_weighted",
-        "share",
-        "share_low",
-        "share_high",
-        "likes",
-        "likes_share",
-        "likes_share_low",
-        "likes_share_high",
-        "resonance",
-        "replies_in_scope",
-    ]
-    if n == 0 or not theme_ids:
+    """Stats per theme from replies(key, like_count) and tags(key, theme_id); key: any id column."""
+    if replies.height == 0 or not theme_ids:
         return pl.DataFrame(
-            schema={c: (pl.String if c == "theme_id" else pl.Float64) for c in columns}
+            schema={c: (pl.String if c == "theme_id" else pl.Float64) for c in _COLUMNS}
         )
+    g = _groups(replies, tags, theme_ids)
+    counts = g.counts * g.weight  # weighted replies per group
+    scope = float(counts.sum())  # replies in scope; each campaign once when weighted
+    total_likes = float((g.likes * counts).sum())
+    tagged = counts @ g.member  # K
+    tagged_likes = (g.likes * counts) @ g.member
+    share = tagged / scope
+    likes_share = tagged_likes / total_likes if total_likes else np.full(len(theme_ids), np.nan)
+    share_ci, likes_ci = _bootstrap(g.counts, g.weight, g.likes, g.member, seed, replicates)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resonance = np.where(share > 0, likes_share / share, np.nan)
+    return pl.DataFrame(
+        {
+            "theme_id": theme_ids,
+            # Rounded for the BIGINT column; with campaigns counted once the
+            # count can be fractional (1/k per copy): replies_weighted keeps it,
+            # and share = replies_weighted / replies_in_scope.
+            "replies": np.rint(tagged).astype(np.int64),
+            "replies_weighted": tagged,
+            "share": share,
+            "share_low": share_ci[0],
+            "share_high": share_ci[1],
+            "likes": np.rint(tagged_likes).astype(np.int64),
+            "likes_share": likes_share,
+            "likes_share_low": likes_ci[0],
+            "likes_share_high": likes_ci[1],
+            "resonance": resonance,
+            "replies_in_scope": [round(scope)] * len(theme_ids),
+        }
+    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
+def _groups(replies: pl.DataFrame, tags: pl.DataFrame, theme_ids: list[str]) -> _Groups:
+    """The replies grouped by set of themes, like count and weight, in a stable order."""
+    n = replies.height
     index = {t: i for i, t in enumerate(theme_ids)}
     likes = replies.select(pl.col("like_count").fill_null(0).clip(lower_bound=0).cast(pl.Int64))[
         "like_count"
@@ -83,41 +130,15 @@ def compute_theme_stats(
         .with_columns(order=pl.col("themes").cast(pl.List(pl.String)).list.join(","))
         .sort("order", "likes", "weight")
     )
-    glikes = groups["likes"].to_numpy().astype(np.float64)
-    raw_counts = groups["count"].to_numpy().astype(np.float64)
-    gweight = groups["weight"].to_numpy().astype(np.float64)
-    counts = raw_counts * gweight  # weighted replies per group
-    member = np.zeros((groups.height, len(theme_ids)))  # G x K: group g carries theme k
+    member = np.zeros((groups.height, len(theme_ids)))
     for g, members in enumerate(groups["themes"].to_list()):
         member[g, members] = 1.0
-    scope = float(counts.sum())  # replies in scope; each campaign once when weighted
-    total_likes = float((glikes * counts).sum())
-    tagged = counts @ member  # K
-    tagged_likes = (glikes * counts) @ member
-    share = tagged / scope
-    likes_share = tagged_likes / total_likes if total_likes else np.full(len(theme_ids), np.nan)
-    share_ci, likes_ci = _bootstrap(raw_counts, gweight, glikes, member, seed, replicates)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        resonance = np.where(share > 0, likes_share / share, np.nan)
-    return pl.DataFrame(
-        {
-            "theme_id": theme_ids,
-            # Rounded for the BIGINT column; with campaigns counted once the
-            # count can be fractional (1/k per copy): replies_weighted keeps it,
-            # and share = replies_weighted / replies_in_scope.
-            "replies": np.rint(tagged).astype(np.int64),
-            "replies_weighted": tagged,
-            "share": share,
-            "share_low": share_ci[0],
-            "share_high": share_ci[1],
-            "likes": np.rint(tagged_likes).astype(np.int64),
-            "likes_share": likes_share,
-            "likes_share_low": likes_ci[0],
-            "likes_share_high": likes_ci[1],
-            "resonance": resonance,
-            "replies_in_scope": [round(scope)] * len(theme_ids),
-        }
-    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+    return _Groups(
+        likes=groups["likes"].to_numpy().astype(np.float64),
+        counts=groups["count"].to_numpy().astype(np.float64),
+        weight=groups["weight"].to_numpy().astype(np.float64),
+        member=member,
+    )
 
 
 def _bootstrap(

@@ -170,33 +170,40 @@ def wilson_interval(p: float, n_eff: float, *, z: float = Z95) -> tuple[float, f
 def compute_sample_share(
     human: np.ndarray, strata: Sequence[str], sizes: Mapping[str, float], *, z: float = Z95
 ) -> Estimate:
-    """The share in the coded sample alone (weighted by stratum), with a Wilson interval.
+    """The share in the coded sample alone (weighted by stratum), as a second opinion.
 
-    The Wilson interval is computed over the effective sample size: n for a
-    simple random sample (n / (1 − n/N) with the finite-population correction),
-    p(1 − p) / variance for a stratified one (Kish), so oversampled strata do
-    not pass for more information than they hold.
+    A simple random sample gets the Wilson interval over n (n / (1 − n/N) with
+    the finite-population correction). A stratified one gets the stratified
+    normal interval with each stratum's variance kept at least at p̃(1 − p̃),
+    p̃ = (k + ½) / (n_h + 1): a Wilson interval over a Kish effective size held
+    the truth in only about half of the samples on rare themes, because a
+    stratum that happened to show no case claimed no variance.
     """
     values = np.asarray(human, dtype=np.float64)
     if len(values) == 0:
         return NAN_ESTIMATE
+    if len(sizes) > 1:
+        labels = np.asarray(list(strata), dtype=object)
+        floors = {}
+        for h in sizes:
+            v = values[labels == h]
+            rate = smoothed_rate(float(v.sum()), float(len(v)))
+            floors[h] = rate * (1 - rate)
+        return compute_ppi_share(
+            0.0, sum(sizes.values()), values, strata, sizes, var_floor=floors, z=z
+        )
     p, var = compute_stratified_mean(values, strata, sizes)
     if math.isnan(p):
         return NAN_ESTIMATE
     population = sum(sizes.values())
-    n = len(values)
-    if len(sizes) == 1 or var <= 0 or p in (0.0, 1.0):
-        fpc = max(1e-9, 1.0 - n / population) if population else 1.0
-        n_eff = n / fpc
-    else:
-        n_eff = p * (1 - p) / var
-    low, high = wilson_interval(p, n_eff, z=z)
+    fpc = max(1e-9, 1.0 - len(values) / population) if population else 1.0
+    low, high = wilson_interval(p, len(values) / fpc, z=z)
     return Estimate(p, low, high, math.sqrt(max(var, 0.0)))
 
 
 @dataclass(frozen=True)
 class CellTotals:
-    """Population totals of one stratum for one theme, split by the automatic tag (1 tagged, 0 not)."""
+    """Population totals of a stratum for one theme, by automatic tag (index 1 tagged, 0 not)."""
 
     units: tuple[float, float]  # (untagged, tagged) units
     likes: tuple[float, float]  # Σ likes
@@ -213,7 +220,7 @@ def compute_model_variance(
     disagree: tuple[float, float],
     mean_diff: tuple[float, float],
 ) -> tuple[float, float]:
-    """Per-unit variance of (human − automatic) and of likes × (human − automatic) in one stratum, by model.
+    """Per-unit variance of (human − automatic) and likes × (human − automatic), by model.
 
     The coded sample gives, separately for untagged and tagged units, the rate
     of disagreement (smoothed, so a cell that showed none still may have

@@ -62,7 +62,7 @@ def compile_terms(codebook: Codebook) -> CompiledTerms:
 
 
 def compute_keyword_tags(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
-    """Tags for each text: columns row (index into texts), theme_id, score, evidence (list of terms)."""
+    """Tags for each text: row (index into texts), theme_id, score, evidence (list of terms)."""
     compiled = compile_terms(codebook)
     form = match_form_parallel(texts)
     found = _pattern_rows(form, compiled)
@@ -87,7 +87,7 @@ CHUNK_ROWS = 50_000  # below this, one thread is as fast as several
 
 
 def _pattern_rows(form: pl.Series, compiled: CompiledTerms) -> pl.DataFrame:
-    """(row, pattern) for every search pattern found in each match-form text (one Aho-Corasick scan)."""
+    """(row, pattern) for every search pattern in each match-form text (one Aho-Corasick scan)."""
     if not compiled.patterns:  # a codebook of regex-only themes: nothing to scan for
         return pl.DataFrame(schema={"row": pl.UInt32, "pattern": pl.String})
     return (
@@ -146,7 +146,10 @@ def _ascii_ok(pattern: str) -> bool:
 
 
 def _contains_expr(pattern: str, column: pl.Expr | None = None) -> pl.Expr:
-    """Case-insensitive regex test (of column form), ASCII-only classes when the pattern allows (10x faster)."""
+    """Case-insensitive regex test of column (default: form).
+
+    ASCII-only classes when the pattern allows: 10x faster.
+    """
     flags = "(?i-u)" if _ascii_ok(pattern) else "(?i)"
     col = pl.col("form") if column is None else column
     return col.str.contains(f"{flags}{pattern}").fill_null(False)

@@ -24,7 +24,8 @@ class LangModel:
             unknown = sorted(code for code in languages if code not in known)
             if unknown:
                 raise ValueError(
-                    f"unknown language code{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}; "
+                    f"unknown language code{'s' if len(unknown) > 1 else ''}: "
+                    f"{', '.join(unknown)}; "
                     "use two-letter ISO 639-1 codes such as en, cy, fr."
                 )
             ident.set_languages(list(languages))

@@ -21,7 +21,7 @@ import polars as pl
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from analysis.sample_validation import latest_coded_sample
-from analysis.sampling import SampleError, latest_tag_run, load_run_tags
+from analysis.sampling import SampleError, latest_tag_run, load_run_tags, load_sample
 from analysis.text import match_form, term_form
 from analysis.topic_labels import CONTRACTIONS, NOISE_WORDS
 from store import Store
@@ -69,7 +69,7 @@ class Misses:
 
 
 def compute_terms(text: str) -> set[str]:
-    """Words (3+ letters, not stop words) and two-word phrases (neither word a stop word) of a match-form text."""
+    """Words (3+ letters, no stop word) and two-word phrases (no stop word) of a match-form text."""
     words = [w for w in text.split() if w]
     keep = [len(w) >= 3 and w not in STOP and not w.isdigit() for w in words]
     terms = {w for w, k in zip(words, keep, strict=True) if k}
@@ -86,7 +86,7 @@ def compute_terms(text: str) -> set[str]:
 def compute_log_odds(
     target: Counter[str], n_target: int, background: Counter[str], n_background: int
 ) -> dict[str, float]:
-    """z-score of each target term's log-odds ratio against the background, with an informative Dirichlet prior.
+    """z-score of each term's log-odds ratio, target vs background, informative Dirichlet prior.
 
     The prior for a term is its rate over both groups times α0 (PRIOR_REPLIES):
     δ = log((y_i + α_w) / (n_i + α0 − y_i − α_w)) − log((y_j + α_w) / (n_j + α0 − y_j − α_w)),
@@ -105,6 +105,24 @@ def compute_log_odds(
     return out
 
 
+def _coded_for_theme(store: Store, sample_id: int, theme_id: str) -> pl.DataFrame:
+    """platform, reply_id, human (share of its coders who ticked it) and text of coded replies."""
+    coded = pl.from_arrow(
+        store.con.sql(
+            """SELECT h.platform, h.reply_id, avg(h.value::INT)::DOUBLE AS human,
+                      any_value(r.text) AS text
+               FROM human_codes h JOIN replies r USING (platform, reply_id)
+               WHERE h.sample_id = ? AND h.theme_id = ?
+               GROUP BY ALL ORDER BY h.platform, h.reply_id""",
+            params=[sample_id, theme_id],
+        ).to_arrow_table()
+    )
+    assert isinstance(coded, pl.DataFrame)
+    if coded.height == 0:
+        raise SampleError(f"sample {sample_id} holds no codes for theme {theme_id!r}.")
+    return coded
+
+
 def find_misses(
     store: Store, theme_id: str, *, sample_id: int | None = None, top: int = 15
 ) -> Misses:
@@ -118,7 +136,8 @@ def find_misses(
     )
     if theme_id not in themes:
         raise SampleError(
-            f"no theme {theme_id!r} in the latest tagging run's codebook; its themes: {', '.join(themes)}."
+            f"no theme {theme_id!r} in the latest tagging run's codebook; its themes: "
+            f"{', '.join(themes)}."
         )
     chosen = sample_id if sample_id is not None else latest_coded_sample(store)
     if chosen is None:
@@ -126,18 +145,9 @@ def find_misses(
             "no coded sample yet: `replyscope review sample --n 200 -o sample.xlsx`, code it, then "
             "`replyscope review import sample.xlsx --coder NAME`."
         )
-    coded = pl.from_arrow(
-        store.con.sql(
-            """SELECT h.platform, h.reply_id, avg(h.value::INT)::DOUBLE AS human, any_value(r.text) AS text
-               FROM human_codes h JOIN replies r USING (platform, reply_id)
-               WHERE h.sample_id = ? AND h.theme_id = ? GROUP BY ALL ORDER BY h.platform, h.reply_id""",
-            params=[chosen, theme_id],
-        ).to_arrow_table()
-    )
-    assert isinstance(coded, pl.DataFrame)
-    if coded.height == 0:
-        raise SampleError(f"sample {chosen} holds no codes for theme {theme_id!r}.")
-    tags = load_run_tags(store, tag_run).filter(pl.col("theme_id") == theme_id)
+    coded = _coded_for_theme(store, chosen, theme_id)
+    info = load_sample(store, chosen)
+    tags = load_run_tags(store, tag_run, blind_to=info).filter(pl.col("theme_id") == theme_id)
     tagged = set(zip(tags["platform"].to_list(), tags["reply_id"].to_list(), strict=True))
     missed, wrong = [], []
     for platform, reply_id, human, text in coded.iter_rows():
@@ -149,13 +159,13 @@ def find_misses(
     include = [
         r[0]
         for r in store.con.execute(
-            "SELECT term FROM theme_terms WHERE codebook_hash = ? AND theme_id = ? AND kind = 'include'",
+            "SELECT term FROM theme_terms WHERE codebook_hash = ? AND theme_id = ? "
+            "AND kind = 'include'",
             [codebook_hash, theme_id],
         ).fetchall()
     ]
-    suggestions = _suggest(
-        store, coded, missed, tagged, {term_form(t.rstrip("*")) for t in include}, top
-    )
+    have = {term_form(t.rstrip("*")) for t in include}
+    suggestions = _suggest(store, coded, missed, tagged, have, top)
     return Misses(
         theme_id,
         themes[theme_id],

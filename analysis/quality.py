@@ -126,7 +126,7 @@ def _where(s: pl.Series, mask: pl.Series, fn: Callable[[pl.Series], pl.Series]) 
 
 
 def _prepare(texts: pl.Series) -> pl.DataFrame:
-    """What every check shares: the text, its normalised form, its words without URLs, mentions, tags."""
+    """What every check shares: the text, its normalised form, its words without links and tags."""
     s = texts.cast(pl.String).fill_null("")
     maybe_bare = s.str.contains(_DOT_LETTER)
     bare_link = _where(
@@ -209,7 +209,7 @@ def compute_languages(
 def compute_content_flags(
     texts: pl.Series, *, prepared: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """content_flag (one low-content label), spam_flag, promo term, low_content and spam per text."""
+    """content_flag (a low-content label), spam_flag, promo term, low_content and spam per text."""
     prep = _prepare(texts) if prepared is None else prepared
     pointer = prep["text"].str.contains(_BIO_POINTER)
     # Promotion words only matter with a link or a profile pointer: search just those.
@@ -261,7 +261,10 @@ def compute_quality(
     near_threshold: float = NEAR_THRESHOLD,
     languages: list[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(a quality row per reply, a row per campaign) from platform, reply_id, author, created_at, text."""
+    """(A quality row per reply, a row per campaign) from the replies' key, author, date and text.
+
+    frame: platform, reply_id, author, created_at, text (as load_quality_input gives them).
+    """
     prepared = _prepare(frame["text"])
     # Language detection and duplicate detection share nothing: run them side by side.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -281,6 +284,26 @@ def compute_quality(
         [frame.select("platform", "reply_id", "author", "created_at", "text"), lang, content, dups],
         how="horizontal",
     )
+    rows = rows.with_columns(flags=_flags(), reason=_reason()).with_columns(
+        reason=pl.when(pl.col("reason") != "").then("reason")
+    )
+    campaigns = _campaigns(rows)
+    return rows.drop("author", "created_at", "text", "group_size", "group_authors"), campaigns
+
+
+def _flags() -> pl.Expr:
+    """The reply's flags: its low-content label, spam-*, *-duplicate or campaign."""
+    kind = pl.col("duplicate_kind")
+    return pl.concat_list(
+        "content_flag",
+        pl.lit("spam-") + pl.col("spam_flag"),
+        pl.when(pl.col("campaign_id").is_null()).then(kind + "-duplicate"),
+        pl.when(pl.col("campaign_id").is_not_null()).then(pl.lit("campaign")),
+    ).list.drop_nulls()
+
+
+def _reason() -> pl.Expr:
+    """One sentence per flag, joined ('' when the reply has none)."""
     kind, size = pl.col("duplicate_kind"), pl.col("group_size")
     copies = (
         pl.when(kind == "exact").then(pl.lit(" identical")).otherwise(pl.lit(" near-identical"))
@@ -307,19 +330,14 @@ def compute_quality(
     content_sentence = pl.col("content_flag").replace_strict(
         LOW_CONTENT_REASONS, default=None, return_dtype=pl.String
     )
-    flags = pl.concat_list(
-        "content_flag",
-        pl.lit("spam-") + pl.col("spam_flag"),
-        pl.when(pl.col("campaign_id").is_null()).then(kind + "-duplicate"),
-        pl.when(pl.col("campaign_id").is_not_null()).then(pl.lit("campaign")),
-    ).list.drop_nulls()
-    reason = pl.concat_str(
+    return pl.concat_str(
         [content_sentence, spam_sentence, dup_sentence], separator=" ", ignore_nulls=True
     )
-    rows = rows.with_columns(flags=flags, reason=reason).with_columns(
-        reason=pl.when(pl.col("reason") != "").then("reason")
-    )
-    campaigns = (
+
+
+def _campaigns(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per campaign, the largest first; its example is its earliest reply."""
+    return (
         rows.filter(pl.col("campaign_id").is_not_null())
         .sort("created_at", "platform", "reply_id", nulls_last=True)
         .group_by("campaign_id")
@@ -332,7 +350,6 @@ def compute_quality(
         )
         .sort("replies", "campaign_id", descending=[True, False])
     )
-    return rows.drop("author", "created_at", "text", "group_size", "group_authors"), campaigns
 
 
 # --- the store --------------------------------------------------------------------
@@ -360,7 +377,8 @@ def save_quality(store: Store, run_id: int, rows: pl.DataFrame, campaigns: pl.Da
             "_quality_in",
             rows,
             """INSERT INTO reply_quality SELECT ?, platform, reply_id, lang, lang_confidence,
-                   CASE WHEN norm <> '' THEN left(md5(norm), 16) END, duplicate_group, duplicate_kind, campaign_id, low_content, spam, flags, reason
+                   CASE WHEN norm <> '' THEN left(md5(norm), 16) END, duplicate_group,
+                   duplicate_kind, campaign_id, low_content, spam, flags, reason
                FROM _quality_in""",
         ),
         (

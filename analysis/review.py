@@ -51,7 +51,8 @@ def review_frame(store: Store) -> tuple[pl.DataFrame, list[str]]:
                       coalesce(t.evidence, '') AS "matched terms", t.themes
                FROM replies r LEFT JOIN (
                    SELECT platform, reply_id, list(theme_id) AS themes,
-                          string_agg(theme_id || ': ' || coalesce(evidence, method), ' | ' ORDER BY theme_id) AS evidence
+                          string_agg(theme_id || ': ' || coalesce(evidence, method), ' | '
+                                     ORDER BY theme_id) AS evidence
                    FROM reply_theme_tags GROUP BY ALL) t USING (platform, reply_id)
                ORDER BY r.platform, r.thread_id, r.created_at, r.reply_id"""
         ).to_arrow_table()
@@ -103,7 +104,8 @@ def export_review(store: Store, out: Path) -> int:
         ws.write_comment(
             0,
             3,
-            "Change the theme columns only: 1 = the reply carries the theme, blank or 0 = it does not.",
+            "Change the theme columns only: 1 = the reply carries the theme, "
+            "blank or 0 = it does not.",
         )
     finally:
         wb.close()
@@ -129,12 +131,46 @@ def _cell_flag(value: object, where: str) -> bool:
     if text in ("1", "1.0", "yes", "y", "true", "x", "✓"):
         return True
     raise ReviewError(
-        f"{where}: {value!r} is not 1 or 0; write 1 for a theme the reply carries, leave blank otherwise."
+        f"{where}: {value!r} is not 1 or 0; write 1 for a theme the reply carries, "
+        "leave blank otherwise."
     )
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A theme cell of the sheet that differs from the current tags."""
+
+    platform: str
+    reply_id: str
+    theme_id: str
+    tagged: bool
 
 
 def import_review(store: Store, path: Path) -> ReviewImport:
     """Store the theme cells that differ from the current tags as overrides."""
+    rows = _read_sheet(path)
+    header = [str(h or "").strip() for h in rows[0]]
+    if "platform" not in header or "reply_id" not in header:
+        raise ReviewError(
+            f"{path}: the first row must have platform and reply_id columns "
+            "(export one with `replyscope review export`)."
+        )
+    current, theme_ids = review_frame(store)
+    themes_in_sheet = [t for t in theme_ids if t in header]
+    if not themes_in_sheet:
+        raise ReviewError(f"{path}: no theme columns ({', '.join(theme_ids)}) in the first row.")
+    now = current.select("platform", "reply_id", *themes_in_sheet)
+    changes = _changed_cells(path, rows, header, now, themes_in_sheet)
+    if changes:
+        _save_overrides(store, path, changes)
+    added = sum(1 for c in changes if c.tagged)
+    return ReviewImport(
+        changes=len(changes), added=added, removed=len(changes) - added, rows=len(rows) - 1
+    )
+
+
+def _read_sheet(path: Path) -> list[tuple[object, ...]]:
+    """The first worksheet's rows (ReviewError when it cannot be read or is empty)."""
     import openpyxl
 
     if not path.exists():
@@ -149,19 +185,20 @@ def import_review(store: Store, path: Path) -> ReviewImport:
         wb.close()
     if not rows:
         raise ReviewError(f"{path}: the sheet is empty.")
-    header = [str(h or "").strip() for h in rows[0]]
-    if "platform" not in header or "reply_id" not in header:
-        raise ReviewError(
-            f"{path}: the first row must have platform and reply_id columns (export one with `replyscope review export`)."
-        )
-    current, theme_ids = review_frame(store)
-    themes_in_sheet = [t for t in theme_ids if t in header]
-    if not themes_in_sheet:
-        raise ReviewError(f"{path}: no theme columns ({', '.join(theme_ids)}) in the first row.")
-    now = current.select("platform", "reply_id", *themes_in_sheet)
+    return rows
+
+
+def _changed_cells(
+    path: Path,
+    rows: list[tuple[object, ...]],
+    header: list[str],
+    now: pl.DataFrame,
+    themes: list[str],
+) -> list[_Change]:
+    """The sheet's theme cells that differ from `now` (the current tags), in sheet order."""
     known = {(p, r): i for i, (p, r) in enumerate(now.select("platform", "reply_id").iter_rows())}
     ip, ir = header.index("platform"), header.index("reply_id")
-    changes: list[tuple[str, str, str, bool]] = []
+    changes: list[_Change] = []
     for n, row in enumerate(rows[1:], start=2):
         key = (str(row[ip] or ""), str(row[ir] or ""))
         if key not in known:
@@ -171,27 +208,31 @@ def import_review(store: Store, path: Path) -> ReviewImport:
                 )
             continue
         before = now.row(known[key], named=True)
-        for t in themes_in_sheet:
+        for t in themes:
             flag = _cell_flag(row[header.index(t)], f"{path}, row {n}, column {t}")
             if flag != bool(before[t]):
-                changes.append((key[0], key[1], t, flag))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    if changes:
-        stamp = now_utc()
-        store.con.executemany(
-            "INSERT INTO reply_overrides VALUES (?, ?, ?, ?, ?, ?, NULL)",
-            [[p, r, t, f, f"{path.name} (sha256 {digest})", stamp] for p, r, t, f in changes],
-        )
-        from analysis.codebook import parse_codebook
-        from analysis.themes import save_theme_stats
+                changes.append(_Change(key[0], key[1], t, flag))
+    return changes
 
-        run_id, codebook_hash = _latest_tag_run(store)
-        toml = fetch_one(
-            store.con, "SELECT toml FROM codebooks WHERE codebook_hash = ?", [codebook_hash]
-        )
-        if toml:
-            save_theme_stats(store, run_id, parse_codebook(str(toml[0])))
-    added = sum(1 for *_, f in changes if f)
-    return ReviewImport(
-        changes=len(changes), added=added, removed=len(changes) - added, rows=len(rows) - 1
+
+def _save_overrides(store: Store, path: Path, changes: list[_Change]) -> None:
+    """Store the changes as reply_overrides and recompute the latest run's theme stats."""
+    from analysis.codebook import parse_codebook
+    from analysis.themes import save_theme_stats
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    stamp = now_utc()
+    store.con.executemany(
+        "INSERT INTO reply_overrides VALUES (?, ?, ?, ?, ?, ?, NULL)",
+        [
+            [c.platform, c.reply_id, c.theme_id, c.tagged, f"{path.name} (sha256 {digest})", stamp]
+            for c in changes
+        ],
     )
+    run_id, codebook_hash = _latest_tag_run(store)
+    toml = fetch_one(
+        store.con, "SELECT toml FROM codebooks WHERE codebook_hash = ?", [codebook_hash]
+    )
+    if toml:
+        # Overrides win over automatic tags, so the stored statistics change with them.
+        save_theme_stats(store, run_id, parse_codebook(str(toml[0])))

@@ -37,10 +37,12 @@ from analysis.sampling import (
     SampleError,
     SampleInfo,
     compute_units,
+    latest_quality_run,
     latest_tag_run,
     load_run_tags,
     load_sample,
     load_scope,
+    load_theme_ids,
 )
 from store import RunCounts, Store, fetch_one, finish_run, start_run
 
@@ -115,8 +117,10 @@ class SampleValidation:
 
 
 def latest_coded_sample(store: Store) -> int | None:
-    """The newest sample that holds human codes."""
-    row = fetch_one(store.con, "SELECT max(sample_id) FROM human_code_rows")
+    """The sample whose codes were imported last (what `validate` scores by default)."""
+    row = fetch_one(
+        store.con, "SELECT sample_id FROM human_code_rows ORDER BY import_run_id DESC LIMIT 1"
+    )
     return int(row[0]) if row and row[0] is not None else None
 
 
@@ -137,12 +141,17 @@ def _codes(
 def _unit_matrix(
     scope: pl.DataFrame, tags: pl.DataFrame, units: list[str], theme_ids: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(auto n x K, likes n, auto_likes n x K) of the given units, copies weighted 1/k."""
-    members = scope.filter(pl.col("unit_id").is_in(units))
-    index = {u: i for i, u in enumerate(units)}
-    auto = np.zeros((len(units), len(theme_ids)))
-    auto_likes = np.zeros((len(units), len(theme_ids)))
-    likes = np.zeros(len(units))
+    """(auto n x K, likes n, auto_likes n x K): one row per coded reply, from its unit.
+
+    A unit is a reply or a whole campaign (its copies weighted 1/k); two coded
+    replies of one unit each get the unit's figures.
+    """
+    distinct = sorted(set(units))
+    index = {u: i for i, u in enumerate(distinct)}
+    members = scope.filter(pl.col("unit_id").is_in(distinct))
+    auto = np.zeros((len(distinct), len(theme_ids)))
+    auto_likes = np.zeros((len(distinct), len(theme_ids)))
+    likes = np.zeros(len(distinct))
     for unit, weight, like in members.select("unit_id", "weight", "likes").iter_rows():
         likes[index[unit]] += weight * like
     col = {t: k for k, t in enumerate(theme_ids)}
@@ -153,34 +162,88 @@ def _unit_matrix(
         if theme in col:
             auto[index[unit], col[theme]] += weight
             auto_likes[index[unit], col[theme]] += weight * like
-    return auto, likes, auto_likes
+    rows = [index[u] for u in units]
+    return auto[rows], likes[rows], auto_likes[rows]
 
 
-def load_validation_inputs(
-    store: Store, info: SampleInfo, tag_run_id: int, theme_ids: list[str]
-) -> tuple[ValidationInputs, list[str]]:
-    """Read the scope, the tags and the codes; return the arrays and notes about the scope."""
-    notes: list[str] = []
-    scope = load_scope(store)
-    tags = load_run_tags(store, tag_run_id).filter(pl.col("theme_id").is_in(theme_ids))
-    codes = _codes(store, info.sample_id, theme_ids)
-    coded_keys = sorted({k for per in codes.values() for k in per})
+def _coded_rows(
+    store: Store, info: SampleInfo, scope: pl.DataFrame, coded_keys: list[str]
+) -> pl.DataFrame:
+    """key, platform, reply_id, stratum and current unit of each coded reply."""
     sample = pl.from_arrow(
         store.con.sql(
-            "SELECT platform || ':' || reply_id AS key, platform, reply_id, stratum FROM validation_sample_replies WHERE sample_id = ?",
+            """SELECT platform || ':' || reply_id AS key, platform, reply_id, stratum
+               FROM validation_sample_replies WHERE sample_id = ?""",
             params=[info.sample_id],
         ).to_arrow_table()
     )
     assert isinstance(sample, pl.DataFrame)
-    coded = (
+    return (
         pl.DataFrame({"key": coded_keys}, schema={"key": pl.String})
         .join(sample, on="key", how="left", maintain_order="left")
         .join(
             scope.select("platform", "reply_id", "unit_id"), on=["platform", "reply_id"], how="left"
         )
+        .with_columns(pl.col("unit_id").fill_null(""), pl.col("stratum").fill_null(ALL_STRATUM))
     )
-    units = coded["unit_id"].fill_null("").to_list()
-    auto, likes, auto_likes = _unit_matrix(scope, tags, units, theme_ids)
+
+
+def _automatic_totals(
+    scope: pl.DataFrame, tags: pl.DataFrame, theme_ids: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Units and likes the tags count per theme over the whole scope (copies weighted 1/k)."""
+    totals = {
+        t: (w, wl)
+        for t, w, wl in tags.join(scope, on=["platform", "reply_id"])
+        .group_by("theme_id")
+        .agg(pl.col("weight").sum(), (pl.col("weight") * pl.col("likes")).sum().alias("wl"))
+        .iter_rows()
+    }
+    return (
+        np.array([totals.get(t, (0.0, 0.0))[0] for t in theme_ids]),
+        np.array([totals.get(t, (0.0, 0.0))[1] for t in theme_ids]),
+    )
+
+
+def _scope_notes(store: Store, info: SampleInfo, population: float, strata: list[str]) -> list[str]:
+    """What the user must know about the scope: growth since the draw, strata left uncoded."""
+    notes = []
+    drawn = float(info.population) or population
+    if abs(population - drawn) >= 0.5:
+        notes.append(
+            f"{population - drawn:+,.0f} units since the sample was drawn ({drawn:,.0f} then, "
+            f"{population:,.0f} now): the sample only represents the replies stored then; "
+            "draw a new sample to cover the rest."
+        )
+    latest = latest_quality_run(store)
+    if latest != info.quality_run_id:
+        notes.append(
+            "Reply quality was checked again after the sample was drawn: these figures keep the "
+            "campaigns as they were then (the report's other figures use the latest check)."
+        )
+    coded = set(strata)
+    for h, v in sorted(info.strata.items()):
+        if h not in coded and int(v.get("drawn", 0)):
+            notes.append(
+                f"No reply of stratum {h!r} is coded (its {v['drawn']} rows on the sheet are "
+                "blank): it is estimated from the other strata, which can bias every figure. Code "
+                "those rows and import the sheet again with --replace."
+            )
+    return notes
+
+
+def load_validation_inputs(
+    store: Store, info: SampleInfo, tag_run_id: int, theme_ids: list[str]
+) -> tuple[ValidationInputs, list[str]]:
+    """Read the scope (as drawn), the tags and the codes; return the arrays and scope notes."""
+    scope = load_scope(store, quality_run=info.quality_run_id)
+    tags = load_run_tags(store, tag_run_id, blind_to=info).filter(
+        pl.col("theme_id").is_in(theme_ids)
+    )
+    codes = _codes(store, info.sample_id, theme_ids)
+    coded_keys = sorted({k for per in codes.values() for k in per})
+    coded = _coded_rows(store, info, scope, coded_keys)
+    auto, likes, auto_likes = _unit_matrix(scope, tags, coded["unit_id"].to_list(), theme_ids)
     human = np.array(
         [
             [np.mean([codes[c][key][t] for c in codes if key in codes[c]]) for t in theme_ids]
@@ -188,57 +251,39 @@ def load_validation_inputs(
         ]
     ).reshape(len(coded_keys), len(theme_ids))
     population = float(scope["weight"].sum())
-    total_likes = float((scope["weight"] * scope["likes"]).sum())
-    joined = tags.join(scope, on=["platform", "reply_id"])
-    totals = {
-        t: (w, wl)
-        for t, w, wl in joined.group_by("theme_id")
-        .agg(pl.col("weight").sum(), (pl.col("weight") * pl.col("likes")).sum().alias("wl"))
-        .iter_rows()
+    scale = population / (float(info.population) or population)
+    sizes = {h: float(v["units"]) * scale for h, v in info.strata.items()} or {
+        ALL_STRATUM: population
     }
-    drawn_population = float(info.population) or population
-    scale = population / drawn_population
-    if abs(population - drawn_population) >= 0.5:
-        notes.append(
-            f"The scope changed since the sample was drawn ({drawn_population:,.0f} units then, "
-            f"{population:,.0f} now: replies imported or campaigns found since). The sample only "
-            "represents the replies stored then; draw a new sample to cover the rest."
-        )
-    sizes = {h: float(v["units"]) * scale for h, v in info.strata.items()} or {"all": population}
-    cells = population_cells(
-        scope, tags, _unit_strata(store, info, scope), theme_ids, sizes=set(sizes)
-    )
+    strata = coded["stratum"].to_list()
+    auto_total, auto_likes_total = _automatic_totals(scope, tags, theme_ids)
     inputs = ValidationInputs(
         theme_ids=theme_ids,
         human=human,
         auto=auto,
         likes=likes,
         auto_likes=auto_likes,
-        strata=coded["stratum"].fill_null("all").to_list(),
+        strata=strata,
         sizes=sizes,
         population=population,
-        total_likes=total_likes,
-        auto_total=np.array([totals.get(t, (0.0, 0.0))[0] for t in theme_ids]),
-        auto_likes_total=np.array([totals.get(t, (0.0, 0.0))[1] for t in theme_ids]),
+        total_likes=float((scope["weight"] * scope["likes"]).sum()),
+        auto_total=auto_total,
+        auto_likes_total=auto_likes_total,
         codes=codes,
-        cells=cells,
+        cells=population_cells(
+            scope, tags, _unit_strata(store, info, scope), theme_ids, sizes=set(sizes)
+        ),
     )
-    return inputs, notes
+    return inputs, _scope_notes(store, info, population, strata)
 
 
 def _unit_strata(store: Store, info: SampleInfo, scope: pl.DataFrame) -> pl.DataFrame:
-    """unit_id -> stratum as the sample was drawn (a stratified sample's strata come from its tag run)."""
+    """unit_id -> stratum as drawn (a stratified sample's strata come from its tag run)."""
     units = scope.select("unit_id").unique()
     if info.design != "stratified" or info.tag_run_id is None:
         return units.with_columns(stratum=pl.lit(ALL_STRATUM))
-    order = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position",
-            [info.codebook_hash],
-        ).fetchall()
-    ]
-    drawn_with = compute_units(scope, load_run_tags(store, info.tag_run_id), order)
+    order = load_theme_ids(store, info.codebook_hash)
+    drawn_with = compute_units(scope, load_run_tags(store, info.tag_run_id, blind_to=info), order)
     return drawn_with.select("unit_id", pl.col("stratum_theme").alias("stratum"))
 
 
@@ -306,7 +351,10 @@ def variance_floors(inputs: ValidationInputs, k: int) -> tuple[dict[str, float],
             mask = (labels == h) & (tagged == f)
             m = float(mask.sum())
             events = float(np.sum(np.abs(diff[mask]) >= 0.5)) if m else pooled[f][0]
-            rates.append(smoothed_rate(events, m if m else pooled[f][1]))
+            # A stratum with few coded units of this kind may show no error by
+            # chance: the rate over all strata (more units) keeps a floor under it.
+            rate = smoothed_rate(events, m if m else pooled[f][1])
+            rates.append(max(rate, smoothed_rate(*pooled[f])))
             means.append(float(diff[mask].mean()) if m else 0.0)
         counts[h], likes[h] = compute_model_variance(
             cell, (rates[0], rates[1]), (means[0], means[1])
@@ -396,6 +444,38 @@ def compute_estimates(inputs: ValidationInputs) -> list[ThemeEstimate]:
     return out
 
 
+def _themes_to_validate(
+    store: Store, sample_id: int, codebook_hash: str
+) -> tuple[list[str], list[str]]:
+    """(themes of the current codebook that the sample was coded with, notes on the others)."""
+    current = load_theme_ids(store, codebook_hash)
+    coded_themes = {
+        r[0]
+        for r in store.con.execute(
+            "SELECT DISTINCT theme_id FROM human_codes WHERE sample_id = ?", [sample_id]
+        ).fetchall()
+    }
+    if not coded_themes:
+        raise SampleError(
+            f"sample {sample_id} has no codes yet: fill in its sheet and load it with "
+            "`replyscope review import SHEET.xlsx --coder NAME`."
+        )
+    theme_ids = [t for t in current if t in coded_themes]
+    if not theme_ids:
+        raise SampleError(
+            f"sample {sample_id} was coded with other themes ({', '.join(sorted(coded_themes))}) "
+            "than the latest tagging run's codebook; tag with a codebook keeping those theme ids."
+        )
+    skipped = [t for t in current if t not in coded_themes]
+    notes = []
+    if skipped:
+        notes.append(
+            f"Not in the coded sample, so not validated: {', '.join(skipped)} (the sample was "
+            "coded with an earlier codebook). Draw a new sample to validate them."
+        )
+    return theme_ids, notes
+
+
 def validate_sample(store: Store, sample_id: int | None = None) -> SampleValidation:
     """Score the latest tagging run on a coded sample and store agreement and corrected shares."""
     chosen = sample_id if sample_id is not None else latest_coded_sample(store)
@@ -406,41 +486,16 @@ def validate_sample(store: Store, sample_id: int | None = None) -> SampleValidat
         )
     info = load_sample(store, chosen)
     tag_run, codebook_hash = latest_tag_run(store)
-    current = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position", [codebook_hash]
-        ).fetchall()
-    ]
-    coded_themes = {
-        r[0]
-        for r in store.con.execute(
-            "SELECT DISTINCT theme_id FROM human_codes WHERE sample_id = ?", [chosen]
-        ).fetchall()
-    }
-    if not coded_themes:
-        raise SampleError(
-            f"sample {chosen} has no codes yet: fill in its sheet and load it with "
-            "`replyscope review import SHEET.xlsx --coder NAME`."
-        )
-    theme_ids = [t for t in current if t in coded_themes]
-    notes = []
-    if not theme_ids:
-        raise SampleError(
-            f"sample {chosen} was coded with other themes ({', '.join(sorted(coded_themes))}) than the "
-            "latest tagging run's codebook; tag with a codebook that keeps those theme ids."
-        )
-    skipped = [t for t in current if t not in coded_themes]
-    if skipped:
-        notes.append(
-            f"Not in the coded sample, so not validated: {', '.join(skipped)} (the sample was coded "
-            "with an earlier codebook). Draw a new sample to validate them."
-        )
+    theme_ids, notes = _themes_to_validate(store, chosen, codebook_hash)
     inputs, scope_notes = load_validation_inputs(store, info, tag_run, theme_ids)
     notes += scope_notes
-    scores = compute_scores(inputs)
-    estimates = compute_estimates(inputs)
     agreement = ag.compute_coder_agreement(inputs.codes, theme_ids)
+    if agreement and agreement[-1].items == 0:
+        notes.append(
+            f"The {len(inputs.codes)} coders coded no reply in common, so their agreement cannot "
+            "be measured: give some replies to every coder (each codes a copy of the whole sheet)."
+        )
+        agreement = []
     result = SampleValidation(
         run_id=0,
         info=info,
@@ -448,8 +503,8 @@ def validate_sample(store: Store, sample_id: int | None = None) -> SampleValidat
         coders=sorted(inputs.codes),
         n_coded=len(inputs.strata),
         population=round(inputs.population),
-        scores=scores,
-        estimates=estimates,
+        scores=compute_scores(inputs),
+        estimates=compute_estimates(inputs),
         agreement=agreement,
         notes=notes,
     )
@@ -476,7 +531,8 @@ def save_validation(store: Store, v: SampleValidation) -> int:
         store.con.executemany(
             """INSERT INTO validation_scores (run_id, tag_run_id, theme_id, support, tp, fp, fn, tn,
                    precision, recall, f1, kappa, sample_id, coded, measurable,
-                   precision_low, precision_high, recall_low, recall_high, f1_low, f1_high, kappa_low, kappa_high)
+                   precision_low, precision_high, recall_low, recall_high, f1_low, f1_high,
+                   kappa_low, kappa_high)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [_score_row(run_id, v, s) for s in v.scores],
         )

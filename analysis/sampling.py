@@ -19,6 +19,7 @@ import json
 import math
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -51,9 +52,11 @@ class SampleInfo:
     tag_run_id: int | None
     strata: dict[str, dict[str, int]]
     note: str
+    quality_run_id: int | None = None
+    created_at: datetime | None = None
 
 
-def latest_tag_run(store: Store) -> tuple[int, str]:
+def latest_tag_run(store: Store, why: str = "") -> tuple[int, str]:
     """(run_id, codebook_hash) of the latest successful tagging run."""
     row = fetch_one(
         store.con,
@@ -61,11 +64,19 @@ def latest_tag_run(store: Store) -> tuple[int, str]:
            WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1""",
     )
     if row is None:
-        raise SampleError(
-            "no tagging run yet: run `replyscope tag` first (the coding sheet has one column "
-            "per theme of the codebook)."
-        )
+        raise SampleError(f"no tagging run yet: run `replyscope tag` first{why}.")
     return int(row[0]), str(row[1])
+
+
+def load_theme_ids(store: Store, codebook_hash: str | None) -> list[str]:
+    """The theme ids of a stored codebook, in codebook order."""
+    return [
+        r[0]
+        for r in store.con.execute(
+            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position",
+            [codebook_hash],
+        ).fetchall()
+    ]
 
 
 def latest_quality_run(store: Store) -> int | None:
@@ -76,14 +87,16 @@ def latest_quality_run(store: Store) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def load_scope(store: Store) -> pl.DataFrame:
-    """Every reply with its unit (a campaign is one unit), weight 1/k and likes, as the report counts them.
+def load_scope(store: Store, *, quality_run: int | str | None = "latest") -> pl.DataFrame:
+    """Every reply with its unit (a campaign is one), weight 1/k and likes, as the report counts.
 
     Columns: platform, reply_id, unit_id, weight, likes, created_at; sorted by
     platform, reply_id. A campaign's unit id is `c:<campaign_id>`, any other
-    reply's `r:<platform>:<reply_id>`.
+    reply's `r:<platform>:<reply_id>`. Campaigns come from `quality_run`: the
+    latest by default; a sample is validated in the scope it was drawn from
+    (its own quality run, or None: no campaigns).
     """
-    quality = latest_quality_run(store)
+    run = latest_quality_run(store) if quality_run == "latest" else quality_run
     frame = pl.from_arrow(
         store.con.sql(
             """SELECT r.platform, r.reply_id,
@@ -97,27 +110,43 @@ def load_scope(store: Store) -> pl.DataFrame:
                LEFT JOIN (SELECT platform, reply_id, campaign_id FROM reply_quality
                           WHERE run_id = ?) q USING (platform, reply_id)
                ORDER BY r.platform, r.reply_id""",
-            params=[quality if quality is not None else -1],
+            params=[run if isinstance(run, int) else -1],
         ).to_arrow_table()
     )
     assert isinstance(frame, pl.DataFrame)
     return frame
 
 
-def load_run_tags(store: Store, tag_run_id: int) -> pl.DataFrame:
-    """platform, reply_id, theme_id of a tagging run with human overrides applied (what the figures count)."""
+def load_run_tags(
+    store: Store, tag_run_id: int, *, blind_to: SampleInfo | None = None
+) -> pl.DataFrame:
+    """platform, reply_id, theme_id of a tagging run, human overrides applied (what figures count).
+
+    With `blind_to` a sample, corrections made to that sample's replies after
+    it was drawn are left out: they come from the coding, and counting them
+    as the tagger's would hide exactly the error the sample measures.
+    """
+    sample_id = blind_to.sample_id if blind_to else -1
+    drawn_at = blind_to.created_at if blind_to and blind_to.created_at else None
     frame = pl.from_arrow(
         store.con.sql(
-            """WITH auto AS (SELECT platform, reply_id, theme_id FROM reply_themes WHERE run_id = ?),
-                    ovr AS (SELECT platform, reply_id, theme_id, arg_max(tagged, created_at) AS tagged
-                            FROM reply_overrides GROUP BY ALL)
+            """WITH auto AS (SELECT platform, reply_id, theme_id FROM reply_themes
+                             WHERE run_id = ?),
+                    ovr AS (SELECT o.platform, o.reply_id, o.theme_id,
+                                   arg_max(o.tagged, o.created_at) AS tagged
+                            FROM reply_overrides o
+                            WHERE ? IS NULL OR o.created_at <= ? OR NOT EXISTS (
+                                SELECT 1 FROM validation_sample_replies s
+                                WHERE s.sample_id = ? AND s.platform = o.platform
+                                  AND s.reply_id = o.reply_id)
+                            GROUP BY ALL)
                SELECT DISTINCT coalesce(a.platform, o.platform) AS platform,
                       coalesce(a.reply_id, o.reply_id) AS reply_id,
                       coalesce(a.theme_id, o.theme_id) AS theme_id
                FROM auto a FULL OUTER JOIN ovr o
                  ON a.platform = o.platform AND a.reply_id = o.reply_id AND a.theme_id = o.theme_id
                WHERE coalesce(o.tagged, true)""",
-            params=[tag_run_id],
+            params=[tag_run_id, drawn_at, drawn_at, sample_id],
         ).to_arrow_table()
     )
     assert isinstance(frame, pl.DataFrame)
@@ -170,7 +199,10 @@ def allocation_weights(sizes: dict[str, int]) -> dict[str, float]:
 
 
 def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
-    """Square-root allocation of n draws over strata: at least 2 each (or all of a tiny one), never more than a stratum holds."""
+    """Square-root allocation of n draws over strata: at least 2 each (all of a tinier one).
+
+    No stratum gets more draws than it holds.
+    """
     total = sum(sizes.values())
     if n >= total:
         return dict(sizes)
@@ -237,27 +269,24 @@ class DrawResult:
 
     info: SampleInfo
     census: bool
+    no_quality: bool  # no quality run yet: campaign copies are separate units
 
 
 def draw_sample(
     store: Store, n: int, *, seed: int | None = None, stratify: str = "none"
 ) -> DrawResult:
-    """Draw a validation sample from the report's scope and record it (seed, units, weights, codebook)."""
+    """Draw a validation sample from the report's scope; record seed, units, weights, codebook."""
     if n < 1:
         raise SampleError("--n must be at least 1 (200 is a good start).")
     if stratify not in STRATIFY:
         raise SampleError(f"--stratify must be one of {', '.join(STRATIFY)}.")
-    tag_run, codebook_hash = latest_tag_run(store)
+    tag_run, codebook_hash = latest_tag_run(
+        store, " (the coding sheet has one column per theme of the codebook)"
+    )
     scope = load_scope(store)
     if scope.height == 0:
         raise SampleError("the store holds no replies: import some first (replyscope import FILE).")
-    theme_order = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position",
-            [codebook_hash],
-        ).fetchall()
-    ]
+    theme_order = load_theme_ids(store, codebook_hash)
     units = compute_units(scope, load_run_tags(store, tag_run), theme_order)
     seed = secrets.randbelow(1_000_000) if seed is None else int(seed)
     drawn, strata = compute_draw(units, n, seed, stratify)
@@ -291,11 +320,11 @@ def draw_sample(
         )
         save_sample(store, info, drawn.with_columns(sheet_key=pl.Series(keys)), n_requested=n)
         finish_run(store, sample_id, RunCounts(rows_in=units.height, rows_added=drawn.height))
-    return DrawResult(info, census)
+    return DrawResult(info, census, latest_quality_run(store) is None)
 
 
 def _sheet_keys(n: int) -> list[str]:
-    """Random keys for the sheet's reply_id column: private (no account id) and unique in the sample."""
+    """Random keys for the sheet's reply_id column: private (no account id), unique per sample."""
     keys: set[str] = set()
     while len(keys) < n:
         keys.add("r" + secrets.token_hex(5))
@@ -305,8 +334,9 @@ def _sheet_keys(n: int) -> list[str]:
 def save_sample(store: Store, info: SampleInfo, drawn: pl.DataFrame, *, n_requested: int) -> None:
     """Write the sample's record and its replies (within the caller's transaction)."""
     store.con.execute(
-        """INSERT INTO validation_samples (sample_id, created_at, design, seed, n_requested, n_drawn,
-               population, replies, campaigns_once, codebook_hash, tag_run_id, quality_run_id, strata, note)
+        """INSERT INTO validation_samples (sample_id, created_at, design, seed, n_requested,
+               n_drawn, population, replies, campaigns_once, codebook_hash, tag_run_id,
+               quality_run_id, strata, note)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             info.sample_id,
@@ -347,17 +377,20 @@ def load_sample(store: Store, sample_id: int | None = None) -> SampleInfo:
     row = fetch_one(
         store.con,
         """SELECT sample_id, design, seed, n_drawn, population, replies, campaigns_once,
-                  codebook_hash, tag_run_id, strata, note
-           FROM validation_samples WHERE sample_id = coalesce(?, (SELECT max(sample_id) FROM validation_samples))""",
+                  codebook_hash, tag_run_id, strata, note, quality_run_id, created_at
+           FROM validation_samples
+           WHERE sample_id = coalesce(?, (SELECT max(sample_id) FROM validation_samples))""",
         [sample_id],
     )
     if row is None:
         if sample_id is None:
             raise SampleError(
-                "no validation sample yet: draw one with `replyscope review sample --n 200 -o sample.xlsx`."
+                "no validation sample yet: draw one with `replyscope review sample --n 200 -o "
+                "sample.xlsx`."
             )
         raise SampleError(
-            f'there is no sample {sample_id}; `replyscope sql "SELECT * FROM validation_samples"` lists them.'
+            f'there is no sample {sample_id}; `replyscope sql "SELECT * FROM validation_samples"` '
+            "lists them."
         )
     return SampleInfo(
         sample_id=int(row[0]),
@@ -371,16 +404,6 @@ def load_sample(store: Store, sample_id: int | None = None) -> SampleInfo:
         tag_run_id=None if row[8] is None else int(row[8]),
         strata=json.loads(row[9]) if row[9] else {},
         note=str(row[10] or ""),
+        quality_run_id=None if row[11] is None else int(row[11]),
+        created_at=row[12],
     )
-
-
-def load_sample_replies(store: Store, sample_id: int) -> pl.DataFrame:
-    """The sample's replies in sheet order: position, sheet_key, platform, reply_id, unit_id, stratum, inclusion_prob."""
-    frame = pl.from_arrow(
-        store.con.sql(
-            "SELECT * EXCLUDE (sample_id) FROM validation_sample_replies WHERE sample_id = ? ORDER BY position",
-            params=[sample_id],
-        ).to_arrow_table()
-    )
-    assert isinstance(frame, pl.DataFrame)
-    return frame

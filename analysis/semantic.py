@@ -9,6 +9,8 @@ evidence is the nearest example and the similarity.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
@@ -28,6 +30,24 @@ THRESHOLDS = {
 MAX_THEMES = 3
 
 
+@dataclass
+class SemanticTags:
+    """The semantic tags of a set of replies and the parameters that produced them."""
+
+    tags: pl.DataFrame  # row, theme_id, score, method, evidence
+    embedder: str  # the embedder's name (its cache key), e.g. "wordllama-0.4-256"
+    threshold: float  # the similarity a reply needed to get a theme
+    max_themes: int = MAX_THEMES
+
+    def parameters(self) -> dict[str, object]:
+        """What a tagging run records about this step in runs.parameters."""
+        return {
+            "embedder": self.embedder,
+            "threshold": self.threshold,
+            "max_themes": self.max_themes,
+        }
+
+
 def theme_prototypes(codebook: Codebook) -> tuple[list[str], list[str]]:
     """(theme id, text) pairs that stand for each theme: description and examples."""
     ids: list[str] = []
@@ -43,7 +63,11 @@ def theme_prototypes(codebook: Codebook) -> tuple[list[str], list[str]]:
 def similarity_matrix(
     store: Store | None, replies: list[str], codebook: Codebook, embedder_spec: str
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str], str]:
-    """(best similarity per reply x theme, index of the nearest prototype, prototype ids, texts, embedder name)."""
+    """Best similarity per (reply, theme) and the index of the nearest prototype.
+
+    Returns (best, nearest, prototype ids, prototype texts, embedder name);
+    benchmarks/validation_scores.py reads the first and the last.
+    """
     proto_ids, proto_texts = theme_prototypes(codebook)
     embedder = load_embedder(embedder_spec, fit_texts=[*replies, *proto_texts])
     reply_vecs, _ = embed_cached(store, embedder, replies)
@@ -71,7 +95,7 @@ def compute_semantic_tags(
     embedder: str | None = None,
     threshold: float | None = None,
     combined: bool = False,
-) -> tuple[pl.DataFrame, dict[str, object]]:
+) -> SemanticTags:
     """Tags (row, theme_id, score, method, evidence) and the parameters used."""
     spec = embedder or DEFAULT_EMBEDDER
     texts = [t or "" for t in replies["text"].to_list()]
@@ -106,4 +130,4 @@ def compute_semantic_tags(
             "evidence": pl.String,
         },
     )
-    return frame, {"embedder": name, "threshold": cut, "max_themes": MAX_THEMES}
+    return SemanticTags(frame, embedder=name, threshold=cut, max_themes=MAX_THEMES)

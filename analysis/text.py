@@ -84,7 +84,7 @@ def match_form(texts: pl.Series, *, drop_mentions: bool = True) -> pl.Series:
 
 
 def slice_bounds(n: int, chunk_rows: int) -> list[tuple[int, int]]:
-    """(start, end) of equal slices of n rows: one per core, none under chunk_rows (at least one)."""
+    """(start, end) of equal slices of n rows: one per core, none under chunk_rows (at least 1)."""
     k = max(1, min(os.cpu_count() or 1, n // chunk_rows))
     return list(itertools.pairwise(n * i // k for i in range(k + 1)))
 

@@ -9,13 +9,14 @@ never touched; the views read the latest run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
 from analysis.codebook import Codebook, require_usable, to_toml
 from analysis.engagement import compute_theme_stats
 from analysis.keywords import compute_keyword_tags
+from analysis.semantic import compute_semantic_tags
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
 
 METHODS = ("keyword", "semantic", "both")
@@ -35,7 +36,6 @@ class TagResult:
     tagged: int
     tags: int
     stats: pl.DataFrame
-    notes: dict[str, object] = field(default_factory=dict)
 
 
 def save_codebook(store: Store, codebook: Codebook) -> str:
@@ -105,57 +105,18 @@ def tag_store(
         raise ValueError(f"method must be one of {METHODS}")
     require_usable(codebook)  # CodebookError before anything is read or written
     replies = load_reply_texts(store)
+    params: dict[str, object] = dict(parameters or {})
     frames: list[pl.DataFrame] = []
     if method in ("keyword", "both"):
-        kw = compute_keyword_tags(replies["text"], codebook)
-        frames.append(
-            kw.with_columns(
-                method=pl.lit("keyword"),
-                evidence=pl.col("evidence").list.join(", "),
-            )
-        )
-    params: dict[str, object] = dict(parameters or {})
+        frames.append(_keyword_tags(replies, codebook))
     if method in ("semantic", "both"):
-        from analysis.semantic import compute_semantic_tags
-
-        sem, info = compute_semantic_tags(
+        semantic = compute_semantic_tags(
             store, replies, codebook, embedder=embedder, combined=method == "both"
         )
-        frames.append(sem)
-        params.update(info)
-    # Same columns in the same order: vertical concat matches by position.
-    columns = ("row", "theme_id", "score", "method", "evidence")
-    tags = (
-        pl.concat([f.select(columns) for f in frames], how="vertical_relaxed")
-        if frames
-        else pl.DataFrame()
-    )
-    if method == "both" and tags.height:
-        # One tag per (reply, theme): keep keyword evidence, note semantic agreement.
-        tags = tags.group_by("row", "theme_id").agg(
-            pl.col("score").max(),
-            pl.col("method").unique().sort().str.join("+").alias("method"),
-            pl.col("evidence").str.join(" | "),
-        )
-    keyed = replies.with_row_index("row").select(
-        pl.col("row").cast(pl.UInt32), "platform", "reply_id"
-    )
-    rows = (
-        tags.with_columns(pl.col("row").cast(pl.UInt32))
-        .join(keyed, on="row")
-        .select("platform", "reply_id", "theme_id", "score", "method", "evidence")
-        if tags.height
-        else pl.DataFrame(
-            schema={
-                "platform": pl.String,
-                "reply_id": pl.String,
-                "theme_id": pl.String,
-                "score": pl.Float64,
-                "method": pl.String,
-                "evidence": pl.String,
-            }
-        )
-    )
+        frames.append(semantic.tags)
+        # The report's method section reads the embedder and threshold from the run.
+        params.update(semantic.parameters())
+    rows = _reply_rows(replies, _merge_tags(frames, method))
     with store.transaction():
         h = save_codebook(store, codebook)
         run_id = start_run(
@@ -166,18 +127,10 @@ def tag_store(
                 "codebook": codebook.name,
                 "version": codebook.version,
                 "method": method,
-                **(parameters or {}),
+                **params,
             },
         )
-        if rows.height:
-            store.con.register("_tags_in", rows.to_arrow())
-            try:
-                store.con.execute(
-                    "INSERT INTO reply_themes SELECT ?, platform, reply_id, theme_id, score, method, evidence FROM _tags_in",
-                    [run_id],
-                )
-            finally:
-                store.con.unregister("_tags_in")
+        _save_tags(store, run_id, rows)
         stats = save_theme_stats(store, run_id, codebook)
         tagged = (
             rows.select(pl.struct("platform", "reply_id").n_unique()).item() if rows.height else 0
@@ -192,25 +145,96 @@ def tag_store(
     return TagResult(run_id, codebook, method, replies.height, int(tagged), rows.height, stats)
 
 
+def _keyword_tags(replies: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
+    """Keyword tags (row, theme_id, score, method, evidence), evidence as one string."""
+    kw = compute_keyword_tags(replies["text"], codebook)
+    return kw.with_columns(
+        method=pl.lit("keyword"),
+        evidence=pl.col("evidence").list.join(", "),
+    )
+
+
+def _merge_tags(frames: list[pl.DataFrame], method: str) -> pl.DataFrame:
+    """The methods' tags as one frame; with `both`, one tag per (reply, theme)."""
+    # Same columns in the same order: vertical concat matches by position.
+    columns = ("row", "theme_id", "score", "method", "evidence")
+    tags = (
+        pl.concat([f.select(columns) for f in frames], how="vertical_relaxed")
+        if frames
+        else pl.DataFrame()
+    )
+    if method == "both" and tags.height:
+        # One tag per (reply, theme): keep keyword evidence, note semantic agreement.
+        tags = tags.group_by("row", "theme_id").agg(
+            pl.col("score").max(),
+            pl.col("method").unique().sort().str.join("+").alias("method"),
+            pl.col("evidence").str.join(" | "),
+        )
+    return tags
+
+
+def _reply_rows(replies: pl.DataFrame, tags: pl.DataFrame) -> pl.DataFrame:
+    """Tags keyed by reply (platform, reply_id) instead of row number, as in reply_themes."""
+    if not tags.height:
+        return pl.DataFrame(
+            schema={
+                "platform": pl.String,
+                "reply_id": pl.String,
+                "theme_id": pl.String,
+                "score": pl.Float64,
+                "method": pl.String,
+                "evidence": pl.String,
+            }
+        )
+    keyed = replies.with_row_index("row").select(
+        pl.col("row").cast(pl.UInt32), "platform", "reply_id"
+    )
+    return (
+        tags.with_columns(pl.col("row").cast(pl.UInt32))
+        .join(keyed, on="row")
+        .select("platform", "reply_id", "theme_id", "score", "method", "evidence")
+    )
+
+
+def _save_tags(store: Store, run_id: int, rows: pl.DataFrame) -> None:
+    """Insert a run's reply_themes rows (inside the caller's transaction)."""
+    if not rows.height:
+        return
+    store.con.register("_tags_in", rows.to_arrow())
+    try:
+        store.con.execute(
+            """INSERT INTO reply_themes
+               SELECT ?, platform, reply_id, theme_id, score, method, evidence FROM _tags_in""",
+            [run_id],
+        )
+    finally:
+        store.con.unregister("_tags_in")
+
+
 def compute_run_stats(
     store: Store, run_id: int, codebook: Codebook, *, campaigns_once: bool = False
 ) -> pl.DataFrame:
-    """Theme statistics of a tagging run (overrides applied), optionally counting each campaign once."""
+    """Theme statistics of a tagging run (overrides applied), optionally each campaign once."""
     tags = pl.from_arrow(
         store.con.sql(
-            f"""WITH auto AS (SELECT platform, reply_id, theme_id FROM reply_themes WHERE run_id = {int(run_id)}),
-                    ovr AS (SELECT platform, reply_id, theme_id, arg_max(tagged, created_at) AS tagged
+            f"""WITH auto AS (SELECT platform, reply_id, theme_id FROM reply_themes
+                              WHERE run_id = {int(run_id)}),
+                    ovr AS (SELECT platform, reply_id, theme_id,
+                                   arg_max(tagged, created_at) AS tagged
                             FROM reply_overrides GROUP BY ALL)
-                SELECT coalesce(a.platform, o.platform) || chr(31) || coalesce(a.reply_id, o.reply_id) AS key,
+                SELECT coalesce(a.platform, o.platform) || chr(31)
+                           || coalesce(a.reply_id, o.reply_id) AS key,
                        coalesce(a.theme_id, o.theme_id) AS theme_id
                 FROM auto a FULL OUTER JOIN ovr o
-                  ON a.platform = o.platform AND a.reply_id = o.reply_id AND a.theme_id = o.theme_id
+                  ON a.platform = o.platform AND a.reply_id = o.reply_id
+                 AND a.theme_id = o.theme_id
                 WHERE coalesce(o.tagged, true)"""
         ).to_arrow_table()
     )
     replies = pl.from_arrow(
         store.con.sql(
-            "SELECT platform, reply_id, platform || chr(31) || reply_id AS key, like_count FROM replies"
+            "SELECT platform, reply_id, platform || chr(31) || reply_id AS key, like_count "
+            "FROM replies"
         ).to_arrow_table()
     )
     assert isinstance(tags, pl.DataFrame) and isinstance(replies, pl.DataFrame)
@@ -233,8 +257,10 @@ def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFr
         store.con.register("_stats_in", stats.to_arrow())
         try:
             store.con.execute(
-                """INSERT INTO theme_stats SELECT ?, theme_id, replies, share, share_low, share_high, likes,
-                       likes_share, likes_share_low, likes_share_high, resonance, replies_in_scope FROM _stats_in""",
+                """INSERT INTO theme_stats
+                   SELECT ?, theme_id, replies, share, share_low, share_high, likes, likes_share,
+                          likes_share_low, likes_share_high, resonance, replies_in_scope
+                   FROM _stats_in""",
                 [run_id],
             )
         finally:

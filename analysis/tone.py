@@ -72,15 +72,6 @@ def _score_chunk(texts: list[str]) -> list[tuple[float, float, float, float]]:
     return out
 
 
-def tone_label(compound: float) -> str:
-    """VADER's standard reading of a compound score."""
-    if compound >= POSITIVE_AT:
-        return "positive"
-    if compound <= NEGATIVE_AT:
-        return "negative"
-    return "neutral"
-
-
 def default_workers() -> int:
     """Worker processes worth starting here: the cores, at most 8."""
     return max(1, min(os.cpu_count() or 1, 8))
@@ -247,12 +238,14 @@ def compute_tone_summary(store: Store, by: str = "theme") -> pl.DataFrame:
         sql = f"SELECT 'all' AS \"group\", {_SUMMARY_SELECT} FROM {tone}"
     elif by == "theme":
         # Themes in codebook order (that of the latest tagging run).
-        sql = f"""WITH tag_run AS (SELECT max(run_id) AS run_id FROM runs WHERE kind = 'tag' AND status = 'ok'),
+        sql = f"""WITH tag_run AS (SELECT max(run_id) AS run_id FROM runs
+                                  WHERE kind = 'tag' AND status = 'ok'),
                   cb AS (SELECT json_extract_string(parameters, '$.codebook_hash') AS h
                          FROM runs JOIN tag_run USING (run_id))
             SELECT g.theme_id AS "group", {_SUMMARY_SELECT}
             FROM reply_theme_tags g JOIN {tone} USING (platform, reply_id)
-            LEFT JOIN themes th ON th.codebook_hash = (SELECT h FROM cb) AND th.theme_id = g.theme_id
+            LEFT JOIN themes th
+              ON th.codebook_hash = (SELECT h FROM cb) AND th.theme_id = g.theme_id
             GROUP BY g.theme_id, th.position
             ORDER BY th.position NULLS LAST, g.theme_id"""
     else:
@@ -274,7 +267,8 @@ def compute_tone_summary(store: Store, by: str = "theme") -> pl.DataFrame:
 def load_group_labels(store: Store, by: str) -> dict[str, str]:
     """Label of each theme (latest tagging run's codebook) or topic (latest topic run)."""
     if by == "theme":
-        sql = """WITH tag_run AS (SELECT max(run_id) AS run_id FROM runs WHERE kind = 'tag' AND status = 'ok')
+        sql = """WITH tag_run AS (SELECT max(run_id) AS run_id FROM runs
+                                 WHERE kind = 'tag' AND status = 'ok')
             SELECT th.theme_id, th.label FROM themes th
             JOIN runs r ON th.codebook_hash = json_extract_string(r.parameters, '$.codebook_hash')
             JOIN tag_run USING (run_id)"""

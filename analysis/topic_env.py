@@ -1,4 +1,4 @@
-"""What a topic run depends on outside Python: numba's compile cache for UMAP, and library versions."""
+"""What a topic run depends on outside Python: numba's compile cache for UMAP, library versions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ NUMBA_CACHE_ENV = "REPLYSCOPE_NUMBA_CACHE"
 
 
 def numba_cache_dir() -> Path:
-    """Where numba keeps compiled UMAP code: $REPLYSCOPE_NUMBA_CACHE, $NUMBA_CACHE_DIR or ~/.cache."""
+    """Where numba keeps compiled UMAP code: $REPLYSCOPE_NUMBA_CACHE, $NUMBA_CACHE_DIR, ~/.cache."""
     chosen = os.environ.get(NUMBA_CACHE_ENV) or os.environ.get("NUMBA_CACHE_DIR")
     if chosen:
         return Path(chosen).expanduser()

@@ -1,4 +1,4 @@
-"""Describing topics: c-TF-IDF vocabulary, labels, representatives, tables over time and by theme, draft themes.
+"""Describing topics: c-TF-IDF words, labels, representatives, tables by time and theme, drafts.
 
 Topic words come from BERTopic's c-TF-IDF over a `CountVectorizer` built
 here: English stop words, contractions, platform noise (rt, amp, https, t.co,
@@ -66,7 +66,10 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+
 
 
 def clean_for_words(text: str, *, keep_accents: bool = False) -> str:
-    """Lower-case text without URLs, @handles, HTML entities, numbers, apostrophes (and accents, unless keep_accents)."""
+    """Lower-case text without URLs, @handles, HTML entities, numbers and apostrophes.
+
+    Accents go too, unless keep_accents.
+    """
     text = _URL.sub(" ", text)
     text = _HANDLE.sub(" ", text)
     text = _ENTITY.sub(" ", text)
@@ -83,7 +86,7 @@ def clean_for_words(text: str, *, keep_accents: bool = False) -> str:
 
 
 def _unspaced_pieces(word: str) -> list[str] | None:
-    """Two-character pieces of the Chinese/Japanese runs in a token (and its other parts), or None."""
+    """Two-character pieces of a token's Chinese/Japanese runs (and its other parts), or None."""
     if word.isascii() or not _UNSPACED.search(word):
         return None
     out: list[str] = []
@@ -172,7 +175,7 @@ def has_vocabulary(vectorizer: CountVectorizer, texts: Sequence[str]) -> bool:
 
 
 def choose_vectorizer(docs: Sequence[str], extra_stop_words: Iterable[str] = ()) -> CountVectorizer:
-    """The vectorizer for these replies: all stop words, or fewer when nothing else would be left."""
+    """The vectorizer for these replies: all stop words, or fewer when nothing else would stay."""
     probe = list(docs[:5000])
     for words in (stop_words(extra_stop_words), stop_words(), []):
         vectorizer = make_vectorizer(words)
@@ -217,7 +220,7 @@ def _display(word: str, texts: Sequence[str]) -> str:
 def compute_label(
     keywords: Sequence[tuple[str, float]], topic_id: int, texts: Sequence[str] = (), size: int = 3
 ) -> str:
-    """A short title: the top keywords that share no word with an earlier one, as the replies spell them."""
+    """A short title: top keywords sharing no word with an earlier one, spelled as in replies."""
     if topic_id == -1:
         return OUTLIER_LABEL
     chosen: list[str] = []
@@ -319,7 +322,7 @@ def compute_topic_table(
 
 
 def compute_topic_theme_crosstab(store: Store, run_id: int) -> pl.DataFrame:
-    """Replies per (topic, theme of the latest tagging run); theme_id is null for untagged replies."""
+    """Replies per (topic, theme of the latest tagging run); theme_id null for untagged replies."""
     frame = pl.from_arrow(
         store.con.sql(
             """SELECT t.topic_id, g.theme_id, count(*) AS replies
@@ -433,8 +436,9 @@ class CodebookSuggestion:
             version=f"{self.codebook.version}+topics{self.topic_run}",
             themes=themes,
             description=(
-                f"{plural(len(self.drafts), 'draft theme')} from topics run {self.topic_run} that tagging run "
-                f"{self.tag_run} barely covers; review them before tagging with this codebook."
+                f"{plural(len(self.drafts), 'draft theme')} from topics run {self.topic_run} "
+                f"that tagging run {self.tag_run} barely covers; review them before tagging "
+                "with this codebook."
             ),
         )
 
@@ -442,7 +446,10 @@ class CodebookSuggestion:
 def compute_codebook_suggestions(
     store: Store, *, run_id: int | None = None, threshold: float = 0.30
 ) -> CodebookSuggestion:
-    """Topics of a run (default: the latest) of which under threshold carry a theme, as draft themes."""
+    """Draft themes from a run's topics (default: the latest) that themes barely cover.
+
+    A topic is barely covered when under `threshold` of its replies carry a theme.
+    """
     topic_run = run_id if run_id is not None else latest_topic_run(store)
     row = fetch_one(
         store.con,
@@ -451,7 +458,8 @@ def compute_codebook_suggestions(
     )
     if row is None:
         raise TopicError(
-            "no tagging run yet: run `replyscope tag` first, so there is a codebook to compare the topics with."
+            "no tagging run yet: run `replyscope tag` first, so there is a codebook to compare "
+            "the topics with."
         )
     tag_run, codebook_hash = int(row[0]), str(row[1])
     toml = fetch_one(
@@ -466,7 +474,8 @@ def compute_codebook_suggestions(
         """SELECT t.topic_id, t.label, t.size, t.keywords::VARCHAR, t.representative::VARCHAR,
                   (SELECT count(DISTINCT (rt.platform, rt.reply_id))
                    FROM reply_topics rt
-                   JOIN (SELECT DISTINCT platform, reply_id FROM reply_theme_tags) g USING (platform, reply_id)
+                   JOIN (SELECT DISTINCT platform, reply_id FROM reply_theme_tags) g
+                     USING (platform, reply_id)
                    WHERE rt.run_id = t.run_id AND rt.topic_id = t.topic_id) AS covered
            FROM topics t WHERE t.run_id = ? ORDER BY t.topic_id = -1, t.size DESC, t.topic_id""",
         [topic_run],
@@ -510,7 +519,8 @@ def compute_topics_over_time(store: Store, run_id: int, freq: str = "1d") -> pl.
                     WHERE t.run_id = ? AND r.created_at IS NOT NULL
                 ),
                 b AS (
-                    SELECT unnest(range(min(bucket), max(bucket) + INTERVAL '{interval}', INTERVAL '{interval}')) AS bucket
+                    SELECT unnest(range(min(bucket), max(bucket) + INTERVAL '{interval}',
+                                        INTERVAL '{interval}')) AS bucket
                     FROM d
                 ),
                 tp AS (SELECT DISTINCT topic_id FROM reply_topics WHERE run_id = ?)

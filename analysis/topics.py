@@ -29,6 +29,16 @@ import polars as pl
 
 from analysis.embed import Embedder, embed_cached, load_embedder, set_offline
 from analysis.text import redact_contacts
+from analysis.topic_clusters import (
+    MAX_OUTLIER_SHARE,
+    BlobAwareHDBSCAN,
+    cap_outliers,
+    centroids,
+    choose_k,
+    exact_knn,
+    nearest_topic,
+    outlier_threshold,
+)
 from analysis.topic_env import library_versions, prepare_numba
 from analysis.topic_labels import (
     TOP_WORDS,
@@ -52,8 +62,6 @@ DEFAULT_EMBEDDER = "wordllama"
 DEFAULT_SEED = 42
 SMALL_DATA = 50  # below this, no UMAP/HDBSCAN: k-means with k = 2-3 (or one group)
 TINY_DATA = 10  # below this, one group
-MAX_OUTLIER_SHARE = 0.20
-BLOB_SHARE = 0.5  # an eom cluster holding more than this share of replies is a blob
 # Above this many replies UMAP/HDBSCAN are fitted on a seeded sample of this
 # size and the other replies join their nearest topic: UMAP is single-threaded
 # when seeded and would take minutes on 100,000 replies.
@@ -129,113 +137,28 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
 
 
-def _choose_k(embeddings: np.ndarray, seed: int, candidates: Sequence[int]) -> int:
-    """The k of candidates whose k-means split has the best cosine silhouette (ties: smaller k)."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
+@dataclass
+class _ModelInputs:
+    """What every assignment strategy works from."""
 
-    sample = embeddings[:5000]  # rows are in a stable order; enough to compare a few k
-    scores = {}
-    for k in candidates:
-        labels = KMeans(k, random_state=seed, n_init=3).fit_predict(sample)
-        if len(set(labels.tolist())) > 1:
-            scores[k] = float(silhouette_score(sample, labels, metric="cosine"))
-    return max(scores, key=lambda k: (scores[k], -k)) if scores else 1
+    docs: list[str]
+    embeddings: np.ndarray
+    backend: Any  # our embedder as a BERTopic backend
+    vectorizer: Any  # the c-TF-IDF vectorizer (stop words, question words, n-grams)
+    options: TopicOptions
+    details: dict[str, Any]  # what was done, recorded in topic_runs.parameters
 
 
-def _centroids(embeddings: np.ndarray, topics: np.ndarray) -> tuple[list[int], np.ndarray]:
-    ids = sorted(t for t in np.unique(topics).tolist() if t != -1)
-    cents = np.vstack([embeddings[topics == t].mean(axis=0) for t in ids])
-    norms = np.linalg.norm(cents, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return ids, cents / norms
+@dataclass
+class _Fit:
+    """A BERTopic fit on some rows of the input (all of them, or a seeded sample)."""
 
-
-def _nearest(
-    embeddings: np.ndarray, ids: list[int], cents: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    sims = embeddings @ cents.T
-    arg = sims.argmax(axis=1)
-    return np.asarray(ids)[arg], sims[np.arange(len(embeddings)), arg]
-
-
-class _BlobAwareHDBSCAN:
-    """HDBSCAN with "eom" cluster selection, or "leaf" when eom returns one blob.
-
-    When every reply answers the same question, eom often keeps one cluster
-    holding most replies (2-3 topics on the demo data with minilm or tfidf);
-    the leaf clusters under it are the sub-topics people want. Leaf alone
-    splits well-separated topics in two, so it is only the fallback.
-    """
-
-    def __init__(self, min_cluster_size: int, min_samples: int, blob_share: float = BLOB_SHARE):
-        self.min_cluster_size = min_cluster_size
-        self.min_samples = min_samples
-        self.blob_share = blob_share
-        self.selection = "eom"
-        self.labels_ = np.zeros(0, dtype=np.int64)
-        self.probabilities_ = np.zeros(0)
-
-    def fit(self, X: np.ndarray, y: object = None) -> _BlobAwareHDBSCAN:
-        """Cluster X (BERTopic reads labels_ and probabilities_)."""
-        from hdbscan import HDBSCAN
-
-        for selection in ("eom", "leaf"):
-            model = HDBSCAN(
-                min_cluster_size=self.min_cluster_size,
-                min_samples=self.min_samples,
-                metric="euclidean",
-                cluster_selection_method=selection,
-                prediction_data=False,
-                core_dist_n_jobs=1,
-            ).fit(X)
-            labels = np.asarray(model.labels_)
-            sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(1)
-            self.selection, self.labels_ = selection, labels
-            self.probabilities_ = np.asarray(model.probabilities_)
-            if sizes.max() <= self.blob_share * len(labels):
-                break
-        return self
-
-
-def _exact_knn(embeddings: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, None]:
-    """Exact cosine neighbours (self first) for UMAP's precomputed_knn.
-
-    Below 4,096 rows UMAP computes all pairwise distances by calling a numba
-    function once per pair from Python (30 s for 3,000 replies); one matrix
-    product gives the same neighbours in well under a second.
-    """
-    dist = np.clip(1.0 - embeddings @ embeddings.T, 0.0, None)
-    np.fill_diagonal(dist, -1.0)  # self first, even among identical replies
-    idx = np.argsort(dist, axis=1, kind="stable")[:, :k]
-    dists = np.take_along_axis(dist, idx, axis=1)
-    dists[:, 0] = 0.0
-    return idx.astype(np.int64), dists.astype(np.float32), None
-
-
-def _outlier_threshold(embeddings: np.ndarray, topics: np.ndarray) -> float:
-    """Similarity an outlier needs to join a topic: that of the least typical 5% of members."""
-    ids, cents = _centroids(embeddings, topics)
-    clustered = topics != -1
-    own = (embeddings[clustered] * cents[np.searchsorted(ids, topics[clustered])]).sum(axis=1)
-    return float(np.quantile(own, 0.05))
-
-
-def _cap_outliers(
-    embeddings: np.ndarray, topics: np.ndarray, probabilities: np.ndarray
-) -> np.ndarray:
-    """Move the outliers nearest a topic into it until at most MAX_OUTLIER_SHARE remain."""
-    out = topics.copy()
-    allowed = int(np.floor(MAX_OUTLIER_SHARE * len(out)))
-    rows = np.flatnonzero(out == -1)
-    if len(rows) <= allowed or not (out != -1).any():
-        return out
-    ids, cents = _centroids(embeddings, out)
-    nearest, sims = _nearest(embeddings[rows], ids, cents)
-    order = np.lexsort((rows, -sims))[: len(rows) - allowed]
-    out[rows[order]] = nearest[order]
-    probabilities[rows[order]] = np.nan
-    return out
+    model: Any
+    rows: np.ndarray  # the input rows fitted, in order
+    docs: list[str]
+    embeddings: np.ndarray
+    topics: np.ndarray  # int, -1 = outlier
+    probabilities: np.ndarray  # float, NaN where HDBSCAN gave none
 
 
 def compute_topic_assignment(
@@ -246,7 +169,11 @@ def compute_topic_assignment(
     extra_stop_words: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> TopicAssignment:
-    """Topics for texts (with their embeddings, rows in a stable order): BERTopic, or k-means on small data."""
+    """Topics for texts and their embeddings (rows in a stable order).
+
+    BERTopic from SMALL_DATA replies up; k-means below that, or when HDBSCAN
+    finds no distinct groups.
+    """
     say = progress or (lambda _msg: None)
     n = len(texts)
     if n == 0:
@@ -257,39 +184,80 @@ def compute_topic_assignment(
     say("loading BERTopic")
     prepare_numba()
     _quiet_libraries()
-    from bertopic import BERTopic
-
-    backend = _backend(embedder)
-    details: dict[str, Any] = {"stop_words_added": list(extra_stop_words)}
+    inputs = _ModelInputs(
+        docs,
+        embeddings,
+        _backend(embedder),
+        vectorizer,
+        options,
+        details={"stop_words_added": list(extra_stop_words)},
+    )
     if n < SMALL_DATA:
-        if options.topics:
-            k = max(1, min(options.topics, n // 3))
-        else:
-            k = 1 if n < TINY_DATA else _choose_k(embeddings, options.seed, (2, 3))
-        how = (
-            "so they are shown as one group with its most frequent words."
-            if k == 1
-            else f"so they were split into {plural(k, 'group')} with k-means instead; read them as a rough first look."
-        )
-        note = (
-            f"Only {plural(n, 'reply', 'replies')}: too few for a topic model "
-            f"(it needs about {SMALL_DATA} or more), {how}"
-        )
-        method = "kmeans" if k > 1 else "single"
-        return _kmeans_assignment(
-            docs, embeddings, backend, vectorizer, k, options, method, note, details
-        )
+        return _small_data_assignment(inputs)
+    return _bertopic_assignment(inputs, say)
 
-    from umap import UMAP
 
+def _small_data_assignment(inputs: _ModelInputs) -> TopicAssignment:
+    """Too few replies for a topic model: k-means with k = 2-3, or one group, and a note."""
+    n, options = len(inputs.docs), inputs.options
+    if options.topics:
+        k = max(1, min(options.topics, n // 3))
+    else:
+        k = 1 if n < TINY_DATA else choose_k(inputs.embeddings, options.seed, (2, 3))
+    how = (
+        "so they are shown as one group with its most frequent words."
+        if k == 1
+        else f"so they were split into {plural(k, 'group')} with k-means instead; "
+        "read them as a rough first look."
+    )
+    note = (
+        f"Only {plural(n, 'reply', 'replies')}: too few for a topic model "
+        f"(it needs about {SMALL_DATA} or more), {how}"
+    )
+    return _kmeans_assignment(inputs, k, "kmeans" if k > 1 else "single", note)
+
+
+def _bertopic_assignment(inputs: _ModelInputs, say: Progress) -> TopicAssignment:
+    """UMAP + HDBSCAN through BERTopic; outliers moved to their nearest topic, then named."""
+    fit = _fit_bertopic(inputs, say)
+    if len(set(fit.topics.tolist()) - {-1}) < 2:
+        return _kmeans_fallback(inputs, fit.topics)
+    details = inputs.details
+    details["outlier_share_before"] = round(float((fit.topics == -1).mean()), 4)
+    threshold = outlier_threshold(fit.embeddings, fit.topics)
+    details["outlier_threshold"] = round(threshold, 4)
+    say("moving outliers to their nearest topic")
+    reduced = _reduce_outliers(fit, threshold)
+    topics, probabilities = _assign_all_rows(fit, reduced, inputs.embeddings, threshold)
+    topics = cap_outliers(inputs.embeddings, topics, probabilities)
+    say("naming topics (c-TF-IDF)")
+    fit.model.update_topics(
+        inputs.docs,
+        topics=topics.tolist(),
+        vectorizer_model=inputs.vectorizer,
+        top_n_words=TOP_WORDS,
+    )
+    keywords = _keywords(fit.model, topics)
+    return TopicAssignment(topics, probabilities, keywords, "bertopic", None, details)
+
+
+def _fit_rows(n: int, options: TopicOptions) -> np.ndarray:
+    """All rows, or a seeded sample of options.fit_sample rows (in order) of a larger input."""
     rng = np.random.default_rng(options.seed)
     if n > options.fit_sample:
-        fit_rows = np.sort(rng.choice(n, options.fit_sample, replace=False))
-    else:
-        fit_rows = np.arange(n)
+        return np.sort(rng.choice(n, options.fit_sample, replace=False))
+    return np.arange(n)
+
+
+def _fit_bertopic(inputs: _ModelInputs, say: Progress) -> _Fit:
+    """BERTopic with a seeded UMAP and the blob-aware HDBSCAN, fitted on the fit rows."""
+    from bertopic import BERTopic
+
+    options, details = inputs.options, inputs.details
+    fit_rows = _fit_rows(len(inputs.docs), options)
     m = len(fit_rows)
-    fit_docs = [docs[i] for i in fit_rows]
-    fit_emb = embeddings[fit_rows]
+    fit_docs = [inputs.docs[i] for i in fit_rows]
+    fit_emb = inputs.embeddings[fit_rows]
     min_size = options.min_topic_size or max(10, round(m / 100))
     min_samples = min(min_size, 5)
     details.update(
@@ -300,9 +268,30 @@ def compute_topic_assignment(
         n_neighbors=min(options.n_neighbors, m - 1),
         n_components=min(options.n_components, m - 2),
     )
+    hdbscan_model = BlobAwareHDBSCAN(min_size, min_samples)
+    model = BERTopic(
+        embedding_model=inputs.backend,
+        umap_model=_umap(fit_emb, details, options.seed),
+        hdbscan_model=hdbscan_model,
+        vectorizer_model=inputs.vectorizer,
+        nr_topics=options.topics,
+        top_n_words=TOP_WORDS,
+    )
+    say(f"clustering {m:,} replies (UMAP + HDBSCAN)")
+    fitted, probs = model.fit_transform(fit_docs, fit_emb)
+    details["cluster_selection"] = hdbscan_model.selection
+    fit_probs = np.asarray(probs, dtype=np.float64) if probs is not None else np.full(m, np.nan)
+    topics = np.asarray(fitted, dtype=np.int64)
+    return _Fit(model, fit_rows, fit_docs, fit_emb, topics, fit_probs)
+
+
+def _umap(fit_emb: np.ndarray, details: dict[str, Any], seed: int) -> Any:
+    """A seeded, single-threaded UMAP with the neighbours and components in details."""
+    from umap import UMAP
+
     # Above 4,096 rows UMAP finds neighbours with a seeded NN-descent itself.
-    knn = _exact_knn(fit_emb, details["n_neighbors"]) if m < 4096 else (None, None, None)
-    umap_model = UMAP(
+    knn = exact_knn(fit_emb, details["n_neighbors"]) if len(fit_emb) < 4096 else (None, None, None)
+    return UMAP(
         precomputed_knn=knn,
         n_neighbors=details["n_neighbors"],
         n_components=details["n_components"],
@@ -311,73 +300,62 @@ def compute_topic_assignment(
         # PCA start: the default spectral start costs minutes on large graphs and
         # gives the same clusters here.
         init="pca",
-        random_state=options.seed,
+        random_state=seed,
         n_jobs=1,
         low_memory=True,
     )
-    hdbscan_model = _BlobAwareHDBSCAN(min_size, min_samples)
-    model = BERTopic(
-        embedding_model=backend,
-        umap_model=umap_model,
-        hdbscan_model=hdbscan_model,
-        vectorizer_model=vectorizer,
-        nr_topics=options.topics,
-        top_n_words=TOP_WORDS,
+
+
+def _kmeans_fallback(inputs: _ModelInputs, fit_topics: np.ndarray) -> TopicAssignment:
+    """HDBSCAN found fewer than two topics: k-means groups instead, and a note saying so."""
+    inputs.details["hdbscan_topics"] = len(set(fit_topics.tolist()) - {-1})
+    k = inputs.options.topics or choose_k(inputs.embeddings, inputs.options.seed, range(2, 7))
+    note = (
+        (
+            f"HDBSCAN found no distinct groups in these replies; they were split into {k} "
+            "groups with k-means instead, so read the topics as a rough first look."
+        )
+        if k > 1
+        else "HDBSCAN found no distinct groups in these replies (they are very alike), "
+        "so they are shown as one group with its most frequent words."
     )
-    say(f"clustering {m:,} replies (UMAP + HDBSCAN)")
-    fitted, probs = model.fit_transform(fit_docs, fit_emb)
-    fit_topics = np.asarray(fitted, dtype=np.int64)
-    details["cluster_selection"] = hdbscan_model.selection
-    if len(set(fit_topics.tolist()) - {-1}) < 2:
-        details["hdbscan_topics"] = len(set(fit_topics.tolist()) - {-1})
-        k = options.topics or _choose_k(embeddings, options.seed, range(2, 7))
-        note = (
-            (
-                f"HDBSCAN found no distinct groups in these replies; they were split into {k} groups "
-                "with k-means instead, so read the topics as a rough first look."
-            )
-            if k > 1
-            else "HDBSCAN found no distinct groups in these replies (they are very alike), "
-            "so they are shown as one group with its most frequent words."
-        )
-        return _kmeans_assignment(
-            docs, embeddings, backend, vectorizer, k, options, "kmeans-fallback", note, details
-        )
-    details["outlier_share_before"] = round(float((fit_topics == -1).mean()), 4)
-    probabilities = np.full(n, np.nan)
-    fit_probs = np.asarray(probs, dtype=np.float64) if probs is not None else np.full(m, np.nan)
-    threshold = _outlier_threshold(fit_emb, fit_topics)
-    details["outlier_threshold"] = round(threshold, 4)
-    say("moving outliers to their nearest topic")
-    if (fit_topics == -1).any():
-        reduced = np.asarray(
-            model.reduce_outliers(
-                fit_docs,
-                fit_topics.tolist(),
-                strategy="embeddings",
-                embeddings=fit_emb,
-                threshold=threshold,
-            ),
-            dtype=np.int64,
-        )
-    else:
-        reduced = fit_topics
-    fit_probs[reduced != fit_topics] = np.nan
+    return _kmeans_assignment(inputs, k, "kmeans-fallback", note)
+
+
+def _reduce_outliers(fit: _Fit, threshold: float) -> np.ndarray:
+    """The fit's topics with outliers near enough a topic (by embedding) moved into it."""
+    if not (fit.topics == -1).any():
+        return fit.topics
+    return np.asarray(
+        fit.model.reduce_outliers(
+            fit.docs,
+            fit.topics.tolist(),
+            strategy="embeddings",
+            embeddings=fit.embeddings,
+            threshold=threshold,
+        ),
+        dtype=np.int64,
+    )
+
+
+def _assign_all_rows(
+    fit: _Fit, reduced: np.ndarray, embeddings: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(topic, probability) of every row: the fitted rows' own, the others' nearest topic."""
+    n = len(embeddings)
+    fit_probs = fit.probabilities
+    fit_probs[reduced != fit.topics] = np.nan  # a moved outlier has no HDBSCAN probability
     topics = np.full(n, -1, dtype=np.int64)
-    topics[fit_rows] = reduced
-    probabilities[fit_rows] = fit_probs
-    rest = np.setdiff1d(np.arange(n), fit_rows, assume_unique=True)
+    topics[fit.rows] = reduced
+    probabilities = np.full(n, np.nan)
+    probabilities[fit.rows] = fit_probs
+    rest = np.setdiff1d(np.arange(n), fit.rows, assume_unique=True)
     if len(rest):
-        ids, cents = _centroids(fit_emb, reduced)
-        nearest, sims = _nearest(embeddings[rest], ids, cents)
+        # Rows outside the fit sample join their nearest topic when near enough.
+        ids, cents = centroids(fit.embeddings, reduced)
+        nearest, sims = nearest_topic(embeddings[rest], ids, cents)
         topics[rest] = np.where(sims >= threshold, nearest, -1)
-    topics = _cap_outliers(embeddings, topics, probabilities)
-    say("naming topics (c-TF-IDF)")
-    model.update_topics(
-        docs, topics=topics.tolist(), vectorizer_model=vectorizer, top_n_words=TOP_WORDS
-    )
-    keywords = _keywords(model, topics)
-    return TopicAssignment(topics, probabilities, keywords, "bertopic", None, details)
+    return topics, probabilities
 
 
 def _keywords(model: Any, topics: np.ndarray) -> dict[int, list[tuple[str, float]]]:
@@ -388,34 +366,24 @@ def _keywords(model: Any, topics: np.ndarray) -> dict[int, list[tuple[str, float
     return out
 
 
-def _kmeans_assignment(
-    docs: list[str],
-    embeddings: np.ndarray,
-    backend: Any,
-    vectorizer: Any,
-    k: int,
-    options: TopicOptions,
-    method: str,
-    note: str,
-    details: dict[str, Any],
-) -> TopicAssignment:
+def _kmeans_assignment(inputs: _ModelInputs, k: int, method: str, note: str) -> TopicAssignment:
     """k-means groups (no UMAP, no outliers) named through the same BERTopic c-TF-IDF."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
     from sklearn.cluster import KMeans
 
     model = BERTopic(
-        embedding_model=backend,
+        embedding_model=inputs.backend,
         umap_model=BaseDimensionalityReduction(),
-        hdbscan_model=KMeans(k, random_state=options.seed, n_init=10),
-        vectorizer_model=vectorizer,
+        hdbscan_model=KMeans(k, random_state=inputs.options.seed, n_init=10),
+        vectorizer_model=inputs.vectorizer,
         top_n_words=TOP_WORDS,
     )
-    fitted, _ = model.fit_transform(docs, embeddings)
+    fitted, _ = model.fit_transform(inputs.docs, inputs.embeddings)
     topics = np.asarray(fitted, dtype=np.int64)
-    details.update(method=method, k=k)
-    nan = np.full(len(docs), np.nan)
-    return TopicAssignment(topics, nan, _keywords(model, topics), method, note, details)
+    inputs.details.update(method=method, k=k)
+    nan = np.full(len(inputs.docs), np.nan)
+    return TopicAssignment(topics, nan, _keywords(model, topics), method, note, inputs.details)
 
 
 def _renumber(assignment: TopicAssignment) -> TopicAssignment:
@@ -437,7 +405,10 @@ HAS_WORDS = r"[\p{L}\p{N}]"
 
 
 def load_topic_inputs(store: Store) -> pl.DataFrame:
-    """platform, reply_id, text, like_count of replies with any letter or digit (any script), in (platform, reply_id) order."""
+    """platform, reply_id, text, like_count of replies with any letter or digit (any script).
+
+    Rows in (platform, reply_id) order, so the same replies always give the same model.
+    """
     frame = pl.from_arrow(
         store.con.sql(
             "SELECT platform, reply_id, text, coalesce(like_count, 0) AS like_count FROM replies "
@@ -475,7 +446,8 @@ def compute_topic_run(
                 "(emoji-only or empty)."
             )
         raise TopicError(
-            "there are no replies with text in the store; import some first (replyscope import FILE)."
+            "there are no replies with text in the store; import some first "
+            "(replyscope import FILE)."
         )
     # E-mail addresses and phone numbers never reach the embedder, the topic
     # words or the labels (the stored representative replies keep their text;
@@ -564,7 +536,8 @@ def save_topic_run(
         _insert_rows(
             store,
             assigned,
-            "INSERT INTO reply_topics SELECT ?, platform, reply_id, topic_id, probability FROM _topic_rows",
+            "INSERT INTO reply_topics "
+            "SELECT ?, platform, reply_id, topic_id, probability FROM _topic_rows",
             run_id,
         )
         summary = {"topics": topics, "outlier_share": round(share, 4), "embedded": new_embeddings}

@@ -94,7 +94,8 @@ def read_gold(path: Path, theme_ids: list[str]) -> dict[str, set[str]]:
     per_theme = [t for t in theme_ids if t in header]
     if "themes" not in header and not per_theme:
         raise ValidationError(
-            f"{path}: needs a `themes` column (ids separated by ;) or 0/1 columns named {', '.join(theme_ids)}."
+            f"{path}: needs a `themes` column (ids separated by ;) or 0/1 columns named "
+            f"{', '.join(theme_ids)}."
         )
     gold: dict[str, set[str]] = {}
     for n, row in enumerate(rows[1:], start=2):
@@ -113,14 +114,49 @@ def read_gold(path: Path, theme_ids: list[str]) -> dict[str, set[str]]:
         unknown = ids - set(theme_ids)
         if unknown:
             raise ValidationError(
-                f"{path}, row {n}: unknown theme id(s) {', '.join(sorted(unknown))}; the codebook has {', '.join(theme_ids)}."
+                f"{path}, row {n}: unknown theme id(s) {', '.join(sorted(unknown))}; "
+                f"the codebook has {', '.join(theme_ids)}."
             )
         gold[key] = ids
     return gold
 
 
 def validate(store: Store, gold_path: Path) -> tuple[int, list[Score], int]:
-    """Score the latest tagging run against a gold file; store and return (run_id, scores, matched)."""
+    """Score the latest tagging run on a gold file and store it: (run_id, scores, matched)."""
+    tag_run, theme_ids = _latest_tag_run(store)
+    gold = read_gold(gold_path, theme_ids)
+    stored = _stored_reply_ids(store, list(gold))
+    missing = [k for k in gold if k not in stored]
+    if len(missing) == len(gold):
+        raise ValidationError(
+            f"{gold_path}: none of its {len(gold)} reply ids is in the store; "
+            "import the replies first."
+        )
+    keys = [k for k in gold if k in stored]
+    scores = _scores(gold, _automatic_tags(store, tag_run, keys), keys, theme_ids)
+    with store.transaction():
+        run_id = start_run(
+            store,
+            "validate",
+            parameters={"gold": str(gold_path), "tag_run_id": tag_run},
+            input_path=str(gold_path.resolve()),
+        )
+        _save_scores(store, run_id, tag_run, scores)
+        finish_run(
+            store,
+            run_id,
+            RunCounts(
+                rows_in=len(gold),
+                rows_added=len(keys),
+                rows_rejected=len(missing),
+                summary={"missing": missing[:20]},
+            ),
+        )
+    return run_id, scores, len(keys)
+
+
+def _latest_tag_run(store: Store) -> tuple[int, list[str]]:
+    """The latest successful tagging run and its codebook's theme ids (in codebook order)."""
     row = fetch_one(
         store.con,
         "SELECT run_id, json_extract_string(parameters, '$.codebook_hash') FROM runs "
@@ -135,26 +171,36 @@ def validate(store: Store, gold_path: Path) -> tuple[int, list[Score], int]:
             "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position", [codebook_hash]
         ).fetchall()
     ]
-    gold = read_gold(gold_path, theme_ids)
-    stored = {
+    return tag_run, theme_ids
+
+
+def _stored_reply_ids(store: Store, reply_ids: list[str]) -> set[str]:
+    """Those of reply_ids that are in the store."""
+    return {
         r[0]
         for r in store.con.execute(
             "SELECT reply_id FROM replies WHERE reply_id IN (SELECT unnest(?::VARCHAR[]))",
-            [list(gold)],
+            [reply_ids],
         ).fetchall()
     }
-    missing = [k for k in gold if k not in stored]
-    if len(missing) == len(gold):
-        raise ValidationError(
-            f"{gold_path}: none of its {len(gold)} reply ids is in the store; import the replies first."
-        )
-    keys = [k for k in gold if k in stored]
+
+
+def _automatic_tags(store: Store, tag_run: int, keys: list[str]) -> dict[str, set[str]]:
+    """reply_id -> themes of the tagging run, without overrides (people are not scored)."""
     auto: dict[str, set[str]] = {k: set() for k in keys}
     for reply_id, theme in store.con.execute(
-        "SELECT reply_id, theme_id FROM reply_themes WHERE run_id = ? AND reply_id IN (SELECT unnest(?::VARCHAR[]))",
+        """SELECT reply_id, theme_id FROM reply_themes
+           WHERE run_id = ? AND reply_id IN (SELECT unnest(?::VARCHAR[]))""",
         [tag_run, keys],
     ).fetchall():
         auto[reply_id].add(theme)
+    return auto
+
+
+def _scores(
+    gold: dict[str, set[str]], auto: dict[str, set[str]], keys: list[str], theme_ids: list[str]
+) -> list[Score]:
+    """A score per theme, then micro (all decisions pooled) and macro (mean theme F1)."""
     scores = [
         score(t, [t in gold[k] for k in keys], [t in auto[k] for k in keys]) for t in theme_ids
     ]
@@ -176,43 +222,29 @@ def validate(store: Store, gold_path: Path) -> tuple[int, list[Score], int]:
         sum(f1s) / len(f1s) if f1s else None,
         None,
     )
-    scores += [micro, macro]
-    with store.transaction():
-        run_id = start_run(
-            store,
-            "validate",
-            parameters={"gold": str(gold_path), "tag_run_id": tag_run},
-            input_path=str(gold_path.resolve()),
-        )
-        store.con.executemany(
-            """INSERT INTO validation_scores (run_id, tag_run_id, theme_id, support, tp, fp, fn, tn,
-                   precision, recall, f1, kappa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+    return [*scores, micro, macro]
+
+
+def _save_scores(store: Store, run_id: int, tag_run: int, scores: list[Score]) -> None:
+    """Insert a validation run's validation_scores rows (inside the caller's transaction)."""
+    store.con.executemany(
+        """INSERT INTO validation_scores (run_id, tag_run_id, theme_id, support, tp, fp, fn, tn,
+               precision, recall, f1, kappa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
             [
-                [
-                    run_id,
-                    tag_run,
-                    s.theme_id,
-                    s.support,
-                    s.tp,
-                    s.fp,
-                    s.fn,
-                    s.tn,
-                    s.precision,
-                    s.recall,
-                    s.f1,
-                    s.kappa,
-                ]
-                for s in scores
-            ],
-        )
-        finish_run(
-            store,
-            run_id,
-            RunCounts(
-                rows_in=len(gold),
-                rows_added=len(keys),
-                rows_rejected=len(missing),
-                summary={"missing": missing[:20]},
-            ),
-        )
-    return run_id, scores, len(keys)
+                run_id,
+                tag_run,
+                s.theme_id,
+                s.support,
+                s.tp,
+                s.fp,
+                s.fn,
+                s.tn,
+                s.precision,
+                s.recall,
+                s.f1,
+                s.kappa,
+            ]
+            for s in scores
+        ],
+    )

@@ -68,7 +68,7 @@ class WordcloudError(Exception):
 
 
 def font_path() -> Path:
-    """The font bundled with wordcloud (ignores $FONT_PATH so output never depends on the machine)."""
+    """The font bundled with wordcloud (not $FONT_PATH: output never depends on the machine)."""
     return Path(wordcloud.__file__).resolve().parent / "DroidSansMono.ttf"
 
 
@@ -83,7 +83,7 @@ def _variants(word: str) -> set[str]:
 
 
 def compute_question_words(text: str | None) -> set[str]:
-    """Content words of the question in a root post: its '?' sentences and hashtags, minus stop words."""
+    """Content words of a root post's question: its '?' sentences and hashtags, no stop words."""
     if not text:
         return set()
     questions = re.findall(r"[^.!?\n]*\?", text)
@@ -99,7 +99,7 @@ def compute_question_words(text: str | None) -> set[str]:
 
 
 def load_question_words(store: Store) -> set[str]:
-    """Question words of every root post in the store (the headline question's when none has text)."""
+    """Question words of every root post in the store (the headline question's if none has text)."""
     rows = store.con.execute(
         "SELECT text FROM threads WHERE text IS NOT NULL AND trim(text) <> '' ORDER BY thread_id"
     ).fetchall()
@@ -146,7 +146,7 @@ def emoji_name(emoji: str) -> str:
 
 
 def _clean(texts: pl.Series) -> pl.Series:
-    """Text with e-mail addresses, phone numbers, links, bare domains and @handles removed, hashtags split."""
+    """Text without e-mail addresses, phone numbers, links, domains and @handles; tags split."""
     # Contacts first: the domain and @handle patterns would each take only a
     # piece of an address and leave its name parts ("joe", "bloggs") as words.
     s = redact_contacts(texts.cast(pl.String).fill_null("")).str.replace_all("’", "'")
@@ -196,12 +196,37 @@ def compute_word_frequencies(
     emoji: bool = False,
     collocations: bool = True,
 ) -> dict[str, float]:
-    """Word (and collocation) -> weight: 1 per occurrence, or likes + 1 with weight='likes'; largest first."""
+    """Word (and collocation) -> weight, largest first: 1 per occurrence, or likes + 1.
+
+    weight='likes' weights each occurrence by its reply's likes + 1.
+    """
     series = pl.Series("text", texts, dtype=pl.String)
     w = _weights(series.len(), likes, weight)
     stop = list({s.lower() for s in stopwords})
+    df = _tokens(series, w, emoji)
+    if df.is_empty():
+        return {}
+    spell = _spellings(df, stop, emoji)
+    words = spell.filter(pl.col("keep") & ~pl.col("stop"))
+    if words.is_empty():
+        return {}
+    words = _merge_plurals(words)
+    shown = _shown_forms(words)
+    uni = words.group_by("key").agg(n=pl.col("n").sum(), w=pl.col("w").sum()).sort("key")
+    weights = dict(zip(uni["key"].to_list(), uni["w"].to_list(), strict=True))
+    if collocations:
+        _add_collocations(df, spell, words, uni, weights, shown)
+    out = sorted(
+        ((shown[k], float(v)) for k, v in weights.items() if v > 1e-9),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    return dict(out)
+
+
+def _tokens(series: pl.Series, w: pl.Series, emoji: bool) -> pl.DataFrame:
+    """One row per token: doc (the text's row), w (its weight), tok (words, and emoji)."""
     pattern = f"{_EMOJI}|{_WORD}" if emoji else _WORD
-    df = (
+    return (
         pl.DataFrame(
             {
                 "doc": pl.int_range(series.len(), eager=True, dtype=pl.UInt32),
@@ -212,8 +237,10 @@ def compute_word_frequencies(
         .explode("tok")
         .drop_nulls("tok")
     )
-    if df.is_empty():
-        return {}
+
+
+def _spellings(df: pl.DataFrame, stop: list[str], emoji: bool) -> pl.DataFrame:
+    """One row per distinct spelling: counts, weights, form shown, and whether to keep it."""
     # Everything about a spelling is worked out once per distinct spelling
     # (tens of thousands) rather than once per token (millions).
     spell = df.group_by("tok").agg(n=pl.len(), w=pl.col("w").sum())
@@ -227,21 +254,26 @@ def compute_word_frequencies(
         spell = spell.with_columns(
             form=pl.when("is_emoji").then(pl.col("tok").replace(names)).otherwise("form")
         )
-    spell = spell.with_columns(low=pl.col("form").str.to_lowercase()).with_columns(
+    return spell.with_columns(low=pl.col("form").str.to_lowercase()).with_columns(
         # Numbers and single letters carry no meaning in a cloud.
         keep=pl.col("is_emoji")
         | ((pl.col("form").str.len_chars() > 1) & pl.col("form").str.contains(r"[^\d_]")),
         stop=pl.col("low").is_in(stop) & ~pl.col("is_emoji"),
     )
-    words = spell.filter(pl.col("keep") & ~pl.col("stop"))
-    if words.is_empty():
-        return {}
+
+
+def _merge_plurals(words: pl.DataFrame) -> pl.DataFrame:
+    """words with key: the lower-case spelling, a plural merged into its singular."""
     # Plurals into singulars when both occur (wordcloud's normalize_plurals).
     vocab = set(words["low"].unique().to_list())
     plural = {
         v: v[:-1] for v in vocab if v.endswith("s") and not v.endswith("ss") and v[:-1] in vocab
     }
-    words = words.with_columns(key=pl.col("low").replace(plural))
+    return words.with_columns(key=pl.col("low").replace(plural))
+
+
+def _shown_forms(words: pl.DataFrame) -> dict[str, str]:
+    """key -> the spelling shown in the cloud."""
     # The spelling shown is the most common one among the singular's own
     # spellings, lower case winning ties ("LISTEN" once, "listen" once -> listen).
     forms = (
@@ -259,15 +291,7 @@ def compute_word_frequencies(
     for key, form in shown.items():
         if form != key and form[:1].isupper() and form[1:].islower() and key in lower_seen:
             shown[key] = key
-    uni = words.group_by("key").agg(n=pl.col("n").sum(), w=pl.col("w").sum()).sort("key")
-    weights = dict(zip(uni["key"].to_list(), uni["w"].to_list(), strict=True))
-    if collocations:
-        _add_collocations(df, spell, words, uni, weights, shown)
-    out = sorted(
-        ((shown[k], float(v)) for k, v in weights.items() if v > 1e-9),
-        key=lambda kv: (-kv[1], kv[0]),
-    )
-    return dict(out)
+    return shown
 
 
 def _add_collocations(
@@ -433,7 +457,8 @@ def load_wordcloud_groups(
             SELECT k.grp, r.text, r.like_count
             FROM k JOIN n USING (grp) JOIN replies r USING (platform, reply_id)
             WHERE {keep}
-            ORDER BY {"TRY_CAST(k.grp AS INTEGER), " if by == "topic" else ""}k.grp, r.platform, r.reply_id""",
+            ORDER BY {"TRY_CAST(k.grp AS INTEGER), " if by == "topic" else ""}k.grp,
+                     r.platform, r.reply_id""",
         params,
     )
     if not frame.height:

@@ -1,73 +1,34 @@
 """Live collection: harvest every reply to a post, resumably.
 
-A platform harvester is a generator `fetch_thread(client, target, state)` that
-yields one `Step` per response page: the page (kept in raw_records), the reply
-rows parsed from it, and the cursor state after it. This module saves each
-step in its own transaction — page, replies and cursor together — so a run
-killed at any moment keeps everything it received, and running the same
-command again resumes from the saved cursor instead of starting over.
+Each platform module (collectors/platforms/) has a generator
+`fetch_thread(client, target, state, ctx)` that yields one `Step` per response
+page: the page (kept in raw_records), the reply rows parsed from it, and the
+cursor state after it. This module saves each step in its own transaction
+— page, replies and cursor together — so a run killed at any moment keeps
+everything it received, and running the same command again resumes from the
+saved cursor instead of starting over.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from collectors.http import Event, FetchError, HttpClient, HttpPolicy, Page
-from collectors.model import ParseContext, RawReply
-from collectors.normalise import (
-    REJECTS_T,
-    REPLIES_T,
-    ROOTS_T,
-    BatchOptions,
-    normalise_into,
-)
-from collectors.rawframes import raw_frame, register_raw
-from collectors.readers import ImportProblem
-from collectors.sink import fill_depths_from_store, save_batch, save_raw_records
-from collectors.tableload import drop_temp
-from collectors.urls import mastodon_instance, parse_post_url
+from collectors.errors import ImportProblem
+from collectors.http import Event, FetchError, HttpClient, HttpPolicy
+from collectors.model import ParseContext
+from collectors.platforms import COLLECTABLE, platform_module
+from collectors.platforms.base import Harvester, Step, Target
+from collectors.rows.normalise import REJECTS_T, REPLIES_T, ROOTS_T, BatchOptions, normalise_into
+from collectors.rows.rawframes import drop_temp, raw_frame, register_raw
+from collectors.rows.sink import MergeCounts, fill_depths_from_store, save_batch, save_raw_records
+from collectors.urls import parse_post_url
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
 
-COLLECTABLE = ("bluesky", "mastodon", "reddit", "x", "youtube")
-
-
-@dataclass
-class Target:
-    """The post whose replies we harvest, as understood from its URL."""
-
-    platform: str
-    native_id: str
-    url: str
-    instance: str | None = None  # Mastodon host
-    api_base: str | None = None  # override for self-hosted instances, mirrors, tests
-    archive: bool = False  # X: full-archive search
-
-    @property
-    def thread_id(self) -> str:
-        return f"{self.platform}:{self.native_id}"
-
-
-@dataclass
-class Step:
-    """One fetched page: what to keep, what it contained, where to continue."""
-
-    page: Page
-    rows: list[RawReply]
-    state: dict[str, Any]
-    notes: dict[str, int] = field(default_factory=dict)
-
-
-class Harvester(Protocol):
-    """What each platform module provides to `collect`."""
-
-    def __call__(
-        self, client: HttpClient, target: Target, state: dict[str, Any], ctx: ParseContext
-    ) -> Iterator[Step]: ...
+__all__ = ["CollectResult", "Target", "client_for", "collect", "resolve_target"]
 
 
 @dataclass
@@ -103,20 +64,14 @@ def resolve_target(url: str, *, api_base: str | None = None, archive: bool = Fal
         platform=platform,
         native_id=native,
         url=url.strip(),
-        instance=mastodon_instance(url) if platform == "mastodon" else None,
         api_base=api_base.rstrip("/") if api_base else None,
         archive=archive,
     )
 
 
-def _module(platform: str) -> Any:
-    """The platform's module: it provides fetch_thread(...) and http_policy(env)."""
-    return importlib.import_module(f"collectors.{platform}")
-
-
 def harvester_for(platform: str) -> Harvester:
     """The fetch_thread generator of a platform module."""
-    harvest: Harvester = _module(platform).fetch_thread
+    harvest: Harvester = platform_module(platform).fetch_thread
     return harvest
 
 
@@ -124,7 +79,7 @@ def client_for(
     target: Target, *, on_event: Callable[[Event], None] | None = None, **kw: Any
 ) -> HttpClient:
     """An HttpClient with the platform's pacing (credentials are added by the harvester)."""
-    policy: HttpPolicy = _module(target.platform).http_policy(os.environ)
+    policy: HttpPolicy = platform_module(target.platform).http_policy(os.environ)
     return HttpClient(target.platform, policy=policy, on_event=on_event, **kw)
 
 
@@ -151,7 +106,7 @@ def collect(
 ) -> CollectResult:
     """Harvest the replies of target into the store, resuming an unfinished run of it."""
     # Missing credentials are said before a run exists, not as an empty interrupted run.
-    checker = getattr(_module(target.platform), "check_credentials", None)
+    checker = getattr(platform_module(target.platform), "check_credentials", None)
     if checker is not None:
         checker(os.environ)
     previous = _unfinished(store, target)
@@ -174,7 +129,8 @@ def collect(
         )
         state, pages = {}, 0
         store.con.execute(
-            "INSERT INTO collect_state (run_id, thread_id, platform, url, state, pages, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+            "INSERT INTO collect_state (run_id, thread_id, platform, url, state, pages, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 0, ?)",
             [run_id, target.thread_id, target.platform, target.url, json.dumps(state), now_utc()],
         )
     result = CollectResult(run_id=run_id, target=target, resumed=previous is not None, pages=pages)
@@ -207,7 +163,8 @@ def _finish(store: Store, result: CollectResult, *, status: str, ctx: ParseConte
     threads = [
         r[0]
         for r in store.con.execute(
-            "SELECT DISTINCT thread_id FROM replies WHERE source_run_id = ? AND thread_id IS NOT NULL",
+            "SELECT DISTINCT thread_id FROM replies"
+            " WHERE source_run_id = ? AND thread_id IS NOT NULL",
             [result.run_id],
         ).fetchall()
     ]
@@ -251,44 +208,43 @@ def _save_step(
             source=step.page.url,
             retrieved_at=step.page.retrieved_at,
         )
-        merged_added = merged_updated = merged_unchanged = rejected = 0
+        merged, rejected = MergeCounts(), 0
         if step.rows:
-            rows = [
-                {**r, "_record_no": result.pages, "_locator": f"page {result.pages}"}
-                for r in step.rows
-            ]
-            register_raw(con, raw_frame(rows))
-            normalised = normalise_into(
-                con,
-                "_raw",
-                BatchOptions(platform=target.platform, thread=target.native_id, keep_roots=True),
-            )
-            merged = save_batch(store, run_id, seen_at=step.page.retrieved_at)
-            merged_added, merged_updated, merged_unchanged = (
-                merged.added,
-                merged.updated,
-                merged.unchanged,
-            )
-            rejected = normalised.rejects
-            if rejected:
-                con.execute(
-                    f"""INSERT INTO rejects (run_id, record_no, locator, source, reason, raw)
-                        SELECT ?, record_no, locator, ?, reason, NULL FROM {REJECTS_T}""",
-                    [run_id, step.page.url],
-                )
-            drop_temp(con, REPLIES_T, ROOTS_T, REJECTS_T, "_raw")
-        result.added += merged_added
-        result.updated += merged_updated
-        result.unchanged += merged_unchanged
-        for key, n in step.notes.items():
-            result.notes[key] = result.notes.get(key, 0) + n
+            merged, rejected = _save_rows(store, run_id, target, step, result.pages)
+        result.added += merged.added
+        result.updated += merged.updated
+        result.unchanged += merged.unchanged
         con.execute(
             """UPDATE runs SET rows_added = rows_added + ?, rows_updated = rows_updated + ?,
                    rows_unchanged = rows_unchanged + ?, rows_rejected = rows_rejected + ?
                WHERE run_id = ?""",
-            [merged_added, merged_updated, merged_unchanged, rejected, run_id],
+            [merged.added, merged.updated, merged.unchanged, rejected, run_id],
         )
         con.execute(
             "UPDATE collect_state SET state = ?, pages = ?, updated_at = ? WHERE run_id = ?",
             [json.dumps(step.state), result.pages, now_utc(), run_id],
         )
+
+
+def _save_rows(
+    store: Store, run_id: int, target: Target, step: Step, page_no: int
+) -> tuple[MergeCounts, int]:
+    """Normalise a page's rows and merge them into the store; (merge counts, rows rejected)."""
+    con = store.con
+    rows = [{**r, "_record_no": page_no, "_locator": f"page {page_no}"} for r in step.rows]
+    register_raw(con, raw_frame(rows))
+    normalised = normalise_into(
+        con,
+        "_raw",
+        BatchOptions(platform=target.platform, thread=target.native_id, keep_roots=True),
+    )
+    merged = save_batch(store, run_id, seen_at=step.page.retrieved_at)
+    rejected = normalised.rejects
+    if rejected:
+        con.execute(
+            f"""INSERT INTO rejects (run_id, record_no, locator, source, reason, raw)
+                SELECT ?, record_no, locator, ?, reason, NULL FROM {REJECTS_T}""",
+            [run_id, step.page.url],
+        )
+    drop_temp(con, REPLIES_T, ROOTS_T, REJECTS_T, "_raw")
+    return merged, rejected

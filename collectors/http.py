@@ -243,82 +243,95 @@ class HttpClient:
         for attempt in range(1, self.policy.max_attempts + 1):
             self._pace()
             self.requests += 1
-            try:
-                response = self._client.request(
-                    method, url, **{k: v for k, v in kw.items() if v is not None}
-                )
-            except httpx.TransportError as err:
-                last_problem = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-                if attempt < self.policy.max_attempts:
-                    self._wait(
-                        self._backoff(attempt),
-                        f"{self.platform} did not answer ({last_problem}); retrying",
-                        "retry",
-                    )
-                continue
-            now = self.clock()
-            self._note_quota(response, now)
-            if response.status_code == 429:
-                delay = reset_delay(response.headers, now)
-                delay = self._backoff(attempt) if delay is None else delay + 1
-                if delay > self.policy.max_wait:
-                    reset_at = datetime.fromtimestamp(now + delay, UTC)
-                    raise RateLimited(
-                        f"{self.platform} rate limit: it resets at {reset_at:%Y-%m-%d %H:%M} UTC; "
-                        "run the same command again after that and it will continue where it stopped.",
-                        reset_at=reset_at,
-                        url=shown,
-                    )
-                last_problem = "HTTP 429, rate limited"
-                self._wait(delay, f"rate limited by {self.platform}")
-                continue
-            if response.status_code >= 500:
-                last_problem = f"HTTP {response.status_code}"
-                if attempt < self.policy.max_attempts:
-                    self._wait(
-                        self._backoff(attempt),
-                        f"{self.platform} answered {last_problem}; retrying",
-                        "retry",
-                    )
-                continue
-            if response.status_code in (401, 403):
-                raise AuthError(
-                    f"{self.platform} refused the request (HTTP {response.status_code}): {_excerpt(response)}",
-                    status=response.status_code,
-                    url=shown,
-                    body=_json_body(response),
-                )
-            if response.status_code >= 400:
-                raise FetchError(
-                    f"{self.platform} answered HTTP {response.status_code} for {shown}: {_excerpt(response)}",
-                    status=response.status_code,
-                    url=shown,
-                    body=_json_body(response),
-                )
-            try:
-                payload = response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                last_problem = "an unreadable (not JSON) answer"
-                if attempt < self.policy.max_attempts:
-                    self._wait(
-                        self._backoff(attempt),
-                        f"{self.platform} sent {last_problem}; retrying",
-                        "retry",
-                    )
-                continue
-            return Page(
-                url=shown,
-                status=response.status_code,
-                payload=payload,
-                text=response.text,
-                retrieved_at=datetime.fromtimestamp(now, UTC),
-                headers=dict(response.headers),
-            )
+            outcome = self._attempt(method, url, kw, attempt, shown)
+            if isinstance(outcome, Page):
+                return outcome
+            last_problem = outcome
         raise FetchError(
             f"{self.platform}: {shown} failed {self.policy.max_attempts} times ({last_problem}). "
             "Check the network and run the same command again: it continues where it stopped.",
             url=shown,
         )
+
+    def _attempt(
+        self, method: str, url: str, kw: Mapping[str, Any], attempt: int, shown: str
+    ) -> Page | str:
+        """One try: the page, or what went wrong (having waited before the next try).
+
+        Raises what no retry can mend: refusals, other 4xx, a rate limit that
+        resets later than `max_wait`.
+        """
+        try:
+            response = self._client.request(
+                method, url, **{k: v for k, v in kw.items() if v is not None}
+            )
+        except httpx.TransportError as err:
+            problem = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            self._retry_wait(attempt, f"{self.platform} did not answer ({problem}); retrying")
+            return problem
+        now = self.clock()
+        self._note_quota(response, now)
+        if response.status_code == 429:
+            self._wait_for_reset(response, now, attempt, shown)
+            return "HTTP 429, rate limited"
+        if response.status_code >= 500:
+            problem = f"HTTP {response.status_code}"
+            self._retry_wait(attempt, f"{self.platform} answered {problem}; retrying")
+            return problem
+        self._raise_for_status(response, shown)
+        try:
+            payload = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            problem = "an unreadable (not JSON) answer"
+            self._retry_wait(attempt, f"{self.platform} sent {problem}; retrying")
+            return problem
+        return Page(
+            url=shown,
+            status=response.status_code,
+            payload=payload,
+            text=response.text,
+            retrieved_at=datetime.fromtimestamp(now, UTC),
+            headers=dict(response.headers),
+        )
+
+    def _retry_wait(self, attempt: int, reason: str) -> None:
+        """Back off before the next attempt (none after the last)."""
+        if attempt < self.policy.max_attempts:
+            self._wait(self._backoff(attempt), reason, "retry")
+
+    def _wait_for_reset(
+        self, response: httpx.Response, now: float, attempt: int, shown: str
+    ) -> None:
+        """HTTP 429: wait until the announced reset (or back off), or give up if it is too far."""
+        delay = reset_delay(response.headers, now)
+        delay = self._backoff(attempt) if delay is None else delay + 1
+        if delay > self.policy.max_wait:
+            reset_at = datetime.fromtimestamp(now + delay, UTC)
+            raise RateLimited(
+                f"{self.platform} rate limit: it resets at {reset_at:%Y-%m-%d %H:%M} UTC; "
+                "run the same command again after that and it will continue where it stopped.",
+                reset_at=reset_at,
+                url=shown,
+            )
+        self._wait(delay, f"rate limited by {self.platform}")
+
+    def _raise_for_status(self, response: httpx.Response, shown: str) -> None:
+        """Refusals (401/403) and other 4xx answers: no retry helps, say what the server said."""
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthError(
+                f"{self.platform} refused the request (HTTP {status}): {_excerpt(response)}",
+                status=status,
+                url=shown,
+                body=_json_body(response),
+            )
+        if status >= 400:
+            raise FetchError(
+                f"{self.platform} answered HTTP {status} for {shown}: {_excerpt(response)}",
+                status=status,
+                url=shown,
+                body=_json_body(response),
+            )
 
     def _note_quota(self, response: httpx.Response, now: float) -> None:
         """Space requests out: the minimum interval, and no request while the quota is spent."""

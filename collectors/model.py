@@ -1,7 +1,7 @@
 """The reply row every collector and importer produces, before normalisation.
 
 A parser's job is only to *find* each field in a payload; it does not clean
-or convert values. `collectors.normalise` turns a batch of these rows into
+or convert values. `collectors.rows.normalise` turns a batch of these rows into
 typed columns (UTC timestamps, integer counts, repaired text) in one
 vectorised pass, so every source shares one set of conversion rules.
 """
@@ -27,6 +27,9 @@ PLATFORMS = (
     "discord",
     "other",
 )
+
+# Platforms whose like count is a net score (up minus down votes) that can go below zero.
+SIGNED_LIKES = frozenset({"reddit"})
 
 
 class RawReply(TypedDict, total=False):

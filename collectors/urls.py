@@ -7,6 +7,7 @@ by `replyscope collect` to pick a collector.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qs, unquote, urlparse
 
 _X_STATUS = re.compile(r"^/(?:[^/]+|i/web|i)/status(?:es)?/(\d+)")
@@ -32,44 +33,85 @@ def _youtube_id(host: str, path: str, query: str) -> str | None:
     return vid if _YOUTUBE_ID.match(vid) else None
 
 
-def parse_post_url(url: str) -> tuple[str, str] | None:
+PostId = tuple[str, str]  # (platform, native post id)
+_HostParser = Callable[[str, str, str], PostId | None]  # (host, path, query) -> post
+
+
+def _x(host: str, path: str, query: str) -> PostId | None:
+    m = _X_STATUS.match(path)
+    return ("x", m.group(1)) if m else None
+
+
+def _bluesky(host: str, path: str, query: str) -> PostId | None:
+    m = _BSKY.match(path)
+    return ("bluesky", f"at://{m.group(1)}/app.bsky.feed.post/{m.group(2)}") if m else None
+
+
+def _reddit(host: str, path: str, query: str) -> PostId | None:
+    if host == "redd.it":
+        pid = path.strip("/").split("/")[0]
+        return ("reddit", pid) if pid else None
+    m = _REDDIT.search(path)
+    return ("reddit", m.group(1)) if m else None
+
+
+def _youtube(host: str, path: str, query: str) -> PostId | None:
+    vid = _youtube_id(host, path, query)
+    return ("youtube", vid) if vid else None
+
+
+def _tiktok(host: str, path: str, query: str) -> PostId | None:
+    m = _TIKTOK.search(path)
+    return ("tiktok", m.group(1)) if m else None
+
+
+def _instagram(host: str, path: str, query: str) -> PostId | None:
+    m = _INSTAGRAM.match(path)
+    return ("instagram", m.group(1)) if m else None
+
+
+def _facebook(host: str, path: str, query: str) -> PostId | None:
+    return ("facebook", _facebook_id(path, query))
+
+
+def _linkedin(host: str, path: str, query: str) -> PostId | None:
+    m = _LINKEDIN.search(unquote(path))
+    return ("linkedin", m.group(1)) if m else None
+
+
+def _discord(host: str, path: str, query: str) -> PostId | None:
+    m = _DISCORD.match(path)
+    return ("discord", m.group(1)) if m else None
+
+
+_X_HOSTS = {"x.com", "twitter.com", "mobile.twitter.com", "fxtwitter.com", "vxtwitter.com"}
+_DISCORD_HOSTS = {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}
+
+# Which parser reads a host's post URLs, in order; any other host may be a Mastodon instance.
+_HOSTS: list[tuple[Callable[[str], bool], _HostParser]] = [
+    (lambda host: host in _X_HOSTS, _x),
+    (lambda host: host == "bsky.app", _bluesky),
+    (lambda host: host.endswith("reddit.com") or host == "redd.it", _reddit),
+    (lambda host: host.endswith("youtube.com") or host == "youtu.be", _youtube),
+    (lambda host: host.endswith("tiktok.com"), _tiktok),
+    (lambda host: host.endswith("instagram.com"), _instagram),
+    (lambda host: host.endswith("facebook.com") or host == "fb.com", _facebook),
+    (lambda host: host.endswith("linkedin.com"), _linkedin),
+    (lambda host: host in _DISCORD_HOSTS, _discord),
+]
+
+
+def parse_post_url(url: str) -> PostId | None:
     """Return (platform, native post id) for a post URL, or None if not recognised."""
     text = url.strip()
     if not re.match(r"^https?://", text, re.I):
         return None
     parts = urlparse(text)
     host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
-    path = parts.path
-    if host in {"x.com", "twitter.com", "mobile.twitter.com", "fxtwitter.com", "vxtwitter.com"}:
-        m = _X_STATUS.match(path)
-        return ("x", m.group(1)) if m else None
-    if host == "bsky.app":
-        m = _BSKY.match(path)
-        return ("bluesky", f"at://{m.group(1)}/app.bsky.feed.post/{m.group(2)}") if m else None
-    if host.endswith("reddit.com"):
-        m = _REDDIT.search(path)
-        return ("reddit", m.group(1)) if m else None
-    if host == "redd.it":
-        pid = path.strip("/").split("/")[0]
-        return ("reddit", pid) if pid else None
-    if host.endswith("youtube.com") or host == "youtu.be":
-        vid = _youtube_id(host, path, parts.query)
-        return ("youtube", vid) if vid else None
-    if host.endswith("tiktok.com"):
-        m = _TIKTOK.search(path)
-        return ("tiktok", m.group(1)) if m else None
-    if host.endswith("instagram.com"):
-        m = _INSTAGRAM.match(path)
-        return ("instagram", m.group(1)) if m else None
-    if host.endswith("facebook.com") or host == "fb.com":
-        return ("facebook", _facebook_id(path, parts.query))
-    if host.endswith("linkedin.com"):
-        m = _LINKEDIN.search(unquote(path))
-        return ("linkedin", m.group(1)) if m else None
-    if host in {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}:
-        m = _DISCORD.match(path)
-        return ("discord", m.group(1)) if m else None
-    m = _MASTODON.match(path)
+    for known, parse in _HOSTS:
+        if known(host):
+            return parse(host, parts.path, parts.query)
+    m = _MASTODON.match(parts.path)
     if m:
         return ("mastodon", m.group(1))
     return None

@@ -69,7 +69,8 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
-        f"Tagged {plural(result.replies, 'reply', 'replies')} with {codebook.name} v{codebook.version} "
+        f"Tagged {plural(result.replies, 'reply', 'replies')} with {codebook.name} "
+        f"v{codebook.version} "
         f"({plural(len(codebook.themes), 'theme')}, method {chosen}), run {result.run_id}: "
         f"{plural(result.tagged, 'reply', 'replies')} ({share:.0%}) "
         f"{'carries' if result.tagged == 1 else 'carry'} at least one theme, "
@@ -169,7 +170,8 @@ def codebook_init_cmd(output: Path, force: bool) -> None:
         raise click.ClickException(f"{output} exists; choose another name or add --force.")
     output.write_text(default_codebook_text(), encoding="utf-8")
     click.echo(
-        f"Wrote {output}. Edit it, check it with `replyscope codebook check {output}`, use it with `replyscope tag --codebook {output}`."
+        f"Wrote {output}. Edit it, check it with `replyscope codebook check {output}`, use it with "
+        f"`replyscope tag --codebook {output}`."
     )
 
 
@@ -213,7 +215,10 @@ def codebook_show_cmd(path: Path | None) -> None:
 )
 @click.pass_obj
 def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
-    """Check a codebook: duplicate ids, empty themes, terms that can never match, and — with replies in the store — terms that match nothing or almost everything.
+    """Check a codebook: duplicate ids, empty themes, terms that can never match, and more.
+
+    With replies in the store it also lists terms that match nothing or
+    almost everything.
 
     \b
     Example:
@@ -245,7 +250,8 @@ def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
                         Finding(
                             "warning",
                             theme,
-                            f"term {term!r} matches none of the {plural(len(texts), 'stored reply', 'stored replies')}",
+                            f"term {term!r} matches none of the "
+                            f"{plural(len(texts), 'stored reply', 'stored replies')}",
                         )
                     )
                 elif n > broad * len(texts):
@@ -253,7 +259,8 @@ def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
                         Finding(
                             "warning",
                             theme,
-                            f"term {term!r} matches {n} of {len(texts)} replies: too broad to tell themes apart",
+                            f"term {term!r} matches {n} of {len(texts)} replies: too broad to tell "
+                            "themes apart",
                         )
                     )
     errors = [f for f in findings if f.level == "error"]

@@ -1,4 +1,7 @@
-"""Commands that bring replies in and look at the store: import, collect, formats, status, rejects, sql."""
+"""Commands that bring replies in and look at the store.
+
+import, collect, formats, status, rejects, sql.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ PLATFORM_ALIASES = {
 
 
 def _check_platform(platform: str | None, thread: str | None) -> str | None:
-    """--platform as stored (aliases folded); an unknown name or one the --thread URL contradicts is an error."""
+    """--platform as stored (aliases folded); unknown, or contradicted by --thread: an error."""
     from collectors.model import PLATFORMS
     from collectors.urls import parse_post_url
 
@@ -93,7 +96,10 @@ def _check_platform(platform: str | None, thread: str | None) -> str | None:
     "mapping",
     multiple=True,
     metavar="FIELD=COLUMN",
-    help="Take FIELD from COLUMN (repeatable): text, id, likes, author, date, parent_id, thread_id, ...",
+    help=(
+        "Take FIELD from COLUMN (repeatable): text, id, likes, author, date, parent_id, "
+        "thread_id, ..."
+    ),
 )
 @click.option("--sheet", metavar="NAME", help="XLSX sheet to read (default: the first with data).")
 @click.option("--dayfirst", is_flag=True, help="Read dates like 03/04/25 as 3 April (dd/mm/yy).")
@@ -119,8 +125,7 @@ def import_cmd(
       replyscope import export.xlsx --sheet Data --dayfirst
       replyscope import replies.csv --map text=Reply --map likes=Hearts --platform facebook
     """
-    from collectors.files import ImportOptions, import_file
-    from collectors.readers import ImportProblem
+    from collectors.files import ImportOptions, ImportProblem, import_file
     from commands.summary import describe_import
 
     opts = ImportOptions(
@@ -159,8 +164,10 @@ def import_cmd(
                 phase.done()
                 failures += 1
                 click.echo(
-                    f"Error: {path}: unexpected problem ({type(err).__name__}: {err}). Nothing from this "
-                    "file was stored; please report it with --format and the first rows of the file.",
+                    f"Error: {path}: unexpected problem ({type(err).__name__}: {err}). Nothing "
+                    "from this "
+                    "file was stored; please report it with --format and the first rows of the "
+                    "file.",
                     err=True,
                 )
                 continue
@@ -210,11 +217,6 @@ def collect_cmd(
       replyscope collect https://www.reddit.com/r/unitedkingdom/comments/1abcde/ --limit 500
       replyscope collect --from threads.txt
     """
-    from collectors.collect import CollectResult, client_for, collect, resolve_target
-    from collectors.http import Event, FetchError
-    from collectors.readers import ImportProblem
-    from commands.summary import describe_collect
-
     urls = [url] if url else []
     if from_file:
         urls += [
@@ -224,59 +226,64 @@ def collect_cmd(
         ]
     if not urls:
         raise click.UsageError("give a post URL, or --from FILE with one URL per line.")
-    failures = 0
     with open_store(ctx, create=True) as store:
-        for link in urls:
-            try:
-                target = resolve_target(link, api_base=api_base, archive=archive)
-            except ImportProblem as err:
-                failures += 1
-                click.echo(f"Error: {err}", err=True)
-                continue
-            line = Phases(ctx, target.platform)
-
-            def show_event(event: Event, line: Phases = line) -> None:
-                line(str(event))
-
-            def show_step(progress: CollectResult, line: Phases = line) -> None:
-                line(
-                    f"{progress.added + progress.updated + progress.unchanged} replies, {progress.pages} pages"
-                )
-
-            client = client_for(target, on_event=show_event)
-            stored_before = _reply_count(store)
-            try:
-                with client:
-                    result = collect(
-                        store,
-                        target,
-                        client=client,
-                        limit=limit,
-                        on_step=show_step,
-                    )
-            except KeyboardInterrupt:
-                line.done()
-                click.echo(
-                    f"Interrupted: what was received is stored. Run the same command to continue ({link}).",
-                    err=True,
-                )
-                raise SystemExit(130) from None
-            except FetchError as err:
-                line.done()
-                failures += 1
-                got = _reply_count(store) - stored_before
-                kept = (
-                    f" The {got} new replies received before the error are stored; run the same "
-                    "command again to continue."
-                    if got > 0
-                    else ""
-                )
-                click.echo(f"Error: {err}{kept}", err=True)
-                continue
-            line.done()
-            say(ctx, describe_collect(result))
+        failures = sum(
+            not _collect_one(ctx, store, link, api_base=api_base, archive=archive, limit=limit)
+            for link in urls
+        )
     if failures:
         raise SystemExit(1)
+
+
+def _collect_one(
+    ctx: Ctx, store: Store, link: str, *, api_base: str | None, archive: bool, limit: int | None
+) -> bool:
+    """Harvest one post's replies with progress on stderr; False (error printed) on failure."""
+    from collectors.collect import CollectResult, client_for, collect, resolve_target
+    from collectors.errors import ImportProblem
+    from collectors.http import Event, FetchError
+    from commands.summary import describe_collect
+
+    try:
+        target = resolve_target(link, api_base=api_base, archive=archive)
+    except ImportProblem as err:
+        click.echo(f"Error: {err}", err=True)
+        return False
+    line = Phases(ctx, target.platform)
+
+    def show_event(event: Event) -> None:
+        line(str(event))
+
+    def show_step(progress: CollectResult) -> None:
+        stored = progress.added + progress.updated + progress.unchanged
+        line(f"{stored} replies, {progress.pages} pages")
+
+    client = client_for(target, on_event=show_event)
+    stored_before = _reply_count(store)
+    try:
+        with client:
+            result = collect(store, target, client=client, limit=limit, on_step=show_step)
+    except KeyboardInterrupt:
+        line.done()
+        click.echo(
+            f"Interrupted: what was received is stored. Run the same command to continue ({link}).",
+            err=True,
+        )
+        raise SystemExit(130) from None
+    except FetchError as err:
+        line.done()
+        got = _reply_count(store) - stored_before
+        kept = (
+            f" The {got} new replies received before the error are stored; run the same "
+            "command again to continue."
+            if got > 0
+            else ""
+        )
+        click.echo(f"Error: {err}{kept}", err=True)
+        return False
+    line.done()
+    say(ctx, describe_collect(result))
+    return True
 
 
 def _reply_count(store: Store) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from commands.common import Ctx, Phases, open_store, say
+from textsafety import plural
 
 
 @click.command("quality")
@@ -64,9 +65,12 @@ def quality_cmd(ctx: Ctx, min_authors: int, near_threshold: float, languages: st
     top = ", ".join(f"{k} {v}" for k, v in list(result.languages.items())[:5])
     say(
         ctx,
-        f"Checked {n} replies, run {result.run_id}: {result.campaigns} campaigns "
-        f"({result.campaign_replies} replies), {result.duplicates} replies in "
-        f"{result.duplicate_groups} duplicate groups ({result.near_groups} with near copies), "
+        f"Checked {plural(n, 'reply', 'replies')}, run {result.run_id}: "
+        f"{plural(result.campaigns, 'campaign')} "
+        f"({plural(result.campaign_replies, 'reply', 'replies')}), "
+        f"{plural(result.duplicates, 'reply', 'replies')} in "
+        f"{plural(result.duplicate_groups, 'duplicate group')} "
+        f"({result.near_groups} with near copies), "
         f"{result.low_content} low-content, {result.spam} spam. Languages: {top or 'none'}"
         f"{f'; {result.unknown_language} too short to tell' if result.unknown_language else ''}. "
         'See them with: replyscope status, or replyscope sql "SELECT * FROM campaigns".',

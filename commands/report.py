@@ -26,7 +26,7 @@ from commands.common import Ctx, open_store, say
 )
 @click.pass_obj
 def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) -> None:
-    """Write one self-contained HTML report: summary, themes, engagement, topics, tone, quality, validation, method.
+    """Write one self-contained HTML report: themes, engagement, topics, tone, quality, validation.
 
     The file loads nothing from any other host, prints cleanly and reads on a
     phone. Authors are pseudonymised unless --show-authors is given.
@@ -54,7 +54,8 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
     where = f" ({output} is a directory)" if target != output else ""
     say(
         ctx,
-        f"Wrote {result.path}{where} ({result.bytes / 1e6:.1f} MB, {plural(result.replies, 'reply', 'replies')}, "
+        f"Wrote {result.path}{where} ({result.bytes / 1e6:.1f} MB, "
+        f"{plural(result.replies, 'reply', 'replies')}, "
         f"{result.listed} listed)." + (f" Sections waiting for analysis: {todo}." if todo else ""),
     )
 
@@ -85,7 +86,7 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
 )
 @click.pass_obj
 def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors: bool) -> None:
-    """Export replies (with themes, topic, tone, flags), theme figures or topics to CSV, XLSX or Parquet.
+    """Export replies (themes, topic, tone, flags), theme figures or topics: CSV, XLSX or Parquet.
 
     Authors are pseudonymised unless --show-authors is given; cells that
     Excel would run as formulas are defused.

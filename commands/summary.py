@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analysis.quality import latest_run
 from reports.terminal import render_table
@@ -30,37 +30,34 @@ def _date(value: object) -> str:
     return str(value)[:16] if value is not None else "?"
 
 
-def describe_import(result: ImportResult) -> str:
-    """One paragraph: format, rows added/updated/rejected, dates, threads, what next."""
-    parts = [
-        f"{result.path}: read as {result.fmt} ({result.platform}), run {result.run_id}.",
-        f"{plural(result.rows_in, 'row')}: {result.added} added, {result.updated} updated, "
-        f"{result.unchanged} already stored unchanged, {result.rejected} rejected.",
-    ]
-    if result.first or result.last:
-        parts.append(f"Replies from {_date(result.first)} to {_date(result.last)} UTC.")
-    n = len(result.threads)
-    if n:
-        parts.append(
-            f"{n} thread{'s' if n != 1 else ''}" + (f" ({result.threads[0]})." if n == 1 else ".")
-        )
-    notes = result.notes
+def _date_notes(notes: dict[str, Any]) -> list[str]:
+    """Sentences on relative, unreadable and ambiguous dates."""
+    parts = []
     if notes.get("relative_times"):
         parts.append(
-            f"{plural(notes['relative_times'], 'date')} {_were(notes['relative_times'])} relative ('5 years ago') "
-            "and left empty, not guessed."
+            f"{plural(notes['relative_times'], 'date')} {_were(notes['relative_times'])} relative "
+            "('5 years ago') and left empty, not guessed."
         )
     if notes.get("unparsed_dates"):
         parts.append(
             f"{plural(notes['unparsed_dates'], 'date')} could not be read "
-            f"(e.g. {str(notes.get('unparsed_date_example'))[:60]!r}) and {_were(notes['unparsed_dates'])} left empty."
+            f"(e.g. {str(notes.get('unparsed_date_example'))[:60]!r}) and "
+            f"{_were(notes['unparsed_dates'])} left empty."
         )
-    for key in ("ambiguous_dates", "scientific_ids", "rows_rejoined"):
-        if notes.get(key):
-            parts.append(str(notes[key]).rstrip(".") + ".")
+    return parts
+
+
+def _row_notes(notes: dict[str, Any]) -> list[str]:
+    """Sentences on ids, duplicates, thread posts and unreadable counts."""
+    parts = [
+        str(notes[key]).rstrip(".") + "."
+        for key in ("ambiguous_dates", "scientific_ids", "rows_rejoined")
+        if notes.get(key)
+    ]
     if notes.get("derived_ids"):
         parts.append(
-            f"{plural(notes['derived_ids'], 'reply', 'replies')} had no id in the file; stable ids were derived."
+            f"{plural(notes['derived_ids'], 'reply', 'replies')} had no id in the file; stable ids "
+            "were derived."
         )
     if notes.get("duplicates_in_input"):
         dups = notes["duplicates_in_input"]
@@ -78,6 +75,13 @@ def describe_import(result: ImportResult) -> str:
     ]
     if unread:
         parts.append(f"Counts that could not be read were left empty: {', '.join(unread)}.")
+    return parts
+
+
+def _source_notes(result: ImportResult) -> list[str]:
+    """The format's own notes, an earlier identical import, and where the rejects are."""
+    notes = result.notes
+    parts = []
     # Formats and readers note what they met in plain words ("x: retweets kept
     # as posts": 3); people must see them, above all replies missing from a file.
     said = [f"{key}: {value}" for key, value in notes.items() if " " in key]
@@ -95,6 +99,24 @@ def describe_import(result: ImportResult) -> str:
             f"Rejected rows{again}: {'; '.join(result.reject_examples)}. "
             f"See them all with: replyscope rejects --run {rejects_run}."
         )
+    return parts
+
+
+def describe_import(result: ImportResult) -> str:
+    """One paragraph: format, rows added/updated/rejected, dates, threads, what next."""
+    parts = [
+        f"{result.path}: read as {result.fmt} ({result.platform}), run {result.run_id}.",
+        f"{plural(result.rows_in, 'row')}: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} already stored unchanged, {result.rejected} rejected.",
+    ]
+    if result.first or result.last:
+        parts.append(f"Replies from {_date(result.first)} to {_date(result.last)} UTC.")
+    n = len(result.threads)
+    if n:
+        parts.append(
+            f"{n} thread{'s' if n != 1 else ''}" + (f" ({result.threads[0]})." if n == 1 else ".")
+        )
+    parts += _date_notes(result.notes) + _row_notes(result.notes) + _source_notes(result)
     parts.append('Next: replyscope status (or replyscope sql "SELECT ...").')
     return " ".join(parts)
 
@@ -117,8 +139,8 @@ def render_status(store: Store) -> str:
         out += ["", "Replies per platform", render_table(names, rows)]
     names, rows = query(
         store,
-        """SELECT coalesce(r.thread_id, '(no thread in the file)') AS thread_id, count(*) AS replies,
-                  max(r.depth) AS max_depth,
+        """SELECT coalesce(r.thread_id, '(no thread in the file)') AS thread_id,
+                  count(*) AS replies, max(r.depth) AS max_depth,
                   any_value(left(t.text, 50)) AS post
            FROM replies r LEFT JOIN threads t USING (thread_id)
            GROUP BY r.thread_id ORDER BY replies DESC LIMIT 20""",
@@ -127,8 +149,9 @@ def render_status(store: Store) -> str:
         out += ["", "Replies per thread (top 20)", render_table(names, rows)]
     names, rows = query(
         store,
-        """SELECT run_id, kind, status, format, rows_in, rows_added AS added, rows_updated AS updated,
-                  rows_rejected AS rejected, strftime(started_at, '%Y-%m-%d %H:%M') AS started,
+        """SELECT run_id, kind, status, format, rows_in, rows_added AS added,
+                  rows_updated AS updated, rows_rejected AS rejected,
+                  strftime(started_at, '%Y-%m-%d %H:%M') AS started,
                   regexp_extract(coalesce(input_path, input_url, ''), '[^/]*$') AS input
            FROM runs ORDER BY run_id DESC LIMIT 20""",
     )
@@ -160,7 +183,7 @@ def describe_collect(result: CollectResult) -> str:
 
 
 def render_quality_status(store: Store) -> str:
-    """A short block for `replyscope status`: campaigns, duplicates, low content, spam, languages."""
+    """The quality block of `status`: campaigns, duplicates, low content, spam, languages."""
     run_id = latest_run(store)
     if run_id is None:
         return ""
@@ -168,7 +191,8 @@ def render_quality_status(store: Store) -> str:
         store.con,
         """SELECT count(*), count(DISTINCT campaign_id), count(campaign_id),
                   count(DISTINCT duplicate_group), count(duplicate_group),
-                  count(*) FILTER (low_content), count(*) FILTER (spam), count(*) FILTER (lang IS NULL),
+                  count(*) FILTER (low_content), count(*) FILTER (spam),
+                  count(*) FILTER (lang IS NULL),
                   (SELECT json_extract(parameters, '$.min_authors') FROM runs WHERE run_id = ?)
            FROM reply_quality WHERE run_id = ?""",
         [run_id, run_id],
@@ -188,7 +212,8 @@ def render_quality_status(store: Store) -> str:
     return "\n".join(
         [
             f"Reply quality (run {run_id}, {total} replies; replyscope quality to refresh)",
-            f"  campaigns:    {camps}, {pct(camp_rows)} replies (same text from >= {row[8]} authors)",
+            f"  campaigns:    {camps}, {pct(camp_rows)} replies (same text from >= {row[8]} "
+            "authors)",
             f"  duplicates:   {pct(dup_rows)} replies in {groups} groups of exact or near copies",
             f"  low content:  {pct(low)}",
             f"  spam:         {pct(spam)}",

@@ -30,7 +30,9 @@ def _topics_value(value: str) -> int | None:
 @click.option(
     "--embedder",
     default=None,
-    help="wordllama (default), minilm, tfidf, or the folder of a local sentence-transformers model.",
+    help=(
+        "wordllama (default), minilm, tfidf, or the folder of a local sentence-transformers model."
+    ),
 )
 @click.option("--seed", default=42, show_default=True, help="Random seed: same seed, same topics.")
 @click.option(
@@ -61,7 +63,7 @@ def topics_cmd(
     topics_opt: str,
     freq: str,
 ) -> None:
-    """Find the topics of the replies (BERTopic, offline) and show each with its keywords and examples.
+    """Find the topics of the replies (BERTopic, offline): each with its keywords and examples.
 
     Each run is kept with its seed, parameters and library versions; the same
     replies, seed and options give the same topics. Embeddings are cached in
@@ -183,7 +185,7 @@ def _over_time_table(store: Store, run_id: int, freq: str) -> str:
 def codebook_suggest_cmd(
     ctx: Ctx, output: Path, threshold: float, only_new: bool, force: bool
 ) -> None:
-    """Draft new themes from topics the current codebook barely covers (latest topics and tagging runs).
+    """Draft new themes from topics the codebook barely covers (latest topics and tagging runs).
 
     Each draft theme takes its id and label from the topic, include terms from
     its keywords and examples from its representative replies. Review them
@@ -213,15 +215,18 @@ def codebook_suggest_cmd(
     if not suggestion.drafts:
         say(
             ctx,
-            f"\nEvery topic of run {suggestion.topic_run} has at least {threshold:.0%} of its replies "
+            f"\nEvery topic of run {suggestion.topic_run} has at least {threshold:.0%} of its "
+            "replies "
             f"tagged by {suggestion.codebook.name}: nothing to draft; {output} not written.",
         )
         return
     output.write_text(to_toml(suggestion.draft_codebook(only_new=only_new)), encoding="utf-8")
     say(
         ctx,
-        f"\nWrote {output}: {plural(len(suggestion.drafts), 'draft theme')} ({', '.join(t.id for t in suggestion.drafts)}) "
-        f"from topics run {suggestion.topic_run}. Edit them, then: replyscope codebook check {output}",
+        f"\nWrote {output}: {plural(len(suggestion.drafts), 'draft theme')} "
+        f"({', '.join(t.id for t in suggestion.drafts)}) "
+        f"from topics run {suggestion.topic_run}. Edit them, then: replyscope codebook check "
+        f"{output}",
     )
 
 

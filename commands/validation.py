@@ -1,4 +1,4 @@
-"""Commands that check the tags against people: review (sample, sheet, export, import) and validate."""
+"""Commands that check the tags against people: review (sample, sheet, export, import), validate."""
 
 from __future__ import annotations
 
@@ -32,14 +32,20 @@ def review_group() -> None:
     "--seed",
     type=int,
     default=None,
-    help="Random seed (default: a new one, printed); the same seed on the same store draws the same sample.",
+    help=(
+        "Random seed (default: a new one, printed); the same seed on the same store draws the "
+        "same sample."
+    ),
 )
 @click.option(
     "--stratify",
     type=click.Choice(["none", "theme"]),
     default="none",
     show_default=True,
-    help="none: simple random sample; theme: oversample replies tagged with rare themes (weights are kept).",
+    help=(
+        "none: simple random sample; theme: oversample replies tagged with rare themes (weights "
+        "are kept)."
+    ),
 )
 @click.option(
     "-o",
@@ -68,6 +74,7 @@ def review_sample_cmd(ctx: Ctx, n: int, seed: int | None, stratify: str, output:
 
     if n < 1:
         raise click.BadParameter("must be at least 1 (200 is a good start).", param_hint="--n")
+    _check_xlsx(output)
     try:
         target = prepare_output(output, "sample.xlsx")
     except OutputError as err:
@@ -79,16 +86,30 @@ def review_sample_cmd(ctx: Ctx, n: int, seed: int | None, stratify: str, output:
         except (SampleError, OutputError) as err:
             raise click.ClickException(str(err)) from err
     info = drawn.info
+    if drawn.no_quality:
+        say(
+            ctx,
+            "Note: reply quality has not been checked (replyscope quality), so this sample counts "
+            "every copy of a coordinated campaign; run quality first to sample as the report "
+            "counts.",
+        )
+    if info.n_drawn > n and not drawn.census:
+        say(
+            ctx,
+            f"Note: {info.n_drawn} replies drawn, not {n}: a stratified sample takes at least 2 "
+            f"from each of its {len(info.strata)} strata.",
+        )
     how = (
         "every unit in scope (the sample asked for as many or more)"
         if drawn.census
-        else f"{rows} drawn {'with rare themes oversampled' if info.design == 'stratified' else 'at random'}"
+        else f"{rows} drawn "
+        + ("with rare themes oversampled" if info.design == "stratified" else "at random")
     )
     say(
         ctx,
         f"Sample {info.sample_id}: {how} from {info.note} (seed {info.seed}: "
-        f"--seed {info.seed} draws the same sample again).\nWrote {target}. Each coder fills in their own "
-        f"copy, then: replyscope review import {target.name} --coder NAME",
+        f"--seed {info.seed} draws the same sample again).\nWrote {target}. Each coder fills in "
+        f"their own copy, then: replyscope review import {target} --coder NAME",
     )
 
 
@@ -109,6 +130,7 @@ def review_sheet_cmd(ctx: Ctx, sample_id: int, output: Path) -> None:
     from reports.coding_sheet import render_coding_sheet
     from reports.output import OutputError, prepare_output
 
+    _check_xlsx(output)
     try:
         target = prepare_output(output, "sample.xlsx")
     except OutputError as err:
@@ -146,7 +168,8 @@ def review_export_cmd(ctx: Ctx, output: Path) -> None:
             raise click.ClickException(str(err)) from err
     say(
         ctx,
-        f"Wrote {output} ({n} replies). Change the theme columns, save, then: replyscope review import {output}",
+        f"Wrote {output} ({n} replies). Change the theme columns, save, then: replyscope review "
+        f"import {output}",
     )
 
 
@@ -173,6 +196,13 @@ def review_import_cmd(ctx: Ctx, path: Path, coder: str | None, replace: bool) ->
     from analysis.coding import CodingError, import_coding_sheet, is_coding_sheet
     from analysis.review import ReviewError, import_review
 
+    if not path.exists():
+        raise click.ClickException(f"{path}: no such file.")
+    if path.suffix.lower() in (".csv", ".tsv", ".txt") and _looks_like_coding_csv(path):
+        raise click.ClickException(
+            f"{path}: a coding sheet saved as {path.suffix.lower()[1:].upper()} loses what "
+            "identifies it; open the .xlsx you were given, code it there, and save it as .xlsx."
+        )
     try:
         coding = path.suffix.lower() == ".xlsx" and path.exists() and is_coding_sheet(path)
     except CodingError as err:
@@ -205,6 +235,26 @@ def review_import_cmd(ctx: Ctx, path: Path, coder: str | None, replace: bool) ->
         f"{path}: {changes.rows} rows read, {changes.changes} corrections stored "
         f"({changes.added} tags added, {changes.removed} removed).",
     )
+
+
+def _check_xlsx(output: Path) -> None:
+    """The coding sheet is an Excel workbook: its file name must say so."""
+    if output.suffix and output.suffix.lower() != ".xlsx" and not output.is_dir():
+        raise click.BadParameter(
+            f"{output.name}: the coding sheet is an Excel workbook; name it .xlsx "
+            f"(e.g. -o {output.with_suffix('.xlsx').name}).",
+            param_hint="-o/--output",
+        )
+
+
+def _looks_like_coding_csv(path: Path) -> bool:
+    """Whether a CSV's first line has a coding sheet's columns (reply_id, text, none)."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+            first = fh.readline(10_000).lower()
+    except OSError:
+        return False
+    return all(name in first for name in ("reply_id", "text", "none"))
 
 
 def _coding_summary(path: Path, result: CodingImport) -> str:

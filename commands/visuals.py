@@ -15,7 +15,10 @@ from commands.common import Ctx, Phases, open_store, render_table, say
     type=click.Choice(["none", "theme", "topic"]),
     default="none",
     show_default=True,
-    help="One cloud of all replies, or one per theme (latest tagging) or per topic (latest topic model).",
+    help=(
+        "One cloud of all replies, or one per theme (latest tagging) or per topic (latest topic "
+        "model)."
+    ),
 )
 @click.option(
     "--weight",
@@ -35,7 +38,10 @@ from commands.common import Ctx, Phases, open_store, render_table, say
     "--emoji/--no-emoji",
     default=False,
     show_default=True,
-    help="Count emoji as words. The bundled font cannot draw emoji, so they are drawn as their names, e.g. (clapping hands).",
+    help=(
+        "Count emoji as words. The bundled font cannot draw emoji, so they are drawn as their "
+        "names, e.g. (clapping hands)."
+    ),
 )
 @click.option(
     "-o",

@@ -40,20 +40,26 @@ def render_bar_chart(
     top = max([*values, *highs, 1e-9])
     scale = (width - left - right) / top
     out = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for i, label in enumerate(labels):
         y0 = 30 + i * group_h
         out.append(
-            f'<text x="{left - 8}" y="{y0 + group_h / 2:.1f}" text-anchor="end" dominant-baseline="middle" '
+            f'<text x="{left - 8}" y="{y0 + group_h / 2:.1f}" text-anchor="end" '
+            'dominant-baseline="middle" '
             f'class="lbl">{escape(_short(label, 34))}</text>'
         )
         for s, (_name, vals, ci) in enumerate(series):
-            v = _num(vals[i])
             y = y0 + s * bar_h
+            if vals[i] is None:  # no figure (e.g. a theme not in the coded sample)
+                out.append(f'<text x="{left + 4}" y="{y + bar_h - 3}" class="val">–</text>')
+                continue
+            v = _num(vals[i])
             out.append(
-                f'<rect x="{left}" y="{y}" width="{v * scale:.1f}" height="{bar_h - 2}" fill="{PALETTE[s % len(PALETTE)]}"/>'
+                f'<rect x="{left}" y="{y}" width="{v * scale:.1f}" height="{bar_h - 2}" '
+                f'fill="{PALETTE[s % len(PALETTE)]}"/>'
             )
             if ci and ci[i][0] is not None and ci[i][1] is not None:
                 lo, hi = left + _num(ci[i][0]) * scale, left + _num(ci[i][1]) * scale
@@ -65,7 +71,8 @@ def render_bar_chart(
             # The value sits right of the bar and of its whisker, never on them.
             end = max(v, _num(ci[i][1]) if ci and ci[i][1] is not None else 0.0)
             out.append(
-                f'<text x="{left + end * scale + 4:.1f}" y="{y + bar_h - 3}" class="val">{escape(text)}</text>'
+                f'<text x="{left + end * scale + 4:.1f}" y="{y + bar_h - 3}" '
+                f'class="val">{escape(text)}</text>'
             )
     for s, (name, _vals, _ci) in enumerate(series):
         x = left + s * 170
@@ -98,12 +105,14 @@ def render_heatmap(
     for j, col in enumerate(cols):
         x = left + j * cell_w + cell_w / 2
         out.append(
-            f'<text transform="translate({x:.1f},{top - 6}) rotate(-55)" class="lbl">{escape(col[:22])}</text>'
+            f'<text transform="translate({x:.1f},{top - 6}) rotate(-55)" '
+            f'class="lbl">{escape(col[:22])}</text>'
         )
     for i, row in enumerate(rows):
         y = top + i * cell_h
         out.append(
-            f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" class="lbl">{escape(row[:34])}</text>'
+            f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" '
+            f'class="lbl">{escape(row[:34])}</text>'
         )
         for j, v in enumerate(values[i]):
             shade = 0.08 + 0.92 * (v / peak)
@@ -114,7 +123,8 @@ def render_heatmap(
             if v:
                 colour = "#fff" if shade > 0.55 else "#111"
                 out.append(
-                    f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + 14}" text-anchor="middle" '
+                    f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + 14}" '
+                    'text-anchor="middle" '
                     f'class="val" fill="{colour}">{int(v)}</text>'
                 )
     out.append("</svg>")
@@ -136,16 +146,19 @@ def render_line_chart(
     sx = (width - left - right) / n
     sy = (height - top - bottom) / peak
     out = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
         f'<line x1="{left}" x2="{left}" y1="{top}" y2="{height - bottom}" class="axis"/>',
-        f'<line x1="{left}" x2="{width - right}" y1="{height - bottom}" y2="{height - bottom}" class="axis"/>',
+        f'<line x1="{left}" x2="{width - right}" y1="{height - bottom}" y2="{height - bottom}" '
+        'class="axis"/>',
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="val">{peak:g}</text>',
     ]
     step = max(1, len(buckets) // 8)
     for i in range(0, len(buckets), step):
         out.append(
-            f'<text x="{left + i * sx:.1f}" y="{height - bottom + 16}" text-anchor="middle" class="val">{escape(buckets[i])}</text>'
+            f'<text x="{left + i * sx:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+            f'class="val">{escape(buckets[i])}</text>'
         )
     for s, (name, vals) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
@@ -154,7 +167,8 @@ def render_line_chart(
         )
         out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         out.append(
-            f'<text x="{width - right + 8}" y="{top + 14 * s + 10}" class="lbl" fill="{colour}">{escape(name[:24])}</text>'
+            f'<text x="{width - right + 8}" y="{top + 14 * s + 10}" class="lbl" '
+            f'fill="{colour}">{escape(name[:24])}</text>'
         )
     out.append("</svg>")
     return "".join(out)
@@ -169,20 +183,24 @@ def render_histogram(
     peak = max([*counts, 1])
     bw = (width - left - 10) / max(len(counts), 1)
     out = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for i, (label, c) in enumerate(zip(labels, counts, strict=True)):
         h = (height - top - bottom) * c / peak
         x = left + i * bw
         out.append(
-            f'<rect x="{x + 2:.1f}" y="{height - bottom - h:.1f}" width="{bw - 4:.1f}" height="{h:.1f}" fill="#1f5f8b"/>'
+            f'<rect x="{x + 2:.1f}" y="{height - bottom - h:.1f}" width="{bw - 4:.1f}" '
+            f'height="{h:.1f}" fill="#1f5f8b"/>'
         )
         out.append(
-            f'<text x="{x + bw / 2:.1f}" y="{height - bottom - h - 4:.1f}" text-anchor="middle" class="val">{c}</text>'
+            f'<text x="{x + bw / 2:.1f}" y="{height - bottom - h - 4:.1f}" text-anchor="middle" '
+            f'class="val">{c}</text>'
         )
         out.append(
-            f'<text x="{x + bw / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" class="val">{escape(label)}</text>'
+            f'<text x="{x + bw / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+            f'class="val">{escape(label)}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -13,6 +13,7 @@ defused so that no cell runs as a formula.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from typing import Any
 from reports.output import output_error
 from reports.privacy import pseudonymiser
 from store import Store
-from textsafety import defuse_cell
+from textsafety import defuse_cell, remove_links
 
+_REDDIT_USER = re.compile(r"\bu/([\w-]+)")
 CODING_SHEET = "coding"
 CODEBOOK_SHEET = "codebook"
 ABOUT_SHEET = "about"
@@ -38,7 +40,8 @@ INSTRUCTIONS = (
 def sample_themes(store: Store, codebook_hash: str | None) -> list[dict[str, str]]:
     """The sample codebook's themes in order: id, label, description, examples (one per line)."""
     rows = store.con.execute(
-        "SELECT theme_id, label, description, examples FROM themes WHERE codebook_hash = ? ORDER BY position",
+        "SELECT theme_id, label, description, examples FROM themes WHERE codebook_hash = ? ORDER "
+        "BY position",
         [codebook_hash],
     ).fetchall()
     return [
@@ -57,7 +60,8 @@ def render_coding_sheet(store: Store, sample_id: int, out: Path) -> int:
     import xlsxwriter
 
     info = store.con.execute(
-        "SELECT design, seed, n_drawn, population, codebook_hash, created_at FROM validation_samples WHERE sample_id = ?",
+        "SELECT design, seed, n_drawn, population, codebook_hash, created_at FROM "
+        "validation_samples WHERE sample_id = ?",
         [sample_id],
     ).fetchall()
     if not info:
@@ -70,13 +74,20 @@ def render_coding_sheet(store: Store, sample_id: int, out: Path) -> int:
         [sample_id],
     ).fetchall()
     p = pseudonymiser(store, show_authors=False)
+
+    def clean(text: str) -> str:
+        # The sheet goes to volunteers: besides the report's filter (pseudonymised
+        # @handles, no e-mails or phones), links and Reddit u/ names go too.
+        out = remove_links(p.text(text))
+        return _REDDIT_USER.sub(lambda m: "u/" + p.name(m.group(1)), out)
+
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False})
     except OSError as err:
         raise output_error(out, err) from err
     try:
-        _coding(wb, [t["id"] for t in themes], rows, p.text)
+        _coding(wb, [t["id"] for t in themes], rows, clean)
         _codebook(wb, themes)
         about = wb.add_worksheet(ABOUT_SHEET)
         facts = [
@@ -138,7 +149,9 @@ def _coding(
                 "validate": "list",
                 "source": ["1", "x", "0"],
                 "error_type": "warning",
-                "error_message": "Type 1 (or x) when the reply carries the theme; leave blank otherwise.",
+                "error_message": (
+                    "Type 1 (or x) when the reply carries the theme; leave blank otherwise."
+                ),
             },
         )
 

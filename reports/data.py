@@ -6,18 +6,16 @@ the report's method section, so an analyst can check any number.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
 
-from reports import sections
 from reports.privacy import Pseudonymiser
-from reports.sections import has_any_rows, query_rows
-from reports.trust import TRUST_SQL, Trust, load_trust, ppi_sql, unvalidated_sample
-from store import Store, fetch_one
+from reports.queries import query_rows
+from reports.trust import Trust
+from store import Store
 from textsafety import count, plural
 
 TABLE_ROWS = 2000  # replies listed in the report's table; aggregates cover all
@@ -29,9 +27,11 @@ SQL = {
        count(DISTINCT coalesce(author_id, author_handle, author_name)) AS authors
 FROM replies""",
     "themes": "SELECT * FROM theme_summary",
-    "likes_bands": """SELECT CASE WHEN like_count < 0 THEN 'below zero' ELSE likes_band END AS band, count(*)
-FROM replies_tagged GROUP BY 1""",
-    "topics": "SELECT topic_id, label, size, likes, share FROM topic_summary ORDER BY topic_id = -1, size DESC, topic_id",
+    "likes_bands": "SELECT likes_band AS band, count(*) FROM replies_tagged GROUP BY 1",
+    "topics": (
+        "SELECT topic_id, label, size, likes, share FROM topic_summary "
+        "ORDER BY topic_id = -1, size DESC, topic_id"
+    ),
     "topic_theme": """SELECT rt.topic_id, tt.theme_id, count(*) AS replies
 FROM reply_topics rt JOIN reply_theme_tags tt USING (platform, reply_id)
 WHERE rt.run_id = (SELECT max(run_id) FROM topic_runs) GROUP BY ALL""",
@@ -42,9 +42,15 @@ WHERE t.run_id = (SELECT max(run_id) FROM reply_tone) GROUP BY 1 ORDER BY 1""",
 WHERE run_id = (SELECT max(run_id) FROM reply_tone) GROUP BY 1
 ORDER BY array_position(['positive', 'neutral', 'negative'], tone), tone""",
     "comparison": """SELECT r.platform, r.thread_id, tt.theme_id, count(DISTINCT r.reply_id) AS replies
-FROM replies r LEFT JOIN reply_theme_tags tt USING (platform, reply_id) GROUP BY ALL""",
-    "validation": "SELECT * FROM validation_scores WHERE run_id = (SELECT max(run_id) FROM validation_scores) ORDER BY theme_id",
-    "runs": "SELECT run_id, kind, status, started_at, input_path, input_sha256, input_url, format, rows_in, rows_added, rows_updated, rows_rejected FROM runs ORDER BY run_id",
+FROM replies r LEFT JOIN reply_theme_tags tt USING (platform, reply_id) GROUP BY ALL""",  # noqa: E501 (shown in the report as is)
+    "validation": (
+        "SELECT * FROM validation_scores WHERE run_id = "
+        "(SELECT max(run_id) FROM validation_scores) ORDER BY theme_id"
+    ),
+    "runs": (
+        "SELECT run_id, kind, status, started_at, input_path, input_sha256, input_url, format, "
+        "rows_in, rows_added, rows_updated, rows_rejected FROM runs ORDER BY run_id"
+    ),
 }
 
 # The theme table when each coordinated campaign counts once (W2): replies and
@@ -69,7 +75,7 @@ LEFT JOIN themes th ON th.codebook_hash = s.codebook_hash AND th.theme_id = s.th
 LEFT JOIN reply_theme_tags t ON t.theme_id = s.theme_id
 LEFT JOIN w ON w.platform = t.platform AND w.reply_id = t.reply_id
 GROUP BY s.theme_id, s.label, th.position
-ORDER BY th.position"""
+ORDER BY th.position"""  # noqa: E501 (shown in the report as is)
 
 
 @dataclass
@@ -123,7 +129,7 @@ class ReportData:
     sql: dict[str, str] = field(default_factory=lambda: dict(SQL))
 
 
-def _reply_rows(
+def reply_rows(
     store: Store,
     where: str,
     order: str,
@@ -133,12 +139,15 @@ def _reply_rows(
 ) -> list[Reply]:
     rows = query_rows(
         store,
-        f"""SELECT platform, reply_id, coalesce(author_handle, author_name) AS who, text, coalesce(like_count, 0) AS likes,
-                   strftime(created_at, '%Y-%m-%d %H:%M') AS created, themes, coalesce(topic_label, '') AS topic,
-                   coalesce(likes_band, '') AS band, evidence,
-                   concat_ws(' ', CASE WHEN spam THEN 'spam' END, CASE WHEN low_content THEN 'low-content' END,
+        f"""SELECT platform, reply_id, coalesce(author_handle, author_name) AS who, text,
+                   coalesce(like_count, 0) AS likes,
+                   strftime(created_at, '%Y-%m-%d %H:%M') AS created, themes,
+                   coalesce(topic_label, '') AS topic, coalesce(likes_band, '') AS band, evidence,
+                   concat_ws(' ', CASE WHEN spam THEN 'spam' END,
+                             CASE WHEN low_content THEN 'low-content' END,
                              CASE WHEN campaign_id IS NOT NULL THEN 'campaign' END,
-                             CASE WHEN duplicate_group IS NOT NULL AND campaign_id IS NULL THEN 'duplicate' END) AS flags
+                             CASE WHEN duplicate_group IS NOT NULL AND campaign_id IS NULL
+                                  THEN 'duplicate' END) AS flags
             FROM _report_replies WHERE {where} ORDER BY {order} LIMIT {int(limit)}""",
         params,
     )
@@ -182,15 +191,16 @@ SELECT 'liked' AS kind, theme_id,
 FROM t GROUP BY theme_id
 UNION ALL
 SELECT 'typical', theme_id,
-       min_by({'platform': platform, 'reply_id': reply_id}, {'h': hash(reply_id), 'r': reply_id, 'p': platform}, 3)
+       min_by({'platform': platform, 'reply_id': reply_id},
+              {'h': hash(reply_id), 'r': reply_id, 'p': platform}, 3)
 FROM t JOIN m USING (theme_id) WHERE likes <= med GROUP BY theme_id
 """
 
 
-def _theme_samples(
+def theme_samples(
     store: Store, theme_ids: list[str], p: Pseudonymiser
 ) -> dict[str, dict[str, list[Reply]]]:
-    """Per theme: its 3 most liked replies and 3 typical ones (around its median likes, steady order).
+    """Per theme: its 3 most liked replies and 3 typical ones (around its median likes).
 
     One pass over the tags picks every theme's keys; only those ~6 replies per
     theme are then read in full (a report of a million replies stays fast).
@@ -201,7 +211,7 @@ def _theme_samples(
     for lo in range(0, len(keys), 500):
         part = keys[lo : lo + 500]
         cond = " OR ".join("(platform = ? AND reply_id = ?)" for _ in part)
-        for r in _reply_rows(
+        for r in reply_rows(
             store, cond, "reply_id, platform", len(part), p, [v for k in part for v in k]
         ):
             full[r.key] = r
@@ -217,60 +227,52 @@ def _theme_samples(
     return out
 
 
-def _headlines(
-    themes: list[dict[str, Any]],
-    topics: list[dict[str, Any]],
-    untagged: dict[str, Any],
-    replies: int,
-    trust: Trust | None = None,
-) -> list[Markup]:
-    if not replies:
-        return [
-            Markup(
-                "No replies in this store yet: run <code>replyscope import FILE</code> "
-                "(or <code>replyscope collect URL</code>) first."
-            )
-        ]
-    out = []
+def _automatic_findings(themes: list[dict[str, Any]]) -> list[Markup]:
+    """Before validation: the largest theme and the most resonant one, by the automatic tags."""
     voiced = [t for t in themes if t["replies_shown"]]
-    if trust is not None and trust.themes:
-        out.append(_largest_corrected(trust))
-    elif voiced:
-        big = max(voiced, key=lambda t: t["share"] or 0)
+    if not voiced:
+        return []
+    big = max(voiced, key=lambda t: t["share"] or 0)
+    out = [
+        Markup(
+            "The largest theme by the automatic tags (not validated) is “{}”: {} ({:.0f}% of all)."
+        ).format(
+            big["label"],
+            plural(big["replies_shown"], "reply", "replies"),
+            (big["share"] or 0) * 100,
+        )
+    ]
+    # Resonance only means something with enough replies behind it.
+    solid = [
+        t
+        for t in voiced
+        if t["replies_shown"] >= max(5, 0.02 * t["replies_in_scope"]) and t["resonance"] is not None
+    ]
+    if solid:
+        res = max(solid, key=lambda t: (t["resonance"], t["theme_id"]))
         out.append(
             Markup(
-                "The largest theme by the automatic tags (not validated) is “{}”: {} ({:.0f}% of all)."
+                "The most resonant theme by the automatic tags is “{}”: {:.0f}% of replies but "
+                "{:.0f}% of likes (resonance {:.1f}; not corrected for tagging error)."
             ).format(
-                big["label"],
-                plural(big["replies_shown"], "reply", "replies"),
-                (big["share"] or 0) * 100,
+                res["label"],
+                (res["share"] or 0) * 100,
+                (res["likes_share"] or 0) * 100,
+                res["resonance"],
             )
         )
-        # Resonance only means something with enough replies behind it.
-        solid = [
-            t
-            for t in voiced
-            if t["replies_shown"] >= max(5, 0.02 * t["replies_in_scope"])
-            and t["resonance"] is not None
-        ]
-        if solid:
-            res = max(solid, key=lambda t: (t["resonance"], t["theme_id"]))
-            out.append(
-                Markup(
-                    "The most resonant theme by the automatic tags is “{}”: {:.0f}% of replies but "
-                    "{:.0f}% of likes (resonance {:.1f}; not corrected for tagging error)."
-                ).format(
-                    res["label"],
-                    (res["share"] or 0) * 100,
-                    (res["likes_share"] or 0) * 100,
-                    res["resonance"],
-                )
-            )
+    return out
+
+
+def _codebook_gap(
+    themes: list[dict[str, Any]], topics: list[dict[str, Any]], untagged: dict[str, Any]
+) -> list[Markup]:
+    """The biggest topic no theme covers (or what to run to find it)."""
     missed = untagged.get("topics") or []
     if missed and themes:
         top = missed[0]
         size, none = int(top["size"]), int(top["untagged"])
-        out.append(
+        return [
             Markup("The biggest topic the codebook misses is “{}”: {}.").format(
                 top["label"],
                 "its one reply carries no theme"
@@ -279,22 +281,45 @@ def _headlines(
                 if none == size
                 else f"{count(none)} of its {count(size)} replies carry no theme",
             )
-        )
-    elif not topics:
-        out.append(
+        ]
+    if not topics:
+        return [
             Markup(
                 "Topics have not been modelled yet: run <code>replyscope topics</code> "
                 "to see what the codebook misses."
             )
-        )
-    return out
+        ]
+    return []
+
+
+def headlines(
+    themes: list[dict[str, Any]],
+    topics: list[dict[str, Any]],
+    untagged: dict[str, Any],
+    replies: int,
+    trust: Trust | None = None,
+) -> list[Markup]:
+    """The summary's headline findings, computed from the data."""
+    if not replies:
+        return [
+            Markup(
+                "No replies in this store yet: run <code>replyscope import FILE</code> "
+                "(or <code>replyscope collect URL</code>) first."
+            )
+        ]
+    if trust is not None and trust.themes:
+        out = [_largest_corrected(trust)]
+    else:
+        out = _automatic_findings(themes)
+    return out + _codebook_gap(themes, topics, untagged)
 
 
 def _largest_corrected(trust: Trust) -> Markup:
-    """The largest theme by its error-corrected share, with its interval and the automatic figure."""
+    """The largest theme by its corrected share, with its interval and the automatic figure."""
     big = max(trust.themes.values(), key=lambda t: (t.get("share") or 0, t.theme_id))
     return Markup(
-        "The largest theme is “{}”: about {:.0f}% of replies ({:.0f}–{:.0f}%, corrected for tagging "
+        "The largest theme is “{}”: about {:.0f}% of replies ({:.0f}–{:.0f}%, corrected for "
+        "tagging "
         "error with {} hand-coded replies; the automatic tags alone count {:.0f}%)."
     ).format(
         big.label,
@@ -304,216 +329,3 @@ def _largest_corrected(trust: Trust) -> Markup:
         count(trust.n_coded),
         (big.get("raw_share") or 0) * 100,
     )
-
-
-def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None) -> ReportData:
-    """Gather every section's figures from the store (all its threads)."""
-    # The view joins several tables and ranks likes per thread: evaluate it
-    # once for the whole report instead of once per query.
-    # A negative like count (Reddit's net score) gets its own band: the view
-    # ranks it like any other count, which can make it "top 10%" of a thread
-    # whose replies are all negative.
-    store.con.execute(
-        """CREATE OR REPLACE TEMP TABLE _report_replies AS
-           SELECT * REPLACE (CASE WHEN like_count < 0 THEN 'below zero' ELSE likes_band END AS likes_band)
-           FROM replies_tagged"""
-    )
-    summary = query_rows(store, SQL["summary"])[0]
-    summary["rejected"] = (
-        fetch_one(
-            store.con,
-            "SELECT coalesce(sum(rows_rejected), 0) FROM runs WHERE kind IN ('import', 'collect')",
-        )
-        or (0,)
-    )[0]
-    dup = fetch_one(
-        store.con,
-        "SELECT coalesce(sum(CAST(json_extract(summary, '$.duplicates_in_input') AS BIGINT)), 0) FROM runs",
-    )
-    summary["duplicates_merged"] = int(dup[0]) if dup and dup[0] is not None else 0
-    summary["platform_list"] = [
-        r[0]
-        for r in store.con.execute("SELECT DISTINCT platform FROM replies ORDER BY 1").fetchall()
-    ]
-    posts = query_rows(
-        store,
-        "SELECT t.thread_id, t.text, t.url, count(r.reply_id) AS n FROM threads t LEFT JOIN replies r USING (thread_id) GROUP BY ALL ORDER BY n DESC, t.thread_id",
-    )
-    question = next((x["text"] for x in posts if x["text"]), "") or ""
-    from analysis.themes import latest_stats
-
-    # Each coordinated campaign counts once in the theme figures when the
-    # replies' quality has been checked (nothing is deleted).
-    # Only the latest quality run counts (an older run's campaigns are history).
-    campaigns_once = bool(
-        (
-            fetch_one(
-                store.con,
-                """SELECT count(*) FROM reply_quality WHERE campaign_id IS NOT NULL AND run_id =
-                   (SELECT max(run_id) FROM runs WHERE kind = 'quality' AND status = 'ok')""",
-            )
-            or (0,)
-        )[0]
-    )
-    themes = (
-        latest_stats(store, campaigns_once=campaigns_once).to_dicts()
-        if has_any_rows(store, "theme_stats")
-        else []
-    )
-    descriptions = {
-        r[0]: r[1]
-        for r in store.con.execute(
-            "SELECT theme_id, description FROM themes WHERE codebook_hash = (SELECT any_value(codebook_hash) FROM theme_summary)"
-        ).fetchall()
-    }
-    for t in themes:
-        t["description"] = descriptions.get(t["theme_id"], "")
-        # With campaigns counted once a count can be fractional (a campaign
-        # whose copies only partly carry the theme): show it as it is.
-        weighted = t.get("replies_weighted")
-        t["replies_shown"] = float(weighted) if weighted is not None else float(t["replies"] or 0)
-    theme_replies = _theme_samples(store, [t["theme_id"] for t in themes], p)
-    bands = [
-        (r[0] or "unknown", int(r[1]))
-        for r in store.con.execute(
-            "SELECT likes_band, count(*) FROM _report_replies GROUP BY 1 "
-            "ORDER BY array_position(['top 1%', 'top 10%', 'above median', 'below median', 'none', 'below zero'], likes_band), likes_band"
-        ).fetchall()
-    ]
-    hist = [
-        (r[0], int(r[1]))
-        for r in store.con.execute(
-            # Reddit's like_count is a net score and can be negative: its own bucket.
-            """SELECT b, count(*) FROM (SELECT CASE WHEN like_count < 0 THEN '< 0' WHEN coalesce(like_count, 0) = 0 THEN '0'
-               WHEN like_count = 1 THEN '1' WHEN like_count < 5 THEN '2–4' WHEN like_count < 10 THEN '5–9'
-               WHEN like_count < 50 THEN '10–49' WHEN like_count < 100 THEN '50–99' ELSE '100+' END AS b FROM replies) GROUP BY b
-           ORDER BY array_position(['< 0', '0', '1', '2–4', '5–9', '10–49', '50–99', '100+'], b)"""
-        ).fetchall()
-    ]
-    top_themes = [
-        (r[0], int(r[1]), float(r[2] or 0))
-        for r in store.con.execute(
-            """SELECT theme_id, count(*) AS n, count(*) / (SELECT count(*) FROM _report_replies WHERE likes_band IN ('top 1%', 'top 10%')) AS s
-           FROM (SELECT unnest(themes) AS theme_id FROM _report_replies WHERE likes_band IN ('top 1%', 'top 10%'))
-           GROUP BY 1 ORDER BY n DESC, theme_id"""
-        ).fetchall()
-    ]
-    topics = (
-        query_rows(
-            store,
-            "SELECT topic_id, label, keywords, size, likes, representative, share FROM topic_summary "
-            "ORDER BY topic_id = -1, size DESC, topic_id",
-        )
-        if has_any_rows(store, "topic_runs")
-        else []
-    )
-    for t in topics:
-        t["keywords"] = [
-            k[0] if isinstance(k, list) else k for k in json.loads(t["keywords"] or "[]")
-        ][:10]
-        reps = json.loads(t["representative"] or "[]")
-        t["representative"] = [
-            p.text(str(x.get("text", ""))) if isinstance(x, dict) else p.text(str(x)) for x in reps
-        ][:3]
-    topic_theme = _crosstab(store, themes, topics) if topics and themes else None
-    untagged = sections.untagged(store, topics)
-    untagged["tagged"] = bool(themes)
-    has_tone = has_any_rows(store, "reply_tone")
-    tone_overall = query_rows(store, SQL["tone"]) if has_tone else []
-    tone_theme = query_rows(store, SQL["tone_theme"]) if has_tone and themes else []
-    tone_topic = (
-        query_rows(
-            store,
-            """SELECT coalesce(x.label, 'topic ' || rt.topic_id) AS label, avg(t.compound) AS mean_tone, count(*) AS replies
-                        FROM reply_tone t JOIN reply_topics rt USING (platform, reply_id)
-                        LEFT JOIN topics x ON x.run_id = rt.run_id AND x.topic_id = rt.topic_id
-                        WHERE t.run_id = (SELECT max(run_id) FROM reply_tone) AND rt.run_id = (SELECT max(run_id) FROM topic_runs)
-                        GROUP BY 1 ORDER BY replies DESC, label""",
-        )
-        if has_tone and topics
-        else []
-    )
-    comparison = sections.comparison(store, themes)
-    validation = (
-        query_rows(store, SQL["validation"]) if has_any_rows(store, "validation_scores") else []
-    )
-    quality = _quality(store, p)
-    method = sections.method(store)
-    runs = query_rows(store, SQL["runs"])
-    total = int(summary["replies"])
-    replies = _reply_rows(
-        store, "true", "like_count DESC NULLS LAST, created_at, reply_id, platform", TABLE_ROWS, p
-    )
-    sql = dict(SQL)
-    if campaigns_once and themes:
-        sql["themes"] = THEMES_ONCE_SQL.replace("{db}", store.path.name)
-        sql["themes (every copy counted)"] = SQL["themes"]
-    trust = load_trust(store) if themes else None
-    if trust is not None:
-        for t in themes:
-            t["trust"] = trust.themes.get(t["theme_id"])
-        sql["themes corrected for tagging error (stored)"] = TRUST_SQL
-        sql["themes corrected for tagging error (recomputed from the tables)"] = ppi_sql(trust)
-    over_time = sections.over_time(store) if topics else None
-    return ReportData(
-        title=title or "What people said: theme report",
-        question=p.text(question),
-        summary=summary,
-        headlines=_headlines(themes, topics, untagged, total, trust),
-        themes=themes,
-        theme_replies=theme_replies,
-        bands=bands,
-        likes_hist=hist,
-        top_themes=top_themes,
-        topics=topics,
-        topic_theme=topic_theme,
-        topics_over_time=over_time[:2] if over_time else None,
-        over_time_unit=over_time[2] if over_time else "day",
-        untagged=untagged,
-        tone_theme=tone_theme,
-        tone_topic=tone_topic,
-        tone_overall=tone_overall,
-        comparison=comparison,
-        validation=validation,
-        quality=quality,
-        method=method,
-        runs=runs,
-        replies=replies,
-        replies_total=total,
-        show_authors=not p.enabled,
-        campaigns_once=campaigns_once,
-        sql=sql,
-        trust=trust,
-        unvalidated_sample=unvalidated_sample(store) if themes and trust is None else None,
-    )
-
-
-def _crosstab(
-    store: Store, themes: list[dict[str, Any]], topics: list[dict[str, Any]]
-) -> tuple[list[str], list[str], list[list[float]]]:
-    cells = {(r[0], r[1]): float(r[2]) for r in store.con.execute(SQL["topic_theme"]).fetchall()}
-    rows = [t["label"] or f"topic {t['topic_id']}" for t in topics]
-    cols = [t["theme_id"] for t in themes]
-    return rows, cols, [[cells.get((t["topic_id"], c), 0.0) for c in cols] for t in topics]
-
-
-def _quality(store: Store, p: Pseudonymiser) -> dict[str, Any]:
-    if not has_any_rows(store, "reply_quality"):
-        return {}
-    counts = query_rows(
-        store,
-        """SELECT count(*) FILTER (campaign_id IS NOT NULL) AS in_campaigns, count(DISTINCT campaign_id) AS campaigns,
-                  count(*) FILTER (duplicate_group IS NOT NULL) AS duplicates, count(*) FILTER (low_content) AS low_content,
-                  count(*) FILTER (spam) AS spam
-           FROM reply_quality WHERE run_id = (SELECT max(run_id) FROM reply_quality)""",
-    )[0]
-    campaigns = query_rows(
-        store,
-        "SELECT campaign_id, replies, authors, first_at, last_at, example_text FROM campaigns WHERE run_id = (SELECT max(run_id) FROM campaigns) ORDER BY replies DESC, campaign_id LIMIT 10",
-    )
-    for c in campaigns:
-        c["example_text"] = p.text(c["example_text"] or "")
-    examples = _reply_rows(
-        store, "spam OR low_content", "like_count DESC NULLS LAST, reply_id, platform", 6, p
-    )
-    return {**counts, "campaign_list": campaigns, "examples": examples}

@@ -35,9 +35,9 @@ def load_export_frame(store: Store, what: str, *, show_authors: bool = False) ->
         frame = pl.from_arrow(
             store.con.sql(
                 """SELECT platform, reply_id, thread_id, parent_id, depth,
-                          coalesce(author_handle, author_name) AS author, created_at, text, like_count,
-                          CASE WHEN like_count < 0 THEN 'below zero' ELSE likes_band END AS likes_band,
-                          array_to_string(themes, '; ') AS themes, evidence, topic_id, topic_label, tone, tone_score,
+                          coalesce(author_handle, author_name) AS author, created_at, text,
+                          like_count, likes_band, array_to_string(themes, '; ') AS themes,
+                          evidence, topic_id, topic_label, tone, tone_score,
                           detected_lang, duplicate_group, campaign_id, low_content, spam
                    FROM replies_tagged ORDER BY platform, thread_id, created_at, reply_id"""
             ).to_arrow_table()
@@ -56,7 +56,8 @@ def load_export_frame(store: Store, what: str, *, show_authors: bool = False) ->
     if what == "topics":
         frame = pl.from_arrow(
             store.con.sql(
-                "SELECT topic_id, label, keywords, size, likes, share, representative FROM topic_summary"
+                "SELECT topic_id, label, keywords, size, likes, share, representative FROM "
+                "topic_summary"
             ).to_arrow_table()
         )
         assert isinstance(frame, pl.DataFrame)
@@ -105,7 +106,7 @@ def export(
     show_authors: bool = False,
     notes: list[str] | None = None,
 ) -> int:
-    """Write the export; return the number of rows. Notes for the user (e.g. cut cells) go to `notes`."""
+    """Write the export and return its row count (notes for the user, e.g. cut cells: `notes`)."""
     if fmt not in FORMATS:
         raise ExportError(f"--format {fmt}: choose one of {', '.join(FORMATS)}.")
     frame = load_export_frame(store, what, show_authors=show_authors)
@@ -123,7 +124,8 @@ def _write(
         store.con.register("_export", frame.to_arrow())
         try:
             store.con.execute(
-                f"COPY (SELECT * FROM _export) TO '{str(out).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
+                f"COPY (SELECT * FROM _export) TO '{str(out).replace(chr(39), chr(39) * 2)}' "
+                "(FORMAT parquet)"
             )
         finally:
             store.con.unregister("_export")
@@ -139,7 +141,8 @@ def _write(
     cut = _write_xlsx(safe, out, what)
     if cut:
         notes.append(
-            f"{cut:,} cell{'s' if cut != 1 else ''} cut to Excel's {XLSX_CELL_LIMIT:,}-character limit "
+            f"{cut:,} cell{'s' if cut != 1 else ''} cut to Excel's {XLSX_CELL_LIMIT:,}-character "
+            "limit "
             "(marked in the cell); use --format csv or parquet for the full text."
         )
     return frame.height

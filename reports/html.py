@@ -17,13 +17,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, Template, select_autoescape
 from markupsafe import Markup
 
 from reports.charts import render_bar_chart, render_heatmap, render_histogram, render_line_chart
-from reports.data import Reply, ReportData, load_report_data
+from reports.data import Reply, ReportData
 from reports.output import output_error
 from reports.privacy import pseudonymiser
+from reports.sections import load_report_data
 from reports.trust import share_text
 from store import Store, tool_version
 from textsafety import count, plural
@@ -78,7 +79,8 @@ def reply_html(r: Reply) -> Markup:
     flags = f' <span class="flag">[{escape(r.flags)}]</span>' if r.flags else ""
     return Markup(
         f'<div class="reply"><p>{highlight(r.text, r.evidence)}</p>'
-        f'<div class="meta">{escape(r.author)} · {plural(r.likes, "like")} · {escape(r.created)} {tags}{flags}</div></div>'
+        f'<div class="meta">{escape(r.author)} · {plural(r.likes, "like")} · {escape(r.created)} '
+        f"{tags}{flags}</div></div>"
     )
 
 
@@ -91,7 +93,7 @@ def _num(v: Any) -> str:
 
 
 def _wordclouds(store: Store, d: ReportData) -> dict[str, str]:
-    """Base64 PNG word cloud per theme (word counts: a few very liked replies would swamp likes weighting)."""
+    """Base64 PNG word cloud per theme (word counts: a few very liked replies would swamp likes)."""
     if not d.themes:
         return {}
     try:
@@ -123,12 +125,19 @@ def _validation_sentence(rows: list[dict[str, Any]]) -> str:
     if f1 >= 0.8:
         level = "close agreement: the automatic tags can be read much like a person's coding"
     elif f1 >= 0.6:
-        level = "fair agreement: the overall picture holds, but check individual replies before quoting them"
+        level = (
+            "fair agreement: the overall picture holds, but check individual replies before "
+            "quoting them"
+        )
     else:
-        level = "modest agreement: use the theme figures as a first sort and rely on human review for conclusions"
+        level = (
+            "modest agreement: use the theme figures as a first sort and rely on human review "
+            "for conclusions"
+        )
     precision, recall = micro["precision"] or 0, micro["recall"] or 0
     lean = (
-        " Tags are more often right than complete (higher precision than recall): theme shares are likely under-counts."
+        " Tags are more often right than complete (higher precision than recall): theme shares are "
+        "likely under-counts."
         if precision > recall + 0.1
         else " Tags are more complete than precise: theme shares are likely over-counts."
         if recall > precision + 0.1
@@ -169,9 +178,16 @@ def _theme_chart(d: ReportData) -> str:
                 [fig(x, "share") for _, x in rows],
                 [(fig(x, "share_low"), fig(x, "share_high")) for _, x in rows],
             ),
-            ("automatic share", [fig(x, "raw_share") for _, x in rows], None),
+            (
+                "automatic share",
+                [t["share"] if x is None else fig(x, "raw_share") for t, x in rows],
+                None,
+            ),
         ],
-        title="Theme shares of replies corrected for tagging error (95% intervals), and the automatic shares",
+        title=(
+            "Theme shares of replies corrected for tagging error (95% intervals), and the "
+            "automatic shares"
+        ),
     )
 
 
@@ -193,6 +209,88 @@ def _trust_word(t: Any) -> str:
     return "not measurable (fewer than 10 coded)" if not t.get("measurable") else "not reliable"
 
 
+def _charts(d: ReportData) -> dict[str, Markup | str]:
+    """The report's inline SVG charts (empty where a section has no data)."""
+    labels = {t["theme_id"]: t["label"] for t in d.themes}
+    charts: dict[str, Markup | str] = {
+        "theme_chart": Markup(_theme_chart(d)) if d.themes else "",
+        "likes_chart": Markup(
+            render_histogram(
+                [b for b, _ in d.likes_hist],
+                [n for _, n in d.likes_hist],
+                title="Replies by number of likes",
+            )
+        ),
+        "heatmap": "",
+        "over_time_chart": "",
+        "comparison_chart": "",
+    }
+    if d.topic_theme:
+        charts["heatmap"] = Markup(
+            render_heatmap(*d.topic_theme, title="Replies per topic and theme")
+        )
+    if d.topics_over_time and len(d.topics_over_time[0]) > 1:
+        charts["over_time_chart"] = Markup(
+            render_line_chart(
+                d.topics_over_time[0],
+                d.topics_over_time[1],
+                title=f"Replies per {d.over_time_unit} for the largest topics",
+            )
+        )
+    if d.comparison:
+        groups, columns, values = d.comparison
+        charts["comparison_chart"] = Markup(
+            render_bar_chart(
+                [labels.get(c, c) for c in columns],
+                [
+                    (name, [row[j] for j in range(len(columns))], None)
+                    for name, row in zip(groups, values, strict=True)
+                ],
+                title="Theme shares by group",
+            )
+        )
+    return charts
+
+
+def _validation_n(d: ReportData) -> int:
+    """How many hand-coded replies a gold-file validation scored (its counts are DOUBLE)."""
+    per_theme = [r for r in d.validation if not str(r["theme_id"]).startswith("_")]
+    if not per_theme:
+        return 0
+    first = per_theme[0]
+    return round(sum(float(first[k] or 0) for k in ("tp", "fp", "fn", "tn")))
+
+
+# Formatting helpers the template calls.
+HELPERS = {
+    "pct": _pct,
+    "num": _num,
+    "reply_html": reply_html,
+    "basename": lambda s: re.split(r"[\\/]", s)[-1] if s else "",
+    "minute": lambda t: t.strftime("%Y-%m-%d %H:%M") if t else "",
+    "day": lambda t: t.strftime("%Y-%m-%d") if t else "",
+    "plural": plural,
+    "count": count,
+    "ci2": _ci2,
+    "share_text": share_text,
+    "trust_word": _trust_word,
+}
+
+
+def _template() -> Template:
+    """The report template, autoescaping everything."""
+    env = Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.from_string(
+        resources.files("reports")
+        .joinpath("templates", "report.html.j2")
+        .read_text(encoding="utf-8")
+    )
+
+
 def render_report(
     store: Store,
     out: Path,
@@ -206,106 +304,36 @@ def render_report(
     first, last = d.summary.get("first"), d.summary.get("last")
     d.summary["first_day"] = first.strftime("%Y-%m-%d") if first else "?"
     d.summary["last_day"] = last.strftime("%Y-%m-%d") if last else "?"
-    labels = {t["theme_id"]: t["label"] for t in d.themes}
-    env = Environment(
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    template = env.from_string(
-        resources.files("reports")
-        .joinpath("templates", "report.html.j2")
-        .read_text(encoding="utf-8")
-    )
-    themes_chart = Markup(_theme_chart(d)) if d.themes else ""
-    heatmap = (
-        Markup(render_heatmap(*d.topic_theme, title="Replies per topic and theme"))
-        if d.topic_theme
-        else ""
-    )
-    over_time = (
-        Markup(
-            render_line_chart(
-                d.topics_over_time[0],
-                d.topics_over_time[1],
-                title=f"Replies per {d.over_time_unit} for the largest topics",
-            )
-        )
-        if d.topics_over_time and len(d.topics_over_time[0]) > 1
-        else ""
-    )
-    comparison = (
-        Markup(
-            render_bar_chart(
-                [labels.get(c, c) for c in d.comparison[1]],
-                [
-                    (name, [row[j] for j in range(len(d.comparison[1]))], None)
-                    for name, row in zip(d.comparison[0], d.comparison[2], strict=True)
-                ],
-                title="Theme shares by group",
-            )
-        )
-        if d.comparison
-        else ""
-    )
     is_demo = any(
         "bluesky_leadership_thread.json" in str(r.get("input_path") or "") for r in d.runs
     )
-    per_theme = [r for r in d.validation if not str(r["theme_id"]).startswith("_")]
-    html = template.render(
+    html = _template().render(
         d=d,
         version=tool_version(),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         db_name=store.path.name,
         css=Markup(_asset("report.css")),
         js=Markup(_asset("report.js")),
-        theme_chart=themes_chart,
-        likes_chart=Markup(
-            render_histogram(
-                [b for b, _ in d.likes_hist],
-                [n for _, n in d.likes_hist],
-                title="Replies by number of likes",
-            )
-        ),
-        heatmap=heatmap,
-        over_time_chart=over_time,
-        comparison_chart=comparison,
         wordclouds=_wordclouds(store, d),
-        labels=labels,
-        pct=_pct,
-        num=_num,
-        reply_html=reply_html,
-        basename=lambda s: re.split(r"[\\/]", s)[-1] if s else "",
-        minute=lambda t: t.strftime("%Y-%m-%d %H:%M") if t else "",
-        day=lambda t: t.strftime("%Y-%m-%d") if t else "",
+        labels={t["theme_id"]: t["label"] for t in d.themes},
         illustrative=is_demo,
         campaigns_once=d.campaigns_once,
-        plural=plural,
-        count=count,
         validation_sentence=_validation_sentence(d.validation),
-        ci2=_ci2,
-        share_text=share_text,
-        trust_word=_trust_word,
-        validation_n=(
-            per_theme[0]["tp"] + per_theme[0]["fp"] + per_theme[0]["fn"] + per_theme[0]["tn"]
-        )
-        if per_theme
-        else 0,
+        validation_n=_validation_n(d),
+        **_charts(d),
+        **HELPERS,
     )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")
     except OSError as err:
         raise output_error(out, err) from err
-    missing = [
-        name
-        for name, ok in (
-            ("themes", d.themes),
-            ("topics", d.topics),
-            ("tone", d.tone_overall),
-            ("quality", d.quality),
-            ("validation", d.validation),
-        )
-        if not ok
-    ]
+    sections = {
+        "themes": d.themes,
+        "topics": d.topics,
+        "tone": d.tone_overall,
+        "quality": d.quality,
+        "validation": d.validation,
+    }
+    missing = [name for name, ok in sections.items() if not ok]
     return ReportResult(out, len(html.encode("utf-8")), d.replies_total, len(d.replies), missing)

@@ -26,7 +26,8 @@ SALT_KEY = "pseudonym_salt"
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_][\w.\-]*[\w])")
 _ADJECTIVES = (
     "amber blue brisk calm coral crisp dusky early fern gentle golden hazel indigo ivory jade keen "
-    "lilac lively mellow misty navy olive pale quiet rosy russet sage silver slate snowy sunny teal "
+    "lilac lively mellow misty navy olive pale quiet rosy russet sage silver slate snowy sunny "
+    "teal "
     "tidal umber velvet warm willow"
 ).split()
 _NOUNS = (
@@ -37,7 +38,7 @@ _NOUNS = (
 
 
 def store_salt(store: Store) -> bytes:
-    """The database's pseudonym salt, created once (read-only stores without one get a per-run salt)."""
+    """The database's pseudonym salt, created once (a read-only store lacking one: per run)."""
     row = fetch_one(store.con, "SELECT value FROM store_meta WHERE key = ?", [SALT_KEY])
     if row:
         return bytes.fromhex(str(row[0]))

@@ -1,24 +1,25 @@
-"""Report sections that stand on their own queries: codebook gaps, topics over time, comparison, method."""
+"""The report's sections: one builder per section, each with its queries, and the assembly."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from reports.data import (
+    SQL,
+    TABLE_ROWS,
+    THEMES_ONCE_SQL,
+    ReportData,
+    headlines,
+    reply_rows,
+    theme_samples,
+)
+from reports.privacy import Pseudonymiser
+from reports.queries import has_any_rows, query_rows
+from reports.trust import TRUST_SQL, load_trust, ppi_sql, unvalidated_sample
 from store import Store, fetch_one
-
-
-def query_rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    """Query results as dicts keyed by column name."""
-    cur = store.con.execute(sql, params or [])
-    names = [d[0] for d in cur.description] if cur.description else []
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-def has_any_rows(store: Store, table: str) -> bool:
-    """Whether `table` holds any row."""
-    return bool((fetch_one(store.con, f"SELECT count(*) FROM {table}") or (0,))[0])
 
 
 def untagged(store: Store, topics: list[dict[str, Any]]) -> dict[str, Any]:
@@ -33,9 +34,11 @@ def untagged(store: Store, topics: list[dict[str, Any]]) -> dict[str, Any]:
     if topics:
         out["topics"] = query_rows(
             store,
-            """SELECT topic_id, any_value(topic_label) AS label, count(*) FILTER (len(themes) = 0) AS untagged, count(*) AS size
+            """SELECT topic_id, any_value(topic_label) AS label,
+                      count(*) FILTER (len(themes) = 0) AS untagged, count(*) AS size
                FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 GROUP BY topic_id
-               HAVING count(*) FILTER (len(themes) = 0) > 0.5 * count(*) ORDER BY untagged DESC, topic_id LIMIT 5""",
+               HAVING count(*) FILTER (len(themes) = 0) > 0.5 * count(*)
+               ORDER BY untagged DESC, topic_id LIMIT 5""",
         )
     return out
 
@@ -61,7 +64,8 @@ def over_time(store: Store) -> tuple[list[str], list[tuple[str, list[float]]], s
     rows = store.con.execute(
         f"""SELECT date_trunc('{unit}', created_at)::DATE AS d,
                    coalesce(topic_label, 'topic ' || topic_id) AS t, count(*)
-            FROM _report_replies WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL
+            FROM _report_replies
+            WHERE topic_id IS NOT NULL AND topic_id <> -1 AND created_at IS NOT NULL
             GROUP BY ALL ORDER BY d, t"""
     ).fetchall()
     buckets: list[date] = []
@@ -93,7 +97,10 @@ def comparison(
         return None
     key = "platform" if groups[0] >= 2 else "thread_id"
     rows = store.con.execute(
-        f"""SELECT {key}, theme_id, count(*) FROM (SELECT {key}, unnest(CASE WHEN len(themes) = 0 THEN [NULL] ELSE themes END) AS theme_id FROM _report_replies)
+        f"""SELECT {key}, theme_id, count(*) FROM (
+                SELECT {key},
+                       unnest(CASE WHEN len(themes) = 0 THEN [NULL] ELSE themes END) AS theme_id
+                FROM _report_replies)
             GROUP BY ALL"""
     ).fetchall()
     totals = dict(store.con.execute(f"SELECT {key}, count(*) FROM replies GROUP BY 1").fetchall())
@@ -128,7 +135,8 @@ def method(store: Store) -> dict[str, Any]:
             continue
     tag = query_rows(
         store,
-        "SELECT run_id, parameters FROM runs WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1",
+        "SELECT run_id, parameters FROM runs WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id "
+        "DESC LIMIT 1",
     )
     params = json.loads(tag[0]["parameters"]) if tag else {}
     codebook = (
@@ -149,3 +157,276 @@ def method(store: Store) -> dict[str, Any]:
         "codebook": codebook[0] if codebook else None,
         "topic_run": topic[0] if topic else None,
     }
+
+
+# --- the report's sections, in page order --------------------------------------
+#
+# Each builder reads what its section shows (with the SQL in data.SQL or
+# beside it) and returns ReportData fields; later builders may use the
+# fields of earlier ones (`so_far`), e.g. the topic × theme grid needs both.
+
+Fields = dict[str, Any]
+
+
+def _evaluate_replies(store: Store) -> None:
+    """Evaluate replies_tagged once for the whole report (it joins and ranks likes per thread)."""
+    store.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _report_replies AS SELECT * FROM replies_tagged"
+    )
+
+
+def build_summary(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 1: replies, authors, threads, dates, rejects and the post replied to."""
+    summary = query_rows(store, SQL["summary"])[0]
+    rejected = fetch_one(
+        store.con,
+        "SELECT coalesce(sum(rows_rejected), 0) FROM runs WHERE kind IN ('import', 'collect')",
+    )
+    summary["rejected"] = rejected[0] if rejected else 0
+    dup = fetch_one(
+        store.con,
+        "SELECT coalesce(sum(CAST(json_extract(summary, '$.duplicates_in_input') AS BIGINT)), 0)"
+        " FROM runs",
+    )
+    summary["duplicates_merged"] = int(dup[0]) if dup and dup[0] is not None else 0
+    summary["platform_list"] = [
+        r[0]
+        for r in store.con.execute("SELECT DISTINCT platform FROM replies ORDER BY 1").fetchall()
+    ]
+    posts = query_rows(
+        store,
+        """SELECT t.thread_id, t.text, t.url, count(r.reply_id) AS n
+           FROM threads t LEFT JOIN replies r USING (thread_id)
+           GROUP BY ALL ORDER BY n DESC, t.thread_id""",
+    )
+    question = next((x["text"] for x in posts if x["text"]), "") or ""
+    return {"summary": summary, "question": p.text(question)}
+
+
+def _campaigns_once(store: Store) -> bool:
+    """Whether the latest quality run found campaigns (then each counts once in theme figures)."""
+    row = fetch_one(
+        store.con,
+        """SELECT count(*) FROM reply_quality WHERE campaign_id IS NOT NULL AND run_id =
+           (SELECT max(run_id) FROM runs WHERE kind = 'quality' AND status = 'ok')""",
+    )
+    return bool(row and row[0])
+
+
+def build_themes(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 2: theme figures (corrected when validated), descriptions and example replies."""
+    from analysis.themes import latest_stats
+
+    # Each coordinated campaign counts once when the replies' quality has been
+    # checked (nothing is deleted); only the latest quality run counts.
+    campaigns_once = _campaigns_once(store)
+    themes = (
+        latest_stats(store, campaigns_once=campaigns_once).to_dicts()
+        if has_any_rows(store, "theme_stats")
+        else []
+    )
+    descriptions = dict(
+        store.con.execute(
+            """SELECT theme_id, description FROM themes
+               WHERE codebook_hash = (SELECT any_value(codebook_hash) FROM theme_summary)"""
+        ).fetchall()
+    )
+    trust = load_trust(store) if themes else None
+    for t in themes:
+        t["description"] = descriptions.get(t["theme_id"], "")
+        # With campaigns counted once a count can be fractional (a campaign
+        # whose copies only partly carry the theme): show it as it is.
+        weighted = t.get("replies_weighted")
+        t["replies_shown"] = float(weighted) if weighted is not None else float(t["replies"] or 0)
+        if trust is not None:
+            t["trust"] = trust.themes.get(t["theme_id"])
+    return {
+        "campaigns_once": campaigns_once,
+        "themes": themes,
+        "theme_replies": theme_samples(store, [t["theme_id"] for t in themes], p),
+        "trust": trust,
+        "unvalidated_sample": unvalidated_sample(store) if themes and trust is None else None,
+    }
+
+
+LIKES_HIST_SQL = """SELECT b, count(*) FROM (
+    SELECT CASE WHEN like_count < 0 THEN '< 0' WHEN coalesce(like_count, 0) = 0 THEN '0'
+                WHEN like_count = 1 THEN '1' WHEN like_count < 5 THEN '2–4'
+                WHEN like_count < 10 THEN '5–9' WHEN like_count < 50 THEN '10–49'
+                WHEN like_count < 100 THEN '50–99' ELSE '100+' END AS b
+    FROM replies) GROUP BY b
+ORDER BY array_position(['< 0', '0', '1', '2–4', '5–9', '10–49', '50–99', '100+'], b)"""
+
+TOP_THEMES_SQL = """SELECT theme_id, count(*) AS n, count(*) / (
+    SELECT count(*) FROM _report_replies WHERE likes_band IN ('top 1%', 'top 10%')) AS s
+FROM (SELECT unnest(themes) AS theme_id FROM _report_replies
+      WHERE likes_band IN ('top 1%', 'top 10%'))
+GROUP BY 1 ORDER BY n DESC, theme_id"""
+
+
+def build_engagement(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 3: likes bands, the likes histogram, themes of the most liked replies."""
+    bands = [
+        (r[0] or "unknown", int(r[1]))
+        for r in store.con.execute(
+            """SELECT likes_band, count(*) FROM _report_replies GROUP BY 1
+               ORDER BY array_position(['top 1%', 'top 10%', 'above median', 'below median',
+                                        'none', 'below zero'], likes_band), likes_band"""
+        ).fetchall()
+    ]
+    # Reddit's like_count is a net score and can be negative: its own bucket.
+    hist = [(r[0], int(r[1])) for r in store.con.execute(LIKES_HIST_SQL).fetchall()]
+    top_themes = [
+        (r[0], int(r[1]), float(r[2] or 0)) for r in store.con.execute(TOP_THEMES_SQL).fetchall()
+    ]
+    return {"bands": bands, "likes_hist": hist, "top_themes": top_themes}
+
+
+def _crosstab(
+    store: Store, themes: list[dict[str, Any]], topics: list[dict[str, Any]]
+) -> tuple[list[str], list[str], list[list[float]]]:
+    """Replies per topic (rows) and theme (columns)."""
+    cells = {(r[0], r[1]): float(r[2]) for r in store.con.execute(SQL["topic_theme"]).fetchall()}
+    rows = [t["label"] or f"topic {t['topic_id']}" for t in topics]
+    cols = [t["theme_id"] for t in themes]
+    return rows, cols, [[cells.get((t["topic_id"], c), 0.0) for c in cols] for t in topics]
+
+
+TOPICS_SQL = """SELECT topic_id, label, keywords, size, likes, representative, share
+FROM topic_summary ORDER BY topic_id = -1, size DESC, topic_id"""
+
+
+def build_topics(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 4: topics (keywords, replies, over time, × themes), what the codebook misses."""
+    themes = so_far["themes"]
+    topics = query_rows(store, TOPICS_SQL) if has_any_rows(store, "topic_runs") else []
+    for t in topics:
+        t["keywords"] = [
+            k[0] if isinstance(k, list) else k for k in json.loads(t["keywords"] or "[]")
+        ][:10]
+        reps = json.loads(t["representative"] or "[]")
+        t["representative"] = [
+            p.text(str(x.get("text", ""))) if isinstance(x, dict) else p.text(str(x)) for x in reps
+        ][:3]
+    missed = untagged(store, topics)
+    missed["tagged"] = bool(themes)
+    timeline = over_time(store) if topics else None
+    return {
+        "topics": topics,
+        "topic_theme": _crosstab(store, themes, topics) if topics and themes else None,
+        "untagged": missed,
+        "topics_over_time": timeline[:2] if timeline else None,
+        "over_time_unit": timeline[2] if timeline else "day",
+    }
+
+
+TONE_TOPIC_SQL = """SELECT coalesce(x.label, 'topic ' || rt.topic_id) AS label,
+       avg(t.compound) AS mean_tone, count(*) AS replies
+FROM reply_tone t JOIN reply_topics rt USING (platform, reply_id)
+LEFT JOIN topics x ON x.run_id = rt.run_id AND x.topic_id = rt.topic_id
+WHERE t.run_id = (SELECT max(run_id) FROM reply_tone)
+  AND rt.run_id = (SELECT max(run_id) FROM topic_runs)
+GROUP BY 1 ORDER BY replies DESC, label"""
+
+
+def build_tone(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 5: tone overall, per theme and per topic."""
+    has_tone = has_any_rows(store, "reply_tone")
+    themes, topics = so_far["themes"], so_far["topics"]
+    return {
+        "tone_overall": query_rows(store, SQL["tone"]) if has_tone else [],
+        "tone_theme": query_rows(store, SQL["tone_theme"]) if has_tone and themes else [],
+        "tone_topic": query_rows(store, TONE_TOPIC_SQL) if has_tone and topics else [],
+    }
+
+
+def build_comparison(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 6: theme shares per platform or thread."""
+    return {"comparison": comparison(store, so_far["themes"])}
+
+
+QUALITY_COUNTS_SQL = """SELECT count(*) FILTER (campaign_id IS NOT NULL) AS in_campaigns,
+       count(DISTINCT campaign_id) AS campaigns,
+       count(*) FILTER (duplicate_group IS NOT NULL) AS duplicates,
+       count(*) FILTER (low_content) AS low_content, count(*) FILTER (spam) AS spam
+FROM reply_quality WHERE run_id = (SELECT max(run_id) FROM reply_quality)"""
+
+CAMPAIGNS_SQL = """SELECT campaign_id, replies, authors, first_at, last_at, example_text
+FROM campaigns WHERE run_id = (SELECT max(run_id) FROM campaigns)
+ORDER BY replies DESC, campaign_id LIMIT 10"""
+
+
+def build_quality(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 7: duplicates, campaigns, low-content and spam replies with examples."""
+    if not has_any_rows(store, "reply_quality"):
+        return {"quality": {}}
+    counts = query_rows(store, QUALITY_COUNTS_SQL)[0]
+    campaigns = query_rows(store, CAMPAIGNS_SQL)
+    for c in campaigns:
+        c["example_text"] = p.text(c["example_text"] or "")
+    examples = reply_rows(
+        store, "spam OR low_content", "like_count DESC NULLS LAST, reply_id, platform", 6, p
+    )
+    return {"quality": {**counts, "campaign_list": campaigns, "examples": examples}}
+
+
+def build_validation(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 8: the latest validation scores."""
+    has_scores = has_any_rows(store, "validation_scores")
+    return {"validation": query_rows(store, SQL["validation"]) if has_scores else []}
+
+
+def build_replies(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 9: the most liked replies (all of them up to TABLE_ROWS)."""
+    order = "like_count DESC NULLS LAST, created_at, reply_id, platform"
+    return {
+        "replies": reply_rows(store, "true", order, TABLE_ROWS, p),
+        "replies_total": int(so_far["summary"]["replies"]),
+    }
+
+
+def build_method(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
+    """Section 10: codebook, runs, versions, and the SQL that recomputes every table."""
+    sql = dict(SQL)
+    if so_far["campaigns_once"] and so_far["themes"]:
+        sql["themes"] = THEMES_ONCE_SQL.replace("{db}", store.path.name)
+        sql["themes (every copy counted)"] = SQL["themes"]
+    trust = so_far["trust"]
+    if trust is not None:
+        sql["themes corrected for tagging error (stored)"] = TRUST_SQL
+        sql["themes corrected for tagging error (recomputed from the tables)"] = ppi_sql(trust)
+    return {"method": method(store), "runs": query_rows(store, SQL["runs"]), "sql": sql}
+
+
+SECTIONS: list[Callable[[Store, Pseudonymiser, Fields], Fields]] = [
+    build_summary,
+    build_themes,
+    build_engagement,
+    build_topics,
+    build_tone,
+    build_comparison,
+    build_quality,
+    build_validation,
+    build_replies,
+    build_method,
+]
+
+
+def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None) -> ReportData:
+    """Gather every section's figures from the store (all its threads)."""
+    _evaluate_replies(store)
+    fields: Fields = {}
+    for build in SECTIONS:
+        fields.update(build(store, p, fields))
+    return ReportData(
+        title=title or "What people said: theme report",
+        headlines=headlines(
+            fields["themes"],
+            fields["topics"],
+            fields["untagged"],
+            fields["replies_total"],
+            fields["trust"],
+        ),
+        show_authors=not p.enabled,
+        **fields,
+    )

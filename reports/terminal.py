@@ -61,12 +61,23 @@ def render_theme_table(
     return _render_automatic(store, campaigns_once=campaigns_once, validated_elsewhere=automatic)
 
 
-def render_trust_table(store: Store, trust: Trust) -> str:
-    """Corrected shares (PPI), automatic shares and agreement per theme."""
-    from reports.trust import share_text
-    from textsafety import plural
+TRUST_HEAD = [
+    "theme",
+    "label",
+    "share, corrected (95% CI)",
+    "automatic",
+    "likes share, corrected (95% CI)",
+    "automatic",
+    "F1",
+    "trust",
+]
 
-    table = []
+
+def _trust_rows(store: Store, trust: Trust) -> list[tuple[str, ...]]:
+    """One row per validated theme, then the current codebook's themes the sample lacks."""
+    from reports.trust import share_text
+
+    table: list[tuple[str, ...]] = []
     for t in trust.themes.values():
         status = (
             "reliable"
@@ -75,46 +86,54 @@ def render_trust_table(store: Store, trust: Trust) -> str:
             if not t.get("measurable")
             else "not reliable"
         )
+        likes = share_text(
+            t.get("likes_share"), t.get("likes_share_low"), t.get("likes_share_high")
+        )
         table.append(
             (
                 t.theme_id,
                 t.label,
                 share_text(t.get("share"), t.get("share_low"), t.get("share_high")),
                 _pct(t.get("raw_share")),
-                share_text(
-                    t.get("likes_share"), t.get("likes_share_low"), t.get("likes_share_high")
-                ),
+                likes,
                 _pct(t.get("raw_likes_share")),
                 _two(t.get("f1")),
                 status,
             )
         )
-    head = [
-        "theme",
-        "label",
-        "share, corrected (95% CI)",
-        "automatic",
-        "likes share, corrected (95% CI)",
-        "automatic",
-        "F1",
-        "trust",
-    ]
+    # Themes added or renamed since the sample was coded: the tags' own
+    # figures (every copy counted), marked as such.
+    for theme_id, label, share, likes_share in store.con.execute(
+        "SELECT theme_id, label, share, likes_share FROM theme_summary"
+    ).fetchall():
+        if theme_id not in trust.themes:
+            row = (theme_id, label, "not validated", _pct(share), "–", _pct(likes_share), "")
+            table.append((*row, "not in the coded sample"))
+    return table
+
+
+def render_trust_table(store: Store, trust: Trust) -> str:
+    """Corrected shares (PPI), automatic shares and agreement per theme."""
+    from textsafety import plural
+
     design = {"stratified": "stratified sample", "given": "hand-coded set"}.get(
         trust.design, "random sample"
     )
     lines = [
-        render_table(head, table, max_width=40),
+        render_table(TRUST_HEAD, _trust_rows(store, trust), max_width=40),
         "",
         f"Corrected for tagging error with {design} {trust.sample_id}: "
-        f"{plural(trust.n_coded, 'reply', 'replies')} hand-coded by {plural(trust.coders, 'coder')}, "
+        f"{plural(trust.n_coded, 'reply', 'replies')} hand-coded by "
+        f"{plural(trust.coders, 'coder')}, "
         f"of {plural(trust.population, 'unit')} in scope (each coordinated campaign counted once); "
         f"tagging run {trust.tag_run_id}, validation run {trust.run_id}.",
         "Intervals include the tagging error (prediction-powered inference). 'automatic' = the "
-        "tags' own share in the same scope. Likes shares are rough: a few replies hold most "
+        "tags' own share in the same scope (replyscope themes --automatic --count-campaigns-once "
+        "gives it with the tags' own intervals). Likes shares are rough: a few replies hold most "
         "likes. trust: reliable = F1 ≥ 0.6 with ≥ 10 coded replies about the theme; not "
         "measurable = fewer than 10.",
+        *(f"Note: {w}" for w in trust.warnings),
     ]
-    lines += [f"Note: {w}" for w in trust.warnings]
     notes = [n for t in trust.themes.values() for n in t.notes[:1]]
     if notes:
         lines += ["", *(f"- {n}" for n in notes)]
@@ -141,7 +160,8 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
             # Weighted (campaigns counted once) counts can be fractional: 1.5.
             count(r["replies_weighted"] if r.get("replies_weighted") is not None else r["replies"]),
             f"{_pct(r['share'])} ({_pct(r['share_low'])}–{_pct(r['share_high'])})",
-            f"{_pct(r['likes_share'])} ({_pct(r['likes_share_low'])}–{_pct(r['likes_share_high'])})",
+            f"{_pct(r['likes_share'])} "
+            f"({_pct(r['likes_share_low'])}–{_pct(r['likes_share_high'])})",
             "" if r["resonance"] is None else f"{r['resonance']:.2f}",
         )
         for r in rows
@@ -153,7 +173,8 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
             " Each coordinated campaign counts as one reply (its k copies 1/k each, so a count can"
             " have a decimal); `replyscope report` shows this table."
             if "replies_weighted" in frame.columns
-            else " No coordinated campaign found (see `replyscope quality`): every reply counts once."
+            else " No coordinated campaign found (see `replyscope quality`): every reply counts"
+            " once."
         )
     label = (
         "Automatic tags (the coded sample's corrections are left out: --automatic)."
@@ -167,20 +188,29 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
         label
         + "\n\n"
         + render_table(head, table)
-        + f"\n\n{plural(rows[0]['replies_in_scope'], 'reply', 'replies')} in scope; tagging run {rows[0]['run_id']}. "
+        + f"\n\n{plural(rows[0]['replies_in_scope'], 'reply', 'replies')} in scope; "
+        + f"tagging run {rows[0]['run_id']}. "
         + f"Resonance = likes share ÷ reply share.{once}"
     )
 
 
-def render_validation(v: SampleValidation) -> str:
-    """`replyscope validate` on a coded sample: agreement per theme, coders, what to do next."""
-    from textsafety import plural
+SCORE_HEAD = [
+    "theme",
+    "coded",
+    "precision (95% CI)",
+    "recall (95% CI)",
+    "F1 (95% CI)",
+    "kappa (95% CI)",
+    "status",
+]
 
+
+def _score_rows(v: SampleValidation) -> list[tuple[str, ...]]:
+    """One row per theme and the micro average: coded replies, scores with intervals, status."""
     rows = []
     for s in v.scores:
         if s.theme_id == "_macro":
             continue
-        name = "all (micro)" if s.theme_id == "_micro" else s.theme_id
         status = ""
         if not s.theme_id.startswith("_"):
             status = (
@@ -190,61 +220,59 @@ def render_validation(v: SampleValidation) -> str:
                 if not s.measurable
                 else "not reliable (F1 < 0.6)"
             )
-        rows.append(
-            (
-                name,
-                f"{s.coded:.0f}",
-                *(
-                    _two_ci(s.values.get(m), s.low.get(m), s.high.get(m))
-                    for m in ("precision", "recall", "f1", "kappa")
-                ),
-                status,
-            )
-        )
-    head = [
-        "theme",
-        "coded",
-        "precision (95% CI)",
-        "recall (95% CI)",
-        "F1 (95% CI)",
-        "kappa (95% CI)",
-        "status",
+        scores = [
+            _two_ci(s.values.get(m), s.low.get(m), s.high.get(m))
+            for m in ("precision", "recall", "f1", "kappa")
+        ]
+        name = "all (micro)" if s.theme_id == "_micro" else s.theme_id
+        rows.append((name, f"{s.coded:.0f}", *scores, status))
+    return rows
+
+
+def _coder_lines(v: SampleValidation) -> list[str]:
+    """Agreement between coders (empty with one coder)."""
+    if not v.agreement:
+        return []
+    from textsafety import plural
+
+    overall = next(a for a in v.agreement if a.theme_id == "_overall")
+    per_theme = [
+        (a.theme_id, _two(a.kappa), _two(a.alpha)) for a in v.agreement if a.theme_id != "_overall"
     ]
+    return [
+        "",
+        f"Agreement between the {len(v.coders)} coders on "
+        f"{plural(overall.items, 'reply', 'replies')}: "
+        f"Krippendorff's alpha {_two(overall.alpha)} over all theme decisions, Cohen's kappa "
+        f"{_two(overall.kappa)}.",
+        render_table(["theme", "kappa", "alpha"], per_theme),
+    ]
+
+
+def render_validation(v: SampleValidation) -> str:
+    """`replyscope validate` on a coded sample: agreement per theme, coders, what to do next."""
+    from textsafety import plural
+
     info = v.info
     macro = next(s for s in v.scores if s.theme_id == "_macro")
     drawn = {
         "stratified": "stratified sample (rare themes oversampled; weighted back)",
         "given": "hand-coded set",
     }.get(info.design, "random sample")
+    seed = "" if info.seed is None else f", seed {info.seed}"
     out = [
-        f"Sample {info.sample_id} ({drawn}{'' if info.seed is None else f', seed {info.seed}'}): "
+        f"Sample {info.sample_id} ({drawn}{seed}): "
         f"{plural(v.n_coded, 'reply', 'replies')} coded by {plural(len(v.coders), 'coder')} "
         f"({', '.join(v.coders)}), scored against tagging run {v.tag_run_id}.",
         "",
-        render_table(head, rows),
+        render_table(SCORE_HEAD, _score_rows(v)),
         "",
-        f"Macro F1 {_two(macro.values.get('f1'))}. Intervals: 95% bootstrap over the coded replies — "
+        f"Macro F1 {_two(macro.values.get('f1'))}. Intervals: 95% bootstrap over the coded replies "
+        "— "
         f"with {v.n_coded} replies they are wide; more coded replies narrow them.",
-    ]
-    if v.agreement:
-        overall = next(a for a in v.agreement if a.theme_id == "_overall")
-        out += [
-            "",
-            f"Agreement between the {len(v.coders)} coders on {plural(overall.items, 'reply', 'replies')}: "
-            f"Krippendorff's alpha {_two(overall.alpha)} over all theme decisions, Cohen's kappa "
-            f"{_two(overall.kappa)}.",
-            render_table(
-                ["theme", "kappa", "alpha"],
-                [
-                    (a.theme_id, _two(a.kappa), _two(a.alpha))
-                    for a in v.agreement
-                    if a.theme_id != "_overall"
-                ],
-            ),
-        ]
-    out += [f"Note: {n}" for n in v.notes]
-    out.append(
+        *_coder_lines(v),
+        *(f"Note: {n}" for n in v.notes),
         f"\nStored as validation run {v.run_id}. Theme shares corrected for tagging error: "
-        "replyscope themes (and the report)."
-    )
+        "replyscope themes (and the report).",
+    ]
     return "\n".join(out)

@@ -1,4 +1,4 @@
-"""How far to trust the theme figures: the latest validation of the latest tags, read from the store.
+"""How far to trust the theme figures: the latest validation of the latest tags, from the store.
 
 Used by `replyscope themes` and the report. When a coded sample has been
 scored against the latest tagging run (`theme_trust` view), every theme gets
@@ -9,13 +9,15 @@ figures are the automatic tags', labelled "not validated".
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.agreement import MEASURABLE_MIN, RELIABLE_F1, recall_words
-from reports.sections import query_rows
+from reports.queries import query_rows
 from store import Store, fetch_one
+from textsafety import plural
 
 TRUST_SQL = "SELECT * FROM theme_trust"
 
@@ -98,7 +100,7 @@ SELECT theme_id,
        greatest(likes_total / t - 1.959964 * sqrt(var_likes) / t, 0) AS likes_share_low,
        least(likes_total / t + 1.959964 * sqrt(var_likes) / t, 1) AS likes_share_high,
        tagged_likes / t AS raw_likes_share
-FROM est ORDER BY theme_id"""
+FROM est ORDER BY theme_id"""  # noqa: E501 (shown in the report as is)
 
 
 def ppi_sql(trust: Trust) -> str:
@@ -133,6 +135,7 @@ class Trust:
     n_coded: int
     population: int
     coders: int
+    drawn_from: int
     agreement: dict[str, dict[str, Any]]
     themes: dict[str, TrustTheme]
     warnings: list[str]
@@ -171,7 +174,9 @@ def theme_notes(t: TrustTheme) -> list[str]:
         notes.append(
             f"Only {coded:.0f} coded {'reply is' if coded == 1 else 'replies are'} about “{label}” "
             f"(fewer than {MEASURABLE_MIN}): too few to measure the tagger on it, so its corrected "
-            "figure rests on few examples. Code more replies (review sample --stratify theme)."
+            "figure rests on few examples. A larger random sample narrows it; `review sample "
+            "--stratify theme` finds more replies about rare themes to measure the tagger on, but "
+            "widens the shares' intervals."
         )
         return notes
     if recall is not None and recall < 0.85:
@@ -199,29 +204,22 @@ def theme_notes(t: TrustTheme) -> list[str]:
     return notes
 
 
-def load_trust(store: Store) -> Trust | None:
-    """The latest validation of the latest tagging run (None when there is none)."""
-    try:
-        rows = query_rows(store, TRUST_SQL)
-    except Exception:
-        return None  # a store from before schema 8 opened read-only
-    if not rows:
-        return None
-    first = rows[0]
-    run_id, sample_id = int(first["run_id"]), int(first["sample_id"])
+def _trust_themes(store: Store, rows: list[dict[str, Any]], run_id: int) -> dict[str, TrustTheme]:
+    """Each theme's figures: the corrected shares, agreement intervals and the sample-only share."""
     labels = dict(
         store.con.execute(
             """SELECT th.theme_id, th.label FROM themes th JOIN runs r
                ON th.codebook_hash = json_extract_string(r.parameters, '$.codebook_hash')
                WHERE r.run_id = ?""",
-            [int(first["tag_run_id"])],
+            [int(rows[0]["tag_run_id"])],
         ).fetchall()
     )
     sample_rows = {
         r["theme_id"]: r
         for r in query_rows(
             store,
-            "SELECT theme_id, share, share_low, share_high FROM theme_estimates WHERE run_id = ? AND method = 'sample'",
+            "SELECT theme_id, share, share_low, share_high FROM theme_estimates WHERE run_id = ? "
+            "AND method = 'sample'",
             [run_id],
         )
     }
@@ -241,9 +239,22 @@ def load_trust(store: Store) -> Trust | None:
         t = TrustTheme(tid, labels.get(tid, tid), figures)
         t.notes = theme_notes(t)
         themes[tid] = t
+    return themes
+
+
+def load_trust(store: Store) -> Trust | None:
+    """The latest validation of the latest tagging run (None when there is none)."""
+    try:
+        rows = query_rows(store, TRUST_SQL)
+    except Exception:
+        return None  # a store from before schema 8 opened read-only
+    if not rows:
+        return None
+    first = rows[0]
+    run_id, sample_id = int(first["run_id"]), int(first["sample_id"])
     info = fetch_one(
         store.con,
-        "SELECT design, seed FROM validation_samples WHERE sample_id = ?",
+        "SELECT design, seed, population FROM validation_samples WHERE sample_id = ?",
         [sample_id],
     )
     coders = fetch_one(
@@ -264,24 +275,48 @@ def load_trust(store: Store) -> Trust | None:
         n_coded=int(first["n_coded"]),
         population=int(first["population"]),
         coders=int(coders[0]) if coders else 0,
+        drawn_from=int(info[2]) if info else int(first["population"]),
         agreement=agreement,
-        themes=themes,
-        warnings=_staleness(store, run_id, sample_id),
+        themes=_trust_themes(store, rows, run_id),
+        warnings=_validation_notes(store, run_id) + _staleness(store, run_id, sample_id),
     )
+
+
+def _validation_notes(store: Store, run_id: int) -> list[str]:
+    """The notes the validation run stored (scope changes, strata left uncoded)."""
+    row = fetch_one(
+        store.con, "SELECT json_extract(summary, '$.notes') FROM runs WHERE run_id = ?", [run_id]
+    )
+    if not row or row[0] is None:
+        return []
+    notes = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return [str(n) for n in notes or []]
+
+
+STALE_SQL = """SELECT
+    count(*) FILTER (kind = 'code' AND json_extract(parameters, '$.sample_id')::BIGINT = ?),
+    coalesce(sum(rows_added) FILTER (kind IN ('import', 'collect')), 0),
+    count(*) FILTER (kind = 'quality')
+FROM runs WHERE status = 'ok' AND run_id > ?"""
 
 
 def _staleness(store: Store, run_id: int, sample_id: int) -> list[str]:
-    """Warnings when codes or corrections arrived after the validation run."""
+    """Warnings when codes, replies, quality checks or corrections arrived after the validation."""
     out = []
-    later_codes = fetch_one(
-        store.con,
-        """SELECT count(*) FROM runs WHERE kind = 'code' AND status = 'ok' AND run_id > ?
-           AND json_extract(parameters, '$.sample_id')::BIGINT = ?""",
-        [run_id, sample_id],
-    )
-    if later_codes and later_codes[0]:
+    codes, imported, quality = fetch_one(store.con, STALE_SQL, [sample_id, run_id]) or (0, 0, 0)
+    if codes:
         out.append(
             "Codes were imported after this validation: run `replyscope validate` to include them."
+        )
+    if imported:
+        out.append(
+            f"{plural(int(imported), 'reply was', 'replies were')} added after this validation: "
+            "they carry no tags and the coded sample does not cover them. Run `replyscope tag` "
+            "(and draw a new sample to cover them)."
+        )
+    if quality:
+        out.append(
+            "Reply quality was checked again after this validation: run `replyscope validate`."
         )
     later_overrides = fetch_one(
         store.con,

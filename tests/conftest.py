@@ -1,13 +1,16 @@
-"""Shared fixtures: sample paths (skipped when ../shared is absent), a CLI runner, a store."""
+"""Shared fixtures and helpers: sample paths (skipped when ../shared is absent), the CLI runner
+(`runner` in tests, `run_cli` in helpers), a store."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
+from cli import main
 from store import Store
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
@@ -38,8 +41,13 @@ def store(db_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def runner() -> CliRunner:
-    """A click runner."""
+    """A click runner, for tests that invoke the CLI."""
     return CliRunner()
+
+
+def run_cli(*args: str, **kwargs: Any) -> Result:
+    """`replyscope ARGS` run in-process, for helpers outside a test function."""
+    return CliRunner().invoke(main, list(args), **kwargs)
 
 
 @pytest.fixture

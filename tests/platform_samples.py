@@ -1,4 +1,4 @@
-"""Helpers for the platform-JSON parser tests: sample paths and one record per sample file."""
+"""Helpers for the platform-JSON parser tests: records of a sample file, one record per sample."""
 
 from __future__ import annotations
 
@@ -9,18 +9,9 @@ from typing import Any
 import pytest
 
 from collectors.model import ParseContext, RawReply
+from tests.conftest import FIXTURES, SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".js")
-
-
-def sample(rel: str) -> Path:
-    """Path of a real sample file; skips the test when it is not available."""
-    p = SAMPLES / rel
-    if not p.exists():
-        pytest.skip(f"sample {rel} not available")
-    return p
 
 
 def fixture(name: str) -> Any:

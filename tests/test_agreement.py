@@ -1,4 +1,5 @@
-"""Agreement measures against small examples worked by hand: weighted P/R/F1, Cohen's kappa, Krippendorff's alpha."""
+"""Agreement measures against small examples worked by hand: weighted P/R/F1, Cohen's kappa,
+Krippendorff's alpha."""
 
 from __future__ import annotations
 

@@ -12,7 +12,11 @@ from click.testing import CliRunner
 
 from cli import main
 
-GOOD = "id,text,likes,author,created_at\n1,We need leaders who listen,3,ann,2026-03-02T10:00:00Z\n2,More funding please,1.2K,bob,2026-03-02T11:00:00Z\n"
+GOOD = (
+    "id,text,likes,author,created_at\n"
+    "1,We need leaders who listen,3,ann,2026-03-02T10:00:00Z\n"
+    "2,More funding please,1.2K,bob,2026-03-02T11:00:00Z\n"
+)
 
 
 def _write(name: str, content: bytes | str) -> Callable[[Path], Path]:
@@ -74,12 +78,11 @@ def _snapshot(db: Path) -> tuple[object, ...]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_input_is_refused_cleanly(case: str, tmp_path: Path) -> None:
+def test_bad_input_is_refused_cleanly(case: str, tmp_path: Path, runner: CliRunner) -> None:
     make, extra, expected = CASES[case]
     db = tmp_path / "store.duckdb"
     good = tmp_path / "first.csv"
     good.write_text(GOOD, encoding="utf-8")
-    runner = CliRunner()
     assert runner.invoke(main, ["--db", str(db), "import", str(good)]).exit_code == 0
     before = _snapshot(db)
     path = make(tmp_path)
@@ -94,11 +97,11 @@ def test_bad_input_is_refused_cleanly(case: str, tmp_path: Path) -> None:
     assert _snapshot(db) == before
 
 
-def test_good_rows_kept_bad_rows_rejected(tmp_path: Path) -> None:
+def test_good_rows_kept_bad_rows_rejected(tmp_path: Path, runner: CliRunner) -> None:
     db = tmp_path / "s.duckdb"
     path = tmp_path / "mixed.csv"
     path.write_text("id,text,likes\n1,fine reply,2\n2,,5\n3,another,x\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["--db", str(db), "import", str(path)])
+    result = runner.invoke(main, ["--db", str(db), "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "1 rejected" in result.output
     con = duckdb.connect(str(db), read_only=True)
@@ -107,7 +110,7 @@ def test_good_rows_kept_bad_rows_rejected(tmp_path: Path) -> None:
     assert reason.startswith("no text") and '"id":"2"' in raw.replace(" ", "")
 
 
-def test_second_process_gets_a_clear_message(tmp_path: Path) -> None:
+def test_second_process_gets_a_clear_message(tmp_path: Path, runner: CliRunner) -> None:
     import subprocess
     import sys
 
@@ -116,14 +119,15 @@ def test_second_process_gets_a_clear_message(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)",
+            f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
+            "print('ok', flush=True); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
-        result = CliRunner().invoke(main, ["--db", str(db), "status"])
+        result = runner.invoke(main, ["--db", str(db), "status"])
         assert result.exit_code != 0
         assert "in use by" in result.output and "Traceback" not in result.output
     finally:

@@ -1,4 +1,5 @@
-"""Misuse of the CLI gets a one-line error with a remedy, never a traceback or a silent empty result."""
+"""Misuse of the CLI gets a one-line error with a remedy, never a traceback or a silent empty
+result."""
 
 from __future__ import annotations
 

@@ -20,15 +20,15 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 
 @pytest.mark.parametrize("path", _commands(main), ids=lambda p: " ".join(p) or "replyscope")
-def test_help_has_example(path: tuple[str, ...]) -> None:
-    result = CliRunner().invoke(main, [*path, "--help"])
+def test_help_has_example(path: tuple[str, ...], runner: CliRunner) -> None:
+    result = runner.invoke(main, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Example" in result.output, f"`replyscope {' '.join(path)} --help` shows no example"
     assert "replyscope" in result.output.split("Example", 1)[1]
 
 
-def test_formats_lists_every_required_family() -> None:
-    result = CliRunner().invoke(main, ["formats"])
+def test_formats_lists_every_required_family(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["formats"])
     assert result.exit_code == 0
     names = {line.split()[0] for line in result.output.splitlines() if line.strip()}
     expected = {

@@ -1,4 +1,5 @@
-"""`replyscope import` options and its summary: platform names, --thread checks, notes that add up."""
+"""`replyscope import` options and its summary: platform names, --thread checks, notes that add
+up."""
 
 from __future__ import annotations
 
@@ -120,18 +121,18 @@ def test_unreadable_counts_and_format_notes_are_in_the_summary(
 def test_an_unreadable_file_does_not_stop_the_others(
     runner: CliRunner, tmp_path: Path, good_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import collectors.files as files
+    import collectors.files.pipeline as pipeline
 
     locked = tmp_path / "locked.csv"
     locked.write_text(GOOD.replace("1,", "7,").replace("2,", "8,"), encoding="utf-8")
-    real = files.parse_file
+    real = pipeline.parse_file
 
-    def parse(con: duckdb.DuckDBPyConnection, path: Path, opts: files.ImportOptions) -> object:
+    def parse(con: duckdb.DuckDBPyConnection, path: Path, opts: pipeline.ImportOptions) -> object:
         if path.name == "locked.csv":  # running as root, chmod cannot make a file unreadable
             raise PermissionError(13, "Permission denied")
         return real(con, path, opts)
 
-    monkeypatch.setattr(files, "parse_file", parse)
+    monkeypatch.setattr(pipeline, "parse_file", parse)
     db = tmp_path / "s.duckdb"
     code, out = _import(runner, db, str(locked), str(good_csv))
     assert code == 1

@@ -20,11 +20,11 @@ CSV = (
 
 
 @pytest.fixture
-def imported(tmp_path: Path) -> Path:
+def imported(tmp_path: Path, runner: CliRunner) -> Path:
     db = tmp_path / "s.duckdb"
     path = tmp_path / "replies.csv"
     path.write_text(CSV, encoding="utf-8")
-    result = CliRunner().invoke(main, ["--db", str(db), "import", str(path), "--platform", "x"])
+    result = runner.invoke(main, ["--db", str(db), "import", str(path), "--platform", "x"])
     assert result.exit_code == 0, result.output
     assert (
         "read as generic (x)" in result.output
@@ -34,25 +34,24 @@ def imported(tmp_path: Path) -> Path:
     return db
 
 
-def test_status_shows_platform_thread_and_run(imported: Path) -> None:
-    result = CliRunner().invoke(main, ["--db", str(imported), "status"])
+def test_status_shows_platform_thread_and_run(imported: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--db", str(imported), "status"])
     assert result.exit_code == 0, result.output
     assert "2 replies" in result.output
     assert "x:99" in result.output
     assert "import" in result.output and "replies.csv" in result.output
 
 
-def test_rejects_lists_reason_and_row(imported: Path) -> None:
-    result = CliRunner().invoke(main, ["--db", str(imported), "rejects", "--run", "1"])
+def test_rejects_lists_reason_and_row(imported: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--db", str(imported), "rejects", "--run", "1"])
     assert result.exit_code == 0
     assert "row 3" in result.output and "no text" in result.output and "bob" in result.output
     # A run that does not exist is an error, not "no rejected rows".
-    missing = CliRunner().invoke(main, ["--db", str(imported), "rejects", "--run", "7"])
+    missing = runner.invoke(main, ["--db", str(imported), "rejects", "--run", "7"])
     assert missing.exit_code == 1 and "there is no run 7" in missing.output
 
 
-def test_sql_formats(imported: Path) -> None:
-    runner = CliRunner()
+def test_sql_formats(imported: Path, runner: CliRunner) -> None:
     out = runner.invoke(
         main,
         [
@@ -84,33 +83,33 @@ def test_sql_formats(imported: Path) -> None:
     assert bad.exit_code != 0 and "SQL error" in bad.output and "Traceback" not in bad.output
 
 
-def test_sql_is_read_only(imported: Path) -> None:
-    result = CliRunner().invoke(main, ["--db", str(imported), "sql", "DELETE FROM replies"])
+def test_sql_is_read_only(imported: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--db", str(imported), "sql", "DELETE FROM replies"])
     assert result.exit_code != 0
-    count = CliRunner().invoke(
+    count = runner.invoke(
         main,
         ["--db", str(imported), "sql", "SELECT count(*) AS n FROM replies", "--format", "json"],
     )
     assert json.loads(count.output) == [{"n": 2}]
 
 
-def test_db_from_environment(imported: Path) -> None:
-    result = CliRunner().invoke(main, ["status"], env={"REPLYSCOPE_DB": str(imported)})
+def test_db_from_environment(imported: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["status"], env={"REPLYSCOPE_DB": str(imported)})
     assert result.exit_code == 0 and "2 replies" in result.output
 
 
-def test_status_on_a_missing_database_says_what_to_do(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--db", str(tmp_path / "none.duckdb"), "status"])
+def test_status_on_a_missing_database_says_what_to_do(tmp_path: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--db", str(tmp_path / "none.duckdb"), "status"])
     assert result.exit_code != 0 and "import something first" in result.output
 
 
-def test_demo_imports_the_bundled_thread(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo")])
+def test_demo_imports_the_bundled_thread(tmp_path: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["demo", "-o", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert "read as bluesky-thread" in result.output
     assert "591 replies" in result.output
     assert (tmp_path / "demo" / "demo.duckdb").exists()
-    again = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo")])
+    again = runner.invoke(main, ["demo", "-o", str(tmp_path / "demo")])
     assert again.exit_code == 0 and "591 added" in again.output  # a fresh database each time
 
 
@@ -133,7 +132,8 @@ def test_older_store_is_migrated_step_by_step_and_keeps_its_rows(tmp_path: Path)
     path = tmp_path / "old.duckdb"
     con = _old_store(path, 5)
     con.execute(
-        "INSERT INTO replies (platform, reply_id, text, like_count, first_seen_at, last_seen_at, source_run_id) "
+        "INSERT INTO replies (platform, reply_id, text, like_count, first_seen_at, last_seen_at, "
+        "source_run_id) "
         "VALUES ('x', '1600000000000000001', 'hello there', 3, now(), now(), 1)"
     )
     con.execute("INSERT INTO raw_records VALUES (1, 2, 'row 2', 'f.csv', now(), '0.1', '[\"a\"]')")
@@ -154,7 +154,7 @@ def test_older_store_is_migrated_step_by_step_and_keeps_its_rows(tmp_path: Path)
         assert all("ZSTD" in d[0] for d in ddl)
 
 
-def test_negative_net_scores_have_their_own_likes_band(tmp_path: Path) -> None:
+def test_negative_net_scores_have_their_own_likes_band(tmp_path: Path, runner: CliRunner) -> None:
     src = tmp_path / "reddit.csv"
     src.write_text(
         "id,text,likes,parent_id,thread_id\n"
@@ -162,7 +162,7 @@ def test_negative_net_scores_have_their_own_likes_band(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     db = tmp_path / "r.duckdb"
-    result = CliRunner().invoke(main, ["--db", str(db), "import", str(src), "--platform", "reddit"])
+    result = runner.invoke(main, ["--db", str(db), "import", str(src), "--platform", "reddit"])
     assert result.exit_code == 0, result.output
     con = duckdb.connect(str(db), read_only=True)
     bands = dict(con.execute("SELECT reply_id, likes_band FROM reply_engagement").fetchall())
@@ -170,23 +170,25 @@ def test_negative_net_scores_have_their_own_likes_band(tmp_path: Path) -> None:
     assert bands["a1"] == "below zero" and bands["a3"] == "none"
 
 
-def test_read_only_commands_migrate_an_older_store(tmp_path: Path) -> None:
+def test_read_only_commands_migrate_an_older_store(tmp_path: Path, runner: CliRunner) -> None:
     import store
 
     path = tmp_path / "old6.duckdb"
     _old_store(path, 6).close()
-    result = CliRunner().invoke(main, ["--db", str(path), "status"])
+    result = runner.invoke(main, ["--db", str(path), "status"])
     assert result.exit_code == 0, result.output
     with store.Store.open(path, read_only=True) as s:
         assert store.schema_version(s.con) == store.SCHEMA_VERSION
 
 
-def test_read_only_commands_refuse_a_duckdb_file_that_is_not_a_store(tmp_path: Path) -> None:
+def test_read_only_commands_refuse_a_duckdb_file_that_is_not_a_store(
+    tmp_path: Path, runner: CliRunner
+) -> None:
     path = tmp_path / "other.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE t (x INTEGER)")
     con.close()
-    result = CliRunner().invoke(main, ["--db", str(path), "status"])
+    result = runner.invoke(main, ["--db", str(path), "status"])
     assert result.exit_code == 1
     assert "is not a replyscope store yet" in result.output
     con = duckdb.connect(str(path), read_only=True)

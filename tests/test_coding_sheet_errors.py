@@ -1,4 +1,5 @@
-"""A coding sheet that is not sound is refused whole: one line naming the cell or row, store unchanged."""
+"""A coding sheet that is not sound is refused whole: one line naming the cell or row, store
+unchanged."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def test_row_removed(coded: tuple[CliRunner, list[str], Path, Path]) -> None:
     runner, base, sheet, db = coded
     bad = edited(sheet, lambda ws: ws.delete_rows(5))
     msg = refuse(runner, base, db, bad, "--coder", "ann")
-    assert "1 of the sample's 30 replies are missing" in msg and "cannot be removed" in msg
+    assert "1 reply of the sample's 30 is missing" in msg and "cannot be removed" in msg
 
 
 def test_reply_not_in_sample(coded: tuple[CliRunner, list[str], Path, Path]) -> None:
@@ -201,11 +202,109 @@ def test_validate_before_any_codes_says_what_to_do(loop: Loop) -> None:
     assert result.exit_code == 1 and "there is no sample 99" in result.output
 
 
-def test_sample_before_tagging_says_what_to_do(tmp_path: Path) -> None:
-    runner = CliRunner()
+def test_sample_before_tagging_says_what_to_do(tmp_path: Path, runner: CliRunner) -> None:
     (tmp_path / "r.csv").write_text("id,text\n1,hello there\n", encoding="utf-8")
     base = ["--db", str(tmp_path / "t.duckdb")]
     run(runner, base, "import", str(tmp_path / "r.csv"), "--platform", "other")
     result = runner.invoke(main, [*base, "review", "sample", "-o", str(tmp_path / "s.xlsx")])
     assert result.exit_code == 1 and "run `replyscope tag` first" in result.output
     assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_text_sorted_without_its_reply_id(coded: tuple[CliRunner, list[str], Path, Path]) -> None:
+    # Excel's "continue with the current selection": columns B on sorted, reply_id left behind.
+    runner, base, sheet, db = coded
+
+    def change(ws: Any) -> None:
+        rows = [[c.value for c in r[1:]] for r in ws.iter_rows(min_row=2)]
+        rows.sort(key=lambda r: str(r[1]))
+        for r, values in zip(ws.iter_rows(min_row=2), rows, strict=True):
+            for cell, value in zip(r[1:], values, strict=True):
+                cell.value = value
+
+    msg = refuse(runner, base, db, edited(sheet, change), "--coder", "ann")
+    assert "the text is not the text of reply_id" in msg and "Sort whole rows only" in msg
+
+
+def test_whole_rows_sorted_still_import(coded: tuple[CliRunner, list[str], Path, Path]) -> None:
+    runner, base, sheet, _db = coded
+
+    def change(ws: Any) -> None:
+        rows = sorted(
+            ([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: str(r[2])
+        )
+        for r, values in zip(ws.iter_rows(min_row=2), rows, strict=True):
+            for cell, value in zip(r, values, strict=True):
+                cell.value = value
+
+    out = run(runner, base, "review", "import", str(edited(sheet, change)), "--coder", "ann")
+    assert "30 replies of sample" in out
+
+
+def test_sheet_added_before_coding_and_formatted_rows(
+    coded: tuple[CliRunner, list[str], Path, Path],
+) -> None:
+    runner, base, sheet, _db = coded
+    wb = openpyxl.load_workbook(sheet)
+    wb.create_sheet("my notes", 0)["A1"] = "coder's own notes"
+    ws = wb["coding"]
+    for r in range(40, 2000):  # formatted, empty rows below the data
+        ws.cell(r, 3).number_format = "@"
+    out_path = sheet.with_name("extra.xlsx")
+    wb.save(out_path)
+    assert "30 replies of sample" in run(
+        runner, base, "review", "import", str(out_path), "--coder", "ann"
+    )
+
+
+def test_blank_sheet_is_not_a_coding(loop: Loop) -> None:
+    runner, base, _truth, tmp = loop
+    run(runner, base, "review", "sample", "--n", "12", "--seed", "3", "-o", str(tmp / "s.xlsx"))
+    msg = refuse(runner, base, Path(base[1]), tmp / "s.xlsx", "--coder", "ann")
+    assert "no row is coded yet" in msg
+
+
+def test_sheet_from_another_store(
+    coded: tuple[CliRunner, list[str], Path, Path], tmp_path: Path
+) -> None:
+    runner, base, sheet, db = coded
+    other = [*base[:1], str(tmp_path / "other.duckdb")]
+    run(runner, other, "import", str(db.parent / "replies.csv"), "--platform", "other")
+    run(runner, other, "tag", "--codebook", str(db.parent / "codebook.toml"))
+    run(
+        runner,
+        other,
+        "review",
+        "sample",
+        "--n",
+        "30",
+        "--seed",
+        "9",
+        "-o",
+        str(tmp_path / "o.xlsx"),
+    )
+    msg = refuse(runner, other, tmp_path / "other.duckdb", sheet, "--coder", "ann")
+    assert "not those of sample" in msg and "another store" in msg
+
+
+def test_saved_as_csv_and_missing_file(coded: tuple[CliRunner, list[str], Path, Path]) -> None:
+    runner, base, sheet, db = coded
+    csv_path = sheet.with_suffix(".csv")
+    ws = openpyxl.load_workbook(sheet)["coding"]
+    csv_path.write_text(
+        "\n".join(
+            ",".join("" if c.value is None else str(c.value) for c in r) for r in ws.iter_rows()
+        ),
+        encoding="utf-8",
+    )
+    assert "save it as .xlsx" in refuse(runner, base, db, csv_path, "--coder", "ann")
+    assert "no such file" in refuse(
+        runner, base, db, sheet.with_name("typo.xlsx"), "--coder", "ann"
+    )
+
+
+def test_sample_output_must_be_xlsx(loop: Loop) -> None:
+    runner, base, _truth, tmp = loop
+    result = runner.invoke(main, [*base, "review", "sample", "--n", "5", "-o", str(tmp / "s.csv")])
+    assert result.exit_code == 2 and "name it .xlsx" in result.output
+    assert not (tmp / "s.csv").exists()

@@ -7,13 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
-from collectors.collect import collect, resolve_target
-from collectors.http import HttpClient, HttpPolicy
-from store import Store
+from collectors.http import HttpPolicy
 from tests.fakeserver import Json, Request, Reset, serve
+from tests.harvest_helpers import (
+    collect_cli,
+    fetch_one,
+    harvest,
+    run_count_and_status,
+    snapshot_counts,
+    stop_after,
+    stored_replies,
+)
 
 DID = "did:plc:abcdefghijklmnopqrstuvwx"
 HANDLE = "council.example.social"
@@ -100,20 +105,8 @@ URL = f"https://bsky.app/profile/{HANDLE}/post/post00000"
 
 
 def _harvest(db: Path, base: str, **kw: Any) -> Any:
-    with Store.open(db) as store:
-        target = resolve_target(URL, api_base=base)
-        client = HttpClient(
-            "bluesky", policy=HttpPolicy(max_attempts=3, backoff_base=0.01), sleep=lambda s: None
-        )
-        with client:
-            return collect(store, target, client=client, **kw)
-
-
-def _replies(db: Path) -> list[tuple[Any, ...]]:
-    with Store.open(db, read_only=True) as store:
-        return store.con.execute(
-            "SELECT reply_id, parent_id, depth, thread_id, like_count, text FROM replies ORDER BY reply_id"
-        ).fetchall()
+    policy = HttpPolicy(max_attempts=3, backoff_base=0.01)
+    return harvest(db, URL, base, "bluesky", policy, **kw)
 
 
 def test_whole_deep_thread_is_collected(tmp_path: Path) -> None:
@@ -121,7 +114,7 @@ def test_whole_deep_thread_is_collected(tmp_path: Path) -> None:
     app.fail_once.add(_uri(0))  # a connection reset on the first thread request
     with serve(app) as server:
         result = _harvest(tmp_path / "a.duckdb", server.base)
-    rows = _replies(tmp_path / "a.duckdb")
+    rows = stored_replies(tmp_path / "a.duckdb")
     assert len(rows) == 120 and result.added == 120 and result.finished
     depths = {r[0]: r[2] for r in rows}
     # exact depths, even below the server's 3-level cut
@@ -132,11 +125,9 @@ def test_whole_deep_thread_is_collected(tmp_path: Path) -> None:
         assert depths[_uri(n)] == d
     assert max(depths.values()) > 3
     assert {r[3] for r in rows} == {f"bluesky:{_uri(0)}"}
-    with Store.open(tmp_path / "a.duckdb", read_only=True) as store:
-        pages = store.con.execute(
-            "SELECT count(*) FROM raw_records WHERE run_id = ?", [result.run_id]
-        ).fetchone()
-        thread = store.con.execute("SELECT text FROM threads").fetchone()
+    db = tmp_path / "a.duckdb"
+    pages = fetch_one(db, "SELECT count(*) FROM raw_records WHERE run_id = ?", [result.run_id])
+    thread = fetch_one(db, "SELECT text FROM threads")
     assert pages == (result.pages,) and thread == (
         "What kind of leadership do our public services need?",
     )
@@ -146,14 +137,9 @@ def test_kill_and_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     app = FakeAppView()
     with serve(app) as server:
         _harvest(tmp_path / "full.duckdb", server.base)
-
-        def stop_after_three(progress: Any) -> None:
-            if progress.pages == 3:
-                raise KeyboardInterrupt
-
         with pytest.raises(KeyboardInterrupt):
-            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after_three)
-        partial = _replies(tmp_path / "cut.duckdb")
+            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after(3))
+        partial = stored_replies(tmp_path / "cut.duckdb")
         assert 0 < len(partial) < 120
         before = len(server.requests)
         resumed = _harvest(tmp_path / "cut.duckdb", server.base)
@@ -163,9 +149,8 @@ def test_kill_and_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
         assert _uri(0) not in asked and not any(
             r.path.endswith("resolveHandle") for r in server.requests[before:]
         )
-    assert _replies(tmp_path / "cut.duckdb") == _replies(tmp_path / "full.duckdb")
-    with Store.open(tmp_path / "cut.duckdb", read_only=True) as store:
-        runs = store.con.execute("SELECT count(*), any_value(status) FROM runs").fetchone()
+    assert stored_replies(tmp_path / "cut.duckdb") == stored_replies(tmp_path / "full.duckdb")
+    runs = run_count_and_status(tmp_path / "cut.duckdb")
     assert runs == (1, "ok")
 
 
@@ -177,18 +162,13 @@ def test_recollect_adds_nothing_and_records_new_likes(tmp_path: Path) -> None:
         app.post = lambda n: {**original(n), "likeCount": original(n)["likeCount"] + 10}  # type: ignore[method-assign]
         again = _harvest(tmp_path / "r.duckdb", server.base)
     assert again.added == 0 and again.updated == 30 and not again.resumed
-    with Store.open(tmp_path / "r.duckdb", read_only=True) as store:
-        snaps = store.con.execute(
-            "SELECT count(*), count(DISTINCT run_id) FROM metric_snapshots"
-        ).fetchone()
+    snaps = snapshot_counts(tmp_path / "r.duckdb")
     assert snaps == (60, 2)  # a snapshot when first seen, another when the likes changed
 
 
 def test_cli_collect_end_to_end(tmp_path: Path) -> None:
     with serve(FakeAppView(size=25)) as server:
-        result = CliRunner().invoke(
-            main, ["--db", str(tmp_path / "c.duckdb"), "collect", URL, "--api-base", server.base]
-        )
+        result = collect_cli(tmp_path / "c.duckdb", URL, server.base)
     assert result.exit_code == 0, result.output
     assert (
         "25 replies added, 0 updated, 0 unchanged" in result.output and "(bluesky)" in result.output

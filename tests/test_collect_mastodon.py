@@ -1,4 +1,5 @@
-"""Mastodon collection end to end against a local fake instance that caps answers as Mastodon does."""
+"""Mastodon collection end to end against a local fake instance that caps answers as Mastodon
+does."""
 
 from __future__ import annotations
 
@@ -9,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
-from collectors.collect import CollectResult, collect, resolve_target
-from collectors.http import AuthError, HttpClient, HttpPolicy
-from collectors.mastodon import (
+from collectors.collect import CollectResult
+from collectors.http import AuthError, HttpPolicy
+from collectors.platforms.mastodon import (
     NOTE_DELETED,
     NOTE_NO_REPLIES,
     NOTE_NOT_RETURNED,
@@ -25,8 +24,18 @@ from collectors.mastodon import (
     status_url,
     statuses_to_expand,
 )
-from store import Store
 from tests.fakeserver import FakeTime, Json, Reply, Request, serve
+from tests.harvest_helpers import (
+    collect_cli,
+    fetch_all,
+    fetch_one,
+    harvest,
+    run_count_and_status,
+    snapshot_counts,
+    stop_after,
+    stored_replies,
+    table_texts,
+)
 
 INSTANCE = "mastodon.social"
 ROOT_ID = 109294719267373593
@@ -229,24 +238,9 @@ def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _harvest(db: Path, base: str, *, clock: FakeTime | None = None, **kw: Any) -> CollectResult:
-    with Store.open(db) as store:
-        target = resolve_target(URL, api_base=base)
-        t = clock or FakeTime()
-        client = HttpClient(
-            "mastodon",
-            policy=HttpPolicy(max_attempts=3, backoff_base=0.01),
-            clock=t.clock,
-            sleep=t.sleep,
-        )
-        with client:
-            return collect(store, target, client=client, **kw)
-
-
-def _replies(db: Path) -> list[tuple[Any, ...]]:
-    with Store.open(db, read_only=True) as store:
-        return store.con.execute(
-            "SELECT reply_id, parent_id, depth, thread_id, like_count, text FROM replies ORDER BY reply_id"
-        ).fetchall()
+    t = clock or FakeTime()
+    policy = HttpPolicy(max_attempts=3, backoff_base=0.01)
+    return harvest(db, URL, base, "mastodon", policy, clock=t.clock, sleep=t.sleep, **kw)
 
 
 def _context_paths(requests: list[Request]) -> list[str]:
@@ -255,14 +249,13 @@ def _context_paths(requests: list[Request]) -> list[str]:
 
 def _assert_whole_thread(db: Path, parent: dict[int, int | None]) -> None:
     """Every reply once, with the parent and depth the tree gives; the post as the thread."""
-    rows = _replies(db)
+    rows = stored_replies(db)
     assert len(rows) == len(parent) - 1
     assert len({r[0] for r in rows}) == len(rows)
     expected = {sid(n): (sid(p), depth_of(parent, n)) for n, p in parent.items() if p is not None}
     assert {r[0]: (r[1], r[2]) for r in rows} == expected
     assert {r[3] for r in rows} == {f"mastodon:{ROOT_ID}"}
-    with Store.open(db, read_only=True) as store:
-        threads = store.con.execute("SELECT thread_id, text, url FROM threads").fetchall()
+    threads = fetch_all(db, "SELECT thread_id, text, url FROM threads")
     assert threads == [
         (
             f"mastodon:{ROOT_ID}",
@@ -311,11 +304,8 @@ def test_token_lifts_the_cap_and_never_reaches_the_store(
     assert result.requests == 3 < ANON_PAGES
     assert result.notes == {NOTE_NOT_RETURNED: 1}
     _assert_whole_thread(tmp_path / "t.duckdb", TREE)
-    with Store.open(tmp_path / "t.duckdb", read_only=True) as store:
-        for table in ("raw_records", "runs", "collect_state", "replies", "threads"):
-            text = store.con.execute(f"SELECT string_agg(CAST(t AS VARCHAR), '') FROM {table} t")
-            dump = (text.fetchone() or ("",))[0] or ""
-            assert dump and SECRET not in dump, table
+    for table, dump in table_texts(tmp_path / "t.duckdb").items():
+        assert dump and SECRET not in dump, table
 
 
 def test_a_wrong_token_is_explained_not_echoed(
@@ -360,10 +350,10 @@ def test_a_status_deleted_mid_harvest_and_a_post_without_replies(tmp_path: Path)
         alone = _harvest(tmp_path / "alone.duckdb", server.base)
     assert alone.finished and alone.added == 0 and alone.pages == 2
     assert alone.notes == {NOTE_NO_REPLIES: 1}
-    with Store.open(tmp_path / "alone.duckdb", read_only=True) as store:
-        stored = store.con.execute(
-            "SELECT (SELECT count(*) FROM replies), (SELECT count(*) FROM threads)"
-        ).fetchone()
+    stored = fetch_one(
+        tmp_path / "alone.duckdb",
+        "SELECT (SELECT count(*) FROM replies), (SELECT count(*) FROM threads)",
+    )
     # not stored as a reply to itself (nor as a thread: the store takes a post only with replies)
     assert stored == (0, 0)
 
@@ -378,16 +368,11 @@ def test_kill_and_resume_equals_an_uninterrupted_run(
         monkeypatch.setenv(TOKEN_ENV, SECRET)
         _harvest(tmp_path / "full.duckdb", server.base)
         monkeypatch.delenv(TOKEN_ENV)
-
-        def stop_after_four(progress: CollectResult) -> None:
-            if progress.pages == 4:
-                raise KeyboardInterrupt
-
         start = len(server.requests)
         with pytest.raises(KeyboardInterrupt):
-            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after_four)
+            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after(4))
         first = [r.path for r in server.requests[start:]]
-        partial = _replies(tmp_path / "cut.duckdb")
+        partial = stored_replies(tmp_path / "cut.duckdb")
         assert len(first) == 4 and 0 < len(partial) < 300
         middle = len(server.requests)
         resumed = _harvest(tmp_path / "cut.duckdb", server.base)
@@ -398,10 +383,9 @@ def test_kill_and_resume_equals_an_uninterrupted_run(
     assert len(first + second) == ANON_PAGES and len(set(first + second)) == ANON_PAGES
     assert resumed.added == 300 - len(partial) and resumed.pages == ANON_PAGES
     _assert_whole_thread(tmp_path / "cut.duckdb", TREE)
-    assert _replies(tmp_path / "cut.duckdb") == _replies(tmp_path / "full.duckdb")
-    with Store.open(tmp_path / "cut.duckdb", read_only=True) as store:
-        runs = store.con.execute("SELECT count(*), any_value(status) FROM runs").fetchone()
-        threads = store.con.execute("SELECT count(*) FROM threads").fetchone()
+    assert stored_replies(tmp_path / "cut.duckdb") == stored_replies(tmp_path / "full.duckdb")
+    runs = run_count_and_status(tmp_path / "cut.duckdb")
+    threads = fetch_one(tmp_path / "cut.duckdb", "SELECT count(*) FROM threads")
     assert runs == (1, "ok") and threads == (1,)
 
 
@@ -461,11 +445,8 @@ def test_recollect_adds_nothing_and_records_new_likes(
         app.likes_bonus = 10
         again = _harvest(tmp_path / "r.duckdb", server.base)
     assert again.added == 0 and again.updated == 300 and not again.resumed
-    with Store.open(tmp_path / "r.duckdb", read_only=True) as store:
-        snaps = store.con.execute(
-            "SELECT count(*), count(DISTINCT run_id) FROM metric_snapshots"
-        ).fetchone()
-        threads = store.con.execute("SELECT count(*) FROM threads").fetchone()
+    snaps = snapshot_counts(tmp_path / "r.duckdb")
+    threads = fetch_one(tmp_path / "r.duckdb", "SELECT count(*) FROM threads")
     assert snaps == (600, 2) and threads == (1,)
 
 
@@ -490,10 +471,7 @@ def test_url_builders_and_queue_order() -> None:
 def test_cli_collect_end_to_end(tmp_path: Path) -> None:
     small = reachable_tree(25, seed=2)
     with serve(FakeMastodon(small)) as server:
-        result = CliRunner().invoke(
-            main,
-            ["--db", str(tmp_path / "c.duckdb"), "collect", URL, "--api-base", server.base],
-        )
+        result = collect_cli(tmp_path / "c.duckdb", URL, server.base)
     assert result.exit_code == 0, result.output
     assert "25 replies added, 0 updated, 0 unchanged" in result.output
     assert "(mastodon)" in result.output

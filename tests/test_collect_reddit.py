@@ -23,14 +23,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
-from collectors import reddit
-from collectors.collect import CollectResult, collect, resolve_target
-from collectors.http import AuthError, HttpClient
+from collectors.collect import CollectResult
+from collectors.http import AuthError
 from collectors.model import ParseContext
-from collectors.reddit import (
+from collectors.platforms import reddit
+from collectors.platforms.reddit import (
     continue_url,
     credentials,
     exact_depths,
@@ -43,9 +41,16 @@ from collectors.reddit import (
     take_batch,
     token_url,
 )
-from store import Store
 from tests.conftest import sample
 from tests.fakeserver import FakeTime, Json, Reply, Request, Reset, serve
+from tests.harvest_helpers import (
+    collect_cli,
+    fetch_one,
+    harvest,
+    stop_after,
+    stored_replies,
+    stored_text,
+)
 
 POST = "1fcm91n"
 SUB = "unitedkingdom"
@@ -320,18 +325,12 @@ def _no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _harvest(db: Path, base: str, t: FakeTime, **kw: Any) -> CollectResult:
-    with Store.open(db) as store:
-        target = resolve_target(URL, api_base=base)
-        policy = dataclasses.replace(http_policy(os.environ), max_attempts=4, backoff_base=0.01)
-        with HttpClient("reddit", policy=policy, clock=t.clock, sleep=t.sleep) as client:
-            return collect(store, target, client=client, **kw)
+    policy = dataclasses.replace(http_policy(os.environ), max_attempts=4, backoff_base=0.01)
+    return harvest(db, URL, base, "reddit", policy, clock=t.clock, sleep=t.sleep, **kw)
 
 
 def _replies(db: Path) -> dict[str, tuple[Any, ...]]:
-    with Store.open(db, read_only=True) as store:
-        rows = store.con.execute(
-            "SELECT reply_id, parent_id, depth, thread_id, author_handle, like_count FROM replies"
-        ).fetchall()
+    rows = stored_replies(db, "reply_id, parent_id, depth, thread_id, author_handle, like_count")
     return {r[0]: r[1:] for r in rows}
 
 
@@ -340,20 +339,6 @@ def _assert_exact(db: Path, app: FakeReddit) -> None:
     assert len(rows) == 400 == len(app.parent)
     for cid, (parent, depth, thread, _author, _likes) in rows.items():
         assert (parent, depth, thread) == (app.parent[cid], app.depth[cid], f"reddit:{POST}"), cid
-
-
-def _store_text(db: Path) -> str:
-    """Everything the store holds, as text (to look for secrets)."""
-    with Store.open(db, read_only=True) as store:
-        tables = [
-            r[0]
-            for r in store.con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-            ).fetchall()
-        ]
-        return "\n".join(
-            repr(store.con.execute(f'SELECT * FROM "{name}"').fetchall()) for name in tables
-        )
 
 
 def test_whole_thread_public_json(tmp_path: Path) -> None:
@@ -387,13 +372,14 @@ def test_whole_thread_public_json(tmp_path: Path) -> None:
     assert all(r.query["raw_json"] == "1" for _, r in requests)
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(requests)]
     assert min(gaps) >= 6.0
-    with Store.open(tmp_path / "a.duckdb", read_only=True) as store:
-        pages = store.con.execute(
-            "SELECT count(*), count(DISTINCT source) FROM raw_records WHERE run_id = ?",
-            [result.run_id],
-        ).fetchone()
-        thread = store.con.execute("SELECT text FROM threads").fetchone()
-        state = store.con.execute("SELECT state FROM collect_state").fetchone()
+    db = tmp_path / "a.duckdb"
+    pages = fetch_one(
+        db,
+        "SELECT count(*), count(DISTINCT source) FROM raw_records WHERE run_id = ?",
+        [result.run_id],
+    )
+    thread = fetch_one(db, "SELECT text FROM threads")
+    state = fetch_one(db, "SELECT state FROM collect_state")
     assert pages == (result.pages, result.pages) and thread == (TITLE,)
     assert state is not None and json.loads(state[0]) == {"more": [], "continue": [], "depth": {}}
     assert not any("stubs" in key for key in result.notes)  # expanded, not left over
@@ -426,14 +412,9 @@ def test_rate_limit_and_connection_reset_mid_thread(tmp_path: Path) -> None:
 def test_kill_and_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     t = FakeTime()
     app = FakeReddit(clock=t.clock)
-
-    def stop_after_four(progress: CollectResult) -> None:
-        if progress.pages == 4:
-            raise KeyboardInterrupt
-
     with serve(app) as server:
         with pytest.raises(KeyboardInterrupt):
-            _harvest(tmp_path / "cut.duckdb", server.base, t, on_step=stop_after_four)
+            _harvest(tmp_path / "cut.duckdb", server.base, t, on_step=stop_after(4))
         partial = _replies(tmp_path / "cut.duckdb")
         assert 100 < len(partial) < 400
         before = len(app.log)
@@ -448,10 +429,9 @@ def test_kill_and_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     assert len(asked(app.log[:before])) == before == 4
     assert asked(app.log[before:]).isdisjoint(asked(app.log[:before]))
     _assert_exact(tmp_path / "cut.duckdb", app)
-    with Store.open(tmp_path / "cut.duckdb", read_only=True) as store:
-        runs = store.con.execute(
-            "SELECT count(*), any_value(status), sum(rows_added) FROM runs"
-        ).fetchone()
+    runs = fetch_one(
+        tmp_path / "cut.duckdb", "SELECT count(*), any_value(status), sum(rows_added) FROM runs"
+    )
     assert runs == (1, "ok", 400)
 
 
@@ -482,7 +462,7 @@ def test_oauth_app_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     times = [when for when, _ in app.log]
     assert min(b - a for a, b in itertools.pairwise(times)) == pytest.approx(0.6)
     assert result.requests == len(app.log) == result.pages + 3
-    stored = _store_text(tmp_path / "o.duckdb")
+    stored = stored_text(tmp_path / "o.duckdb")
     for secret in (SECRET, basic, "fake-token", "eyJhbGciOiJSUzI1NiJ9", CLIENT_ID):
         assert secret not in stored
 
@@ -495,9 +475,7 @@ def test_cli_collect_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     )
     app = FakeReddit()
     with serve(app) as server:
-        result = CliRunner().invoke(
-            main, ["--db", str(tmp_path / "c.duckdb"), "collect", URL, "--api-base", server.base]
-        )
+        result = collect_cli(tmp_path / "c.duckdb", URL, server.base)
     assert result.exit_code == 0, result.output
     assert "400 replies added, 0 updated, 0 unchanged" in result.output
     assert "(reddit)" in result.output

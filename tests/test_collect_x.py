@@ -13,14 +13,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
-from collectors.collect import CollectResult, collect, resolve_target
-from collectors.http import AuthError, Event, HttpClient, HttpPolicy
-from collectors.x import OLD_ROOT_NOTE, REPLY_LINK_NOTE, search_url, start_time_param, tweet_url
-from store import Store
+from collectors.collect import CollectResult
+from collectors.http import AuthError, Event, HttpPolicy
+from collectors.platforms.x import (
+    OLD_ROOT_NOTE,
+    REPLY_LINK_NOTE,
+    search_url,
+    start_time_param,
+    tweet_url,
+)
 from tests.fakeserver import FakeTime, Json, Request, serve
+from tests.harvest_helpers import (
+    collect_cli,
+    fetch_all,
+    fetch_one,
+    harvest,
+    run_count_and_status,
+    stop_after,
+    stored_replies,
+    table_texts,
+)
 
 ROOT = 1765000000000000000
 ROOT_TIME = datetime(2024, 3, 5, 13, 2, 46, tzinfo=UTC)
@@ -35,7 +48,8 @@ def _id(n: int) -> str:
 
 
 class FakeXApi:
-    """A conversation of `size` replies in a random tree; search pages of max_results, newest first."""
+    """A conversation of `size` replies in a random tree; search pages of max_results, newest
+    first."""
 
     def __init__(self, size: int = 250, seed: int = 5) -> None:
         rng = random.Random(seed)
@@ -166,25 +180,14 @@ def _harvest(
     **kw: Any,
 ) -> CollectResult:
     t = t or FakeTime(ROOT_TIME.timestamp() + 3600)
-    with Store.open(db) as store:
-        target = resolve_target(url, api_base=base, archive=archive)
-        client = HttpClient(
-            "x",
-            policy=HttpPolicy(max_attempts=3, backoff_base=0.01, max_wait=960, min_interval=0.2),
-            clock=t.clock,
-            sleep=t.sleep,
-            on_event=kw.pop("on_event", None),
-        )
-        with client:
-            return collect(store, target, client=client, **kw)
+    policy = HttpPolicy(max_attempts=3, backoff_base=0.01, max_wait=960, min_interval=0.2)
+    return harvest(db, url, base, "x", policy, clock=t.clock, sleep=t.sleep, archive=archive, **kw)
 
 
 def _replies(db: Path) -> list[tuple[Any, ...]]:
-    with Store.open(db, read_only=True) as store:
-        return store.con.execute(
-            """SELECT reply_id, parent_id, depth, thread_id, author_handle, author_name, like_count, text
-               FROM replies ORDER BY reply_id"""
-        ).fetchall()
+    return stored_replies(
+        db, "reply_id, parent_id, depth, thread_id, author_handle, author_name, like_count, text"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -242,9 +245,8 @@ def test_whole_conversation_over_three_pages(tmp_path: Path) -> None:
     assert sum(1 for r in rows if r[2] == 1) == direct == 124
     assert derivable == 185 and sum(1 for r in rows if r[2] is None) <= 250 - 185
     assert max(r[2] or 0 for r in rows) >= 5  # true max 6; that reply's chain crosses pages
-    with Store.open(tmp_path / "a.duckdb", read_only=True) as store:
-        thread = store.con.execute("SELECT native_id, author, text FROM threads").fetchall()
-        raw = store.con.execute("SELECT count(*) FROM raw_records").fetchone()
+    thread = fetch_all(tmp_path / "a.duckdb", "SELECT native_id, author, text FROM threads")
+    raw = fetch_one(tmp_path / "a.duckdb", "SELECT count(*) FROM raw_records")
     assert thread == [(str(ROOT), "PublicServicesUK", "Which public services matter most to you?")]
     assert raw == (4,)
     assert result.notes == {}  # the root is an hour old: recent search covers it
@@ -286,13 +288,9 @@ def test_kill_and_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     app = FakeXApi()
     with serve(app) as server:
         _harvest(tmp_path / "full.duckdb", server.base)
-
-        def stop_after_two(progress: CollectResult) -> None:
-            if progress.pages == 2:  # the lookup and the first search page are saved
-                raise KeyboardInterrupt
-
         with pytest.raises(KeyboardInterrupt):
-            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after_two)
+            # stop once the lookup and the first search page are saved
+            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after(2))
         assert len(_replies(tmp_path / "cut.duckdb")) == 100
         before = len(server.requests)
         resumed = _harvest(tmp_path / "cut.duckdb", server.base)
@@ -302,8 +300,7 @@ def test_kill_and_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     assert [r.path for r in later] == ["/2/tweets/search/recent"] * 2
     assert [r.query.get("next_token") for r in later] == list(app.tokens)[:2]
     assert _replies(tmp_path / "cut.duckdb") == _replies(tmp_path / "full.duckdb")
-    with Store.open(tmp_path / "cut.duckdb", read_only=True) as store:
-        runs = store.con.execute("SELECT count(*), any_value(status) FROM runs").fetchone()
+    runs = run_count_and_status(tmp_path / "cut.duckdb")
     assert runs == (1, "ok")
 
 
@@ -314,17 +311,8 @@ def test_token_sent_as_header_and_never_stored(tmp_path: Path) -> None:
         sent = {r.headers.get("authorization") for r in server.requests}
         urls = [r.path + str(r.query) for r in server.requests]
     assert sent == {f"Bearer {TOKEN}"} and not any(TOKEN in u for u in urls)
-    with Store.open(tmp_path / "s.duckdb", read_only=True) as store:
-        for table in ("raw_records", "runs", "collect_state", "replies", "threads"):
-            dump = store.con.execute(
-                f"SELECT string_agg(CAST(t AS VARCHAR), '') FROM {table} t"
-            ).fetchone()
-            assert (
-                dump is not None
-                and dump[0]
-                and TOKEN not in dump[0]
-                and "FakeBearer" not in dump[0]
-            ), table
+    for table, dump in table_texts(tmp_path / "s.duckdb").items():
+        assert dump and TOKEN not in dump and "FakeBearer" not in dump, table
 
 
 def test_401_says_how_to_get_a_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -364,8 +352,7 @@ def test_reply_link_collects_the_whole_conversation(tmp_path: Path) -> None:
         looked_up = [r.path for r in server.requests if "/search/" not in r.path]
     assert looked_up == [f"/2/tweets/{_id(26)}", f"/2/tweets/{ROOT}"]
     assert result.added == 40 and result.notes == {REPLY_LINK_NOTE: 1}
-    with Store.open(tmp_path / "y.duckdb", read_only=True) as store:
-        assert store.con.execute("SELECT thread_id FROM threads").fetchall() == [(f"x:{ROOT}",)]
+    assert fetch_all(tmp_path / "y.duckdb", "SELECT thread_id FROM threads") == [(f"x:{ROOT}",)]
 
 
 def test_old_root_notes_the_7_day_window_and_archive_starts_at_the_root(tmp_path: Path) -> None:
@@ -385,16 +372,8 @@ def test_old_root_notes_the_7_day_window_and_archive_starts_at_the_root(tmp_path
 
 def test_missing_tweet_is_a_clear_error(tmp_path: Path) -> None:
     with serve(FakeXApi(size=5)) as server:
-        result = CliRunner().invoke(
-            main,
-            [
-                "--db",
-                str(tmp_path / "m.duckdb"),
-                "collect",
-                f"https://x.com/a/status/{ROOT + 1}",
-                "--api-base",
-                server.base,
-            ],
+        result = collect_cli(
+            tmp_path / "m.duckdb", f"https://x.com/a/status/{ROOT + 1}", server.base
         )
     assert result.exit_code == 1
     assert f"Could not find tweet with id: [{ROOT + 1}]" in result.output
@@ -405,9 +384,7 @@ def test_cli_without_token_explains_and_fails(
 ) -> None:
     monkeypatch.delenv("X_BEARER_TOKEN")
     with serve(FakeXApi(size=5)) as server:
-        result = CliRunner().invoke(
-            main, ["--db", str(tmp_path / "n.duckdb"), "collect", URL, "--api-base", server.base]
-        )
+        result = collect_cli(tmp_path / "n.duckdb", URL, server.base)
         asked = len(server.requests)
     assert result.exit_code == 1 and asked == 0
     assert "X_BEARER_TOKEN is not set" in result.output
@@ -417,8 +394,8 @@ def test_cli_without_token_explains_and_fails(
 def test_cli_collect_end_to_end(tmp_path: Path) -> None:
     db = str(tmp_path / "c.duckdb")
     with serve(FakeXApi(size=250)) as server:
-        first = CliRunner().invoke(main, ["--db", db, "collect", URL, "--api-base", server.base])
-        again = CliRunner().invoke(main, ["--db", db, "collect", URL, "--api-base", server.base])
+        first = collect_cli(db, URL, server.base)
+        again = collect_cli(db, URL, server.base)
     assert first.exit_code == 0, first.output
     assert "250 replies added, 0 updated, 0 unchanged" in first.output and "(x)" in first.output
     assert "4 pages in 4 requests" in first.output

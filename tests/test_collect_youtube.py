@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
-from collectors import youtube
-from collectors.collect import CollectResult, collect, resolve_target
-from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, RateLimited
-from collectors.youtube import (
+from collectors.collect import CollectResult
+from collectors.http import AuthError, FetchError, HttpPolicy, RateLimited
+from collectors.platforms import youtube
+from collectors.platforms.youtube import (
     NOTE_DISABLED,
     NOTE_HELD_BACK,
     comment_threads_url,
@@ -27,8 +25,18 @@ from collectors.youtube import (
     video_url,
 )
 from commands.summary import describe_collect
-from store import Store
 from tests.fakeserver import Json, Raw, Reply, Request, serve
+from tests.harvest_helpers import (
+    SECRET_TABLES,
+    collect_cli,
+    fetch_all,
+    fetch_one,
+    harvest,
+    run_count_and_status,
+    stop_after,
+    stored_replies,
+    stored_text,
+)
 
 VID = "dQw4w9WgXcQ"
 KEY = "AIzaSyFAKE-test-key-0123456789abcdefghij"
@@ -78,7 +86,8 @@ def _google_error(status: int, reason: str, message: str, domain: str = "youtube
 QUOTA_EXCEEDED = _google_error(
     403,
     "quotaExceeded",
-    'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+    "The request cannot be completed because you have exceeded your "
+    '<a href="/youtube/v3/getting-started#quota">quota</a>.',
     "youtube.quota",
 )
 COMMENTS_DISABLED = _google_error(
@@ -246,32 +255,13 @@ def _harvest(
     url: str = URL,
     **kw: Any,
 ) -> CollectResult:
-    with Store.open(db) as store:
-        target = resolve_target(url, api_base=base)
-        client = HttpClient(
-            "youtube",
-            policy=HttpPolicy(max_attempts=3, backoff_base=0.01),
-            sleep=sleep,
-            clock=lambda: NOW,
-        )
-        with client:
-            return collect(store, target, client=client, **kw)
-
-
-def _replies(db: Path) -> list[tuple[Any, ...]]:
-    with Store.open(db, read_only=True) as store:
-        return store.con.execute(
-            "SELECT reply_id, parent_id, depth, thread_id, like_count, text FROM replies ORDER BY reply_id"
-        ).fetchall()
+    policy = HttpPolicy(max_attempts=3, backoff_base=0.01)
+    return harvest(db, url, base, "youtube", policy, clock=lambda: NOW, sleep=sleep, **kw)
 
 
 def _everything_stored(db: Path) -> str:
     """All text of the tables where a leaked key could hide."""
-    with Store.open(db, read_only=True) as store:
-        return " ".join(
-            str(store.con.execute(f"SELECT * FROM {table}").fetchall())
-            for table in ("raw_records", "runs", "collect_state", "replies", "threads")
-        )
+    return stored_text(db, SECRET_TABLES)
 
 
 @pytest.fixture(autouse=True)
@@ -286,7 +276,7 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, ...]]:
     with pytest.MonkeyPatch.context() as mp, serve(FakeYouTube()) as server:
         mp.setenv("YOUTUBE_API_KEY", KEY)
         _harvest(db, server.base)
-    return _replies(db)
+    return stored_replies(db)
 
 
 def test_fake_video_has_the_intended_shape() -> None:
@@ -310,7 +300,7 @@ def test_whole_video_is_collected_with_retries(tmp_path: Path) -> None:
     assert result.notes == {}
     assert app.faults == []
 
-    rows = _replies(tmp_path / "a.duckdb")
+    rows = stored_replies(tmp_path / "a.duckdb")
     assert len(rows) == len({r[0] for r in rows}) == 442
     by_id = {r[0]: r for r in rows}
     for i in range(N_THREADS):
@@ -320,9 +310,8 @@ def test_whole_video_is_collected_with_retries(tmp_path: Path) -> None:
     assert sum(1 for r in rows if r[2] == 2) == 292
     assert by_id[f"{_tid(7)}.r129"][5] == f"comment {_tid(7)}.r129"
 
-    with Store.open(tmp_path / "a.duckdb", read_only=True) as store:
-        thread = store.con.execute("SELECT thread_id, author, text, url FROM threads").fetchall()
-        pages = store.con.execute("SELECT count(*) FROM raw_records").fetchone()
+    thread = fetch_all(tmp_path / "a.duckdb", "SELECT thread_id, author, text, url FROM threads")
+    pages = fetch_one(tmp_path / "a.duckdb", "SELECT count(*) FROM raw_records")
     assert thread == [
         (
             f"youtube:{VID}",
@@ -363,11 +352,10 @@ def test_quota_exceeded_keeps_what_was_fetched_and_a_rerun_continues(
         assert "2026-03-03 08:00 UTC" in message and "in 16 h 30 min" in message
         assert "continues where it stopped" in message
         assert err.value.reset_at == datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
-        partial = _replies(tmp_path / "cut.duckdb")
+        partial = stored_replies(tmp_path / "cut.duckdb")
         # 150 threads with 62 embedded replies, then the other 125 replies of thread 7
         assert len(partial) == 150 + 62 + 125
-        with Store.open(tmp_path / "cut.duckdb", read_only=True) as store:
-            status = store.con.execute("SELECT status, message FROM runs").fetchone()
+        status = fetch_one(tmp_path / "cut.duckdb", "SELECT status, message FROM runs")
         assert status is not None and status[0] == "interrupted" and "08:00 UTC" in status[1]
 
         app.quota = None  # the next day
@@ -377,9 +365,8 @@ def test_quota_exceeded_keeps_what_was_fetched_and_a_rerun_continues(
     assert resumed.resumed and resumed.finished
     # It continued with the first parent not yet fetched: nothing was asked twice.
     assert [r.query.get("parentId") for r in again] == [_tid(33), _tid(64), _tid(120), _tid(120)]
-    assert _replies(tmp_path / "cut.duckdb") == full_run
-    with Store.open(tmp_path / "cut.duckdb", read_only=True) as store:
-        runs = store.con.execute("SELECT count(*), any_value(status) FROM runs").fetchone()
+    assert stored_replies(tmp_path / "cut.duckdb") == full_run
+    runs = run_count_and_status(tmp_path / "cut.duckdb")
     assert runs == (1, "ok")
 
 
@@ -388,14 +375,10 @@ def test_kill_and_resume_equals_an_uninterrupted_run(
 ) -> None:
     app = FakeYouTube()
     with serve(app) as server:
-
-        def stop_after_four(progress: CollectResult) -> None:
-            if progress.pages == 4:  # in the middle of thread 7's two comments.list pages
-                raise KeyboardInterrupt
-
         with pytest.raises(KeyboardInterrupt):
-            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after_four)
-        assert len(_replies(tmp_path / "cut.duckdb")) == 150 + 62 + 95
+            # stop after 4 pages: in the middle of thread 7's two comments.list pages
+            _harvest(tmp_path / "cut.duckdb", server.base, on_step=stop_after(4))
+        assert len(stored_replies(tmp_path / "cut.duckdb")) == 150 + 62 + 95
         before = len(server.requests)
         resumed = _harvest(tmp_path / "cut.duckdb", server.base)
         again = server.requests[before:]
@@ -409,7 +392,7 @@ def test_kill_and_resume_equals_an_uninterrupted_run(
         ("comments", _tid(120), None),
         ("comments", _tid(120), "p100"),
     ]
-    assert _replies(tmp_path / "cut.duckdb") == full_run
+    assert stored_replies(tmp_path / "cut.duckdb") == full_run
     assert KEY not in _everything_stored(tmp_path / "cut.duckdb")
 
 
@@ -432,10 +415,9 @@ def test_comments_disabled_finishes_cleanly_with_a_note(tmp_path: Path) -> None:
     assert result.finished and (result.added, result.pages) == (0, 1)
     assert result.notes == {NOTE_DISABLED: 1}
     assert "youtube: comments are disabled on this video." in describe_collect(result)
-    with Store.open(tmp_path / "d.duckdb", read_only=True) as store:
-        counts = store.con.execute(
-            "SELECT (SELECT count(*) FROM replies), (SELECT status FROM runs)"
-        ).fetchone()
+    counts = fetch_one(
+        tmp_path / "d.duckdb", "SELECT (SELECT count(*) FROM replies), (SELECT status FROM runs)"
+    )
     assert counts == (0, "ok")
 
 
@@ -518,24 +500,21 @@ def test_cli_collect_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(youtube, "http_policy", lambda env: HttpPolicy(backoff_base=0.01))
     app = FakeYouTube(n_threads=40)  # 192 comments
     db = str(tmp_path / "c.duckdb")
-    runner = CliRunner()
     with serve(app) as server:
-        first = runner.invoke(main, ["--db", db, "collect", URL, "--api-base", server.base])
+        first = collect_cli(db, URL, server.base)
         assert first.exit_code == 0, first.output
         assert "192 replies added, 0 updated, 10 unchanged" in first.output
         assert "(youtube)" in first.output
 
         # Same video by its short link: nothing new.
-        again = runner.invoke(
-            main, ["--db", db, "collect", f"https://youtu.be/{VID}", "--api-base", server.base]
-        )
+        again = collect_cli(db, f"https://youtu.be/{VID}", server.base)
         assert again.exit_code == 0, again.output
         assert "0 replies added, 0 updated, 202 unchanged" in again.output
 
         # Quota gone after 3 requests: an error exit that says when to come back.
         db2 = str(tmp_path / "q.duckdb")
         app.quota = 3
-        cut = runner.invoke(main, ["--db", db2, "collect", URL, "--api-base", server.base])
+        cut = collect_cli(db2, URL, server.base)
         assert cut.exit_code == 1
         assert re.search(
             r"resets at midnight Pacific Time: \d{4}-\d\d-\d\d 0[78]:00 UTC", cut.output
@@ -544,10 +523,10 @@ def test_cli_collect_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
             r"The [1-9]\d* new replies received before the error are stored", cut.output
         )
         app.quota = None
-        rest = runner.invoke(main, ["--db", db2, "collect", URL, "--api-base", server.base])
+        rest = collect_cli(db2, URL, server.base)
         assert rest.exit_code == 0, rest.output
         assert "Resumed and finished" in rest.output
-    assert _replies(Path(db2)) == _replies(Path(db))
+    assert stored_replies(Path(db2)) == stored_replies(Path(db))
     assert KEY not in _everything_stored(Path(db)) + _everything_stored(Path(db2))
     assert KEY not in first.output + again.output + cut.output + rest.output
 

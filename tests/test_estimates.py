@@ -1,4 +1,5 @@
-"""The error-corrected share (PPI) and the sample-only shares, against small examples worked by hand."""
+"""The error-corrected share (PPI) and the sample-only shares, against small examples worked by
+hand."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def test_ppi_stratified_sample_with_weights_by_hand() -> None:
     diffs = np.array([1, 0, 0, 1, 0, -1, 0], dtype=float)
     strata = ["A", "A", "A", "A", "B", "B", "B"]
     est = compute_ppi_share(30, 100, diffs, strata, {"A": 60, "B": 40})
-    # Weighted correction: 15 × (1 + 1) + 13.33 × (−1) = 30 − 13.33 = 16.67 (= 60 × 0.5 + 40 × −1/3).
+    # Weighted correction: 15 × (1 + 1) + 13.33 × (−1) = 30 − 13.33 = 16.67
+    # (= 60 × 0.5 + 40 × −1/3).
     assert est.share == pytest.approx((30 + 30 - 40 / 3) / 100)  # 0.46667
     # Variances within strata: A: 4 × 0.25 / 3 = 1/3; B: (2/9 + 4/9) / 2 = 1/3.
     var_total = 60**2 * (1 - 4 / 60) * (1 / 3) / 4 + 40**2 * (1 - 3 / 40) * (1 / 3) / 3

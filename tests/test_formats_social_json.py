@@ -1,4 +1,5 @@
-"""Tests for the Instagram/Facebook/TikTok JSON formats in collectors.formats.social_json."""
+"""The Instagram/Facebook/TikTok JSON formats (collectors.formats.social_json), and comments
+without text (GIF, sticker) rejected on import with the true reason."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from collectors.files import ImportOptions, import_file
 from collectors.formats import social_json as sj
 from collectors.model import ParseContext, RawReply
-
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from store import Store
+from tests.conftest import FIXTURES, sample
+from tests.import_helpers import cli_import, query, write_file
 
 IG_SAMPLE = "instagram/apify-instagram-comment-scraper_comments.jsonl"
 FB_XLSX_SAMPLE = "facebook/apify-facebook-comments-scraper_2024-04-25_15-10-54-200_benin-pages.xlsx"
@@ -41,14 +43,6 @@ OTHER_JSON_SAMPLES = (
 )
 
 DETECTORS = {f.name: f.detect for f in sj.FORMATS}
-
-
-def sample(rel: str) -> Path:
-    """Path of a shared sample, skipping the test when it is absent."""
-    p = SAMPLES / rel
-    if not p.exists():
-        pytest.skip(f"sample {rel} not available")
-    return p
 
 
 def load_records(path: Path, limit: int | None = None) -> list[Any]:
@@ -524,3 +518,57 @@ def test_detectors_reject_each_other() -> None:
         for name, detect in DETECTORS.items():
             for record in records:
                 assert detect(record) is (name == owner), (name, owner)
+
+
+# ---------------------------------------------------------------------------
+# Comments without text (GIF, sticker), imported: rejected, and said so truly
+# ---------------------------------------------------------------------------
+
+
+def test_instagram_gif_reply_rejected_truthfully(tmp_path: Path) -> None:
+    item = {
+        "id": "111",
+        "postUrl": "https://www.instagram.com/p/AbC/",
+        "commentUrl": "https://www.instagram.com/p/AbC/c/111",
+        "text": "a real comment",
+        "ownerUsername": "alice",
+        "replies": [{"id": "112", "text": "", "ownerUsername": "bob"}],
+    }
+    path = write_file(tmp_path, "ig.json", [item])
+    code, lines, db = cli_import(tmp_path, path)
+    assert code == 0, lines
+    [(locator, reason, raw)] = query(db, "SELECT locator, reason, raw FROM rejects")
+    assert locator == "item 1, replies[0]"
+    assert reason == "no text: GIF-only reply"
+    assert json.loads(raw) == item["replies"][0]
+    summary = " ".join(lines)
+    assert "instagram comment without text (GIF): rejected, no text to analyse: 1" in summary
+    assert "kept" not in summary
+
+
+def test_facebook_sticker_comment_rejected_truthfully(tmp_path: Path) -> None:
+    base = {
+        "facebookUrl": "https://www.facebook.com/page/posts/123",
+        "commentUrl": "https://www.facebook.com/page/posts/123?comment_id=1",
+        "profileName": "Ann",
+        "threadingDepth": 0,
+    }
+    records = [{**base, "id": "c1", "text": "words"}, {**base, "id": "c2"}]
+    path = write_file(tmp_path, "fb.json", records)
+    code, lines, db = cli_import(tmp_path, path)
+    assert code == 0, lines
+    assert query(db, "SELECT locator, reason FROM rejects") == [
+        ("item 2", "no text: sticker/GIF-only reply")
+    ]
+    assert "(sticker/GIF): rejected, no text to analyse: 1" in " ".join(lines)
+
+
+@pytest.mark.samples
+def test_instagram_sample_gif_rejects(store: Store) -> None:
+    path = next(sample("instagram").glob("*.jsonl"))
+    result = import_file(store, path, ImportOptions())
+    reasons = store.con.execute(
+        "SELECT DISTINCT reason FROM rejects WHERE run_id = ?", [result.run_id]
+    ).fetchall()
+    assert reasons == [("no text: GIF-only reply",)]
+    assert result.rejected == 7

@@ -10,18 +10,9 @@ import pytest
 
 from collectors.formats.x_json import FORMATS
 from collectors.model import ParseContext, RawReply
+from tests.conftest import FIXTURES, sample
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FMT = {f.name: f for f in FORMATS}
-
-
-def sample(rel: str) -> Path:
-    """Path of a shared sample, or skip the test when it is not there."""
-    p = SAMPLES / rel
-    if not p.exists():
-        pytest.skip(f"sample {rel} not available")
-    return p
 
 
 def load_records(path: Path) -> list[Any]:
@@ -230,7 +221,8 @@ OWNERS = {
     "facebook/facebook-dyi-export_comments_v2_tiny-mojibake.json": None,
     "instagram/apify-instagram-comment-scraper_comments.jsonl": None,
     "mastodon/mastodon-api-v1-statuses-context_mastodon.social_109294719267373593.json": None,
-    "mastodon/mastodon-api-v1-statuses-context_fosstodon_114027213608365869_ancestors-only.json": None,
+    "mastodon/mastodon-api-v1-statuses-context_fosstodon_114027213608365869"
+    "_ancestors-only.json": None,
     "reddit/reddit-api_comments-listing_r-SpainPolitics_thread17.json": None,
     "reddit/pushshift-dump_comments_r-ufc-2018.ndjson": None,
     "tiktok/apify-tiktok-comments-scraper_2025-05-25_kumparan-video.json": None,

@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from collectors.errors import ImportProblem
 from collectors.files import ImportOptions, import_file
 from collectors.formats import record_formats
 from collectors.formats.base import RecordRejected
 from collectors.formats.discord_json import channel_url
 from collectors.formats.zeeschuimer import envelope_platform
 from collectors.model import PLATFORMS, ParseContext
-from collectors.readers import ImportProblem
 from collectors.urls import parse_post_url
 from store import Store
 from tests.conftest import FIXTURES, sample

@@ -388,7 +388,8 @@ def test_known_reply(
 
 
 def test_reimport_adds_nothing_and_second_shape_merges(store: Store, tmp_path: Path) -> None:
-    """The 170-reply Bluesky thread, then the same replies as a generic CSV: same ids, no new rows."""
+    """The 170-reply Bluesky thread, then the same replies as a generic CSV: same ids, no new
+    rows."""
     path = sample("bluesky/getPostThread_response_170-replies.json")
     first = import_file(store, path, ImportOptions())
     again = import_file(store, path, ImportOptions())

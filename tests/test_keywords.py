@@ -1,4 +1,5 @@
-"""Keyword matching edge cases and codebook handling."""
+"""Keyword matching (analysis.keywords) edge cases, and codebooks (analysis.codebook): reading,
+checks, and `tag` and `codebook check` refusing a codebook with errors."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from analysis.codebook import (
     to_toml,
 )
 from analysis.keywords import compute_keyword_tags, term_patterns
+from analysis.themes import tag_store
+from store import Store, fetch_one
+from tests.store_helpers import THREE_TEXTS, make_db, run
 
 CB = Codebook(
     "test",
@@ -211,3 +215,154 @@ def test_parallel_match_form_and_chunked_scans_equal_the_plain_ones() -> None:
     finally:
         kw.CHUNK_ROWS = old
     assert chunked.to_list() == form.str.extract_many([" cafe ", " public "]).to_list()
+
+
+# --- codebook errors refused by `codebook check` and `tag` alike --------------
+
+
+def tag_runs(db: Path) -> int:
+    with Store.open(db, read_only=True) as s:
+        row = fetch_one(s.con, "SELECT count(*) FROM runs WHERE kind = 'tag'")
+    return int(row[0]) if row else 0
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEAD = 'name = "t"\nversion = "1"\n'
+
+
+def test_regex_only_theme_tags_and_checks(tmp_path: Path) -> None:
+    db = make_db(tmp_path, THREE_TEXTS)
+    cb = write(
+        tmp_path,
+        "ro.toml",
+        HEAD + '[[themes]]\nid = "a"\nlabel = "A"\nregex = ["\\\\bpizza\\\\b"]\n',
+    )
+    code, out = run(db, "tag", "--codebook", str(cb))
+    assert code == 0, out
+    assert "1 reply (33%) carries at least one theme" in out and "(1 theme," in out
+    with Store.open(db, read_only=True) as s:
+        rows = s.con.execute("SELECT reply_id, theme_id, evidence FROM reply_themes").fetchall()
+    assert rows == [("3", "a", "\\bpizza\\b")]
+    # `codebook check` with replies in the store counts term matches: no crash either.
+    code, out = run(db, "codebook", "check", str(cb))
+    assert code == 0 and "1 theme, 0 errors, 0 warnings." in out
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("listen(?= to)", "look-around"), ("(\\\\w+) \\\\1", "backreferences")],
+)
+def test_regex_polars_cannot_run_is_refused_by_check_and_tag(
+    tmp_path: Path, pattern: str, why: str
+) -> None:
+    db = make_db(tmp_path, THREE_TEXTS)
+    cb = write(
+        tmp_path,
+        "la.toml",
+        HEAD + f'[[themes]]\nid = "a"\nlabel = "A"\ninclude = ["staff"]\nregex = ["{pattern}"]\n',
+    )
+    shown = pattern.replace("\\\\", "\\")
+    code, out = run(db, "codebook", "check", str(cb))
+    assert code == 1
+    line = next(ln for ln in out.splitlines() if ln.startswith("error:"))
+    assert line.startswith("error: a: regex ") and shown in line.replace("\\\\", "\\")
+    assert why in line
+    code, out = run(db, "tag", "--codebook", str(cb))
+    assert code == 1 and "Traceback" not in out
+    first = out.splitlines()[0]
+    assert first.startswith(f"Error: {cb}: theme a: regex ") and why in first
+    assert tag_runs(db) == 0
+
+
+BAD = {
+    "dup": (
+        '[[themes]]\nid = "a"\nlabel = "A"\ninclude = ["listen"]\n'
+        '[[themes]]\nid = "a"\nlabel = "A again"\ninclude = ["trust"]\n',
+        "theme a: this id is used by two themes",
+    ),
+    "emptyterm": (
+        '[[themes]]\nid = "a"\nlabel = "A"\ninclude = ["", "*", "   "]\n',
+        "theme a: term '*' has no letters",
+    ),
+    "bad_regex": (
+        '[[themes]]\nid = "a"\nlabel = "A"\ninclude = ["listen"]\n'
+        'regex = ["(unclosed", "ok\\\\b"]\n',
+        "theme a: regex '(unclosed' does not compile",
+    ),
+    "parent": (
+        '[[themes]]\nid = "a"\nlabel = "A"\nparent = "zzz"\ninclude = ["listen"]\n',
+        "theme a: parent 'zzz' is not a theme",
+    ),
+    "self_parent": (
+        '[[themes]]\nid = "b"\nlabel = "B"\nparent = "b"\ninclude = ["trust"]\n',
+        "theme b: parent is the theme itself",
+    ),
+    "circle": (
+        '[[themes]]\nid = "a"\nlabel = "A"\nparent = "b"\ninclude = ["listen"]\n'
+        '[[themes]]\nid = "b"\nlabel = "B"\nparent = "a"\ninclude = ["trust"]\n',
+        "theme a: parents go round in a circle: a -> b -> a",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_tag_refuses_codebooks_with_errors(tmp_path: Path, name: str) -> None:
+    db = make_db(tmp_path, THREE_TEXTS)
+    body, expected = BAD[name]
+    cb = write(tmp_path, f"{name}.toml", HEAD + body)
+    code, out = run(db, "tag", "--codebook", str(cb))
+    assert code == 1, out
+    assert "Traceback" not in out
+    lines = out.strip().splitlines()
+    assert all(ln.startswith(f"Error: {cb}: ") for ln in lines), out
+    assert any(expected in ln for ln in lines), out
+    assert tag_runs(db) == 0
+    # `codebook check` finds the same error.
+    code, out = run(db, "codebook", "check", str(cb))
+    assert code == 1 and expected.split(": ", 1)[1] in out
+
+
+def test_tag_store_refuses_too(tmp_path: Path) -> None:
+    db = make_db(tmp_path, THREE_TEXTS)
+    cb = parse_codebook(HEAD + BAD["bad_regex"][0], source="bad.toml")
+    with Store.open(db) as s:
+        with pytest.raises(CodebookError, match=r"bad\.toml: theme a: regex '\(unclosed'"):
+            tag_store(s, cb)
+        assert fetch_one(s.con, "SELECT count(*) FROM runs WHERE kind = 'tag'") == (0,)
+
+
+def test_many_errors_show_the_first_few(tmp_path: Path) -> None:
+    db = make_db(tmp_path, THREE_TEXTS)
+    themes = "".join(f'[[themes]]\nid = "t{i}"\nlabel = "T"\ninclude = ["*"]\n' for i in range(8))
+    cb = write(tmp_path, "many.toml", HEAD + themes)
+    code, out = run(db, "tag", "--codebook", str(cb))
+    lines = out.strip().splitlines()
+    assert code == 1 and len(lines) == 6
+    assert "3 more errors" in lines[-1] and "replyscope codebook check" in lines[-1]
+
+
+def test_combined_regexes_that_clash_still_tag() -> None:
+    """Two regexes with the same group name compile alone but not joined into one pass."""
+    cb = parse_codebook(
+        HEAD
+        + '[[themes]]\nid = "a"\nlabel = "A"\ninclude = ["honestly"]\nregex = ["(?P<w>pizza)"]\n'
+        + '[[themes]]\nid = "b"\nlabel = "B"\nregex = ["(?P<w>funding)"]\n'
+    )
+    assert not [f for f in check_codebook(cb) if f.level == "error"]
+    tags = compute_keyword_tags(pl.Series([t for _, t in THREE_TEXTS]), cb)
+    assert tags.select("row", "theme_id").rows() == [(1, "b"), (2, "a")]
+
+
+def test_a_blank_term_is_a_warning_and_tagging_goes_on(tmp_path: Path) -> None:
+    cb = tmp_path / "blank.toml"
+    cb.write_text(
+        'name = "b"\nversion = "1"\n[[themes]]\nid = "a"\nlabel = "A"\ninclude = ["listen", ""]\n',
+        encoding="utf-8",
+    )
+    findings = check_codebook(load_codebook(cb))
+    assert [(f.level, f.theme) for f in findings if "empty term" in f.message] == [("warning", "a")]

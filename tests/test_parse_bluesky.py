@@ -1,20 +1,27 @@
-"""Bluesky getPostThread parsing (collectors.bluesky) and the bluesky-thread format."""
+"""Bluesky getPostThread parsing (collectors.platforms.bluesky) and the bluesky-thread format;
+posts without text rejected on import with their own place and JSON."""
 
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from collectors.bluesky import parse_post_view, parse_thread, post_url
+from collectors.files import ImportOptions, import_file
 from collectors.model import ParseContext
+from collectors.platforms.bluesky import parse_post_view, parse_thread, post_url
+from store import Store
+from tests.conftest import sample
+from tests.import_helpers import cli_import, query, write_file
 from tests.platform_samples import (
     accepted_by,
     expected_formats,
     first_records,
     fixture,
     parse_all,
-    sample,
 )
 
 ROOT = "at://did:plc:alice/app.bsky.feed.post/3root"
@@ -216,3 +223,73 @@ def test_detect_against_every_sample() -> None:
     for rel, record in first_records().items():
         assert accepted_by(record) == expected_formats(rel), rel
         assert ("bluesky-thread" in accepted_by(record)) == rel.startswith("bluesky/"), rel
+
+
+# --- posts without text, imported: rejected with their own place and JSON ---------
+
+
+def _bsky_post(rkey: str, text: str, reply_to: str | None = None, **extra: Any) -> dict[str, Any]:
+    uri = f"at://did:plc:abc/app.bsky.feed.post/{rkey}"
+    record: dict[str, Any] = {
+        "$type": "app.bsky.feed.post",
+        "text": text,
+        "createdAt": "2025-01-01T10:00:00Z",
+    }
+    if reply_to:
+        root = "at://did:plc:abc/app.bsky.feed.post/root"
+        record["reply"] = {"root": {"uri": root}, "parent": {"uri": reply_to}}
+    return {
+        "uri": uri,
+        "cid": "c" + rkey,
+        "author": {"did": "did:plc:abc", "handle": "a.bsky.social"},
+        "record": record,
+        "likeCount": 1,
+        **extra,
+    }
+
+
+def _node(post: dict[str, Any], *replies: dict[str, Any]) -> dict[str, Any]:
+    return {"$type": "app.bsky.feed.defs#threadViewPost", "post": post, "replies": list(replies)}
+
+
+def test_bluesky_image_only_reply_rejected_with_its_own_place_and_json(tmp_path: Path) -> None:
+    root = "at://did:plc:abc/app.bsky.feed.post/root"
+    image = _bsky_post(
+        "img",
+        "",
+        "at://did:plc:abc/app.bsky.feed.post/r2",
+        embed={"$type": "app.bsky.embed.images#view", "images": [{"alt": ""}]},
+    )
+    doc = {
+        "thread": _node(
+            _bsky_post("root", "the question " + "x" * 20_000),
+            _node(_bsky_post("r1", "a text reply", root)),
+            _node(_bsky_post("r2", "another text reply", root), _node(image)),
+        )
+    }
+    path = write_file(tmp_path, "thread.json", doc)
+    code, lines, db = cli_import(tmp_path, path)
+    assert code == 0, lines
+    assert query(db, "SELECT count(*) FROM replies") == [(2,)]
+    [(locator, reason, raw)] = query(db, "SELECT locator, reason, raw FROM rejects")
+    assert locator.startswith("thread.replies[1].replies[0]")
+    assert image["uri"] in locator
+    assert reason == "no text: image-only reply"
+    assert json.loads(raw) == image
+    summary = " ".join(lines)
+    assert "bluesky post without text (image): rejected, no text to analyse: 1" in summary
+
+
+@pytest.mark.samples
+def test_bluesky_sample_rejects_name_each_post(store: Store) -> None:
+    path = next(sample("bluesky").glob("*getPostThread*170*"))
+    result = import_file(store, path, ImportOptions())
+    rows = store.con.execute(
+        "SELECT locator, reason, raw FROM rejects WHERE run_id = ?", [result.run_id]
+    ).fetchall()
+    assert len(rows) == 4
+    for locator, reason, raw in rows:
+        assert locator.startswith("thread.replies[") and "at://" in locator
+        assert reason in ("no text: image-only reply", "no text: link-only reply")
+        post = json.loads(raw)
+        assert post["uri"] in locator and len(raw) < 10_000

@@ -1,4 +1,4 @@
-"""Mastodon context parsing (collectors.mastodon) and the mastodon-context format."""
+"""Mastodon context parsing (collectors.platforms.mastodon) and the mastodon-context format."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from collectors.mastodon import parse_context, parse_status, status_id_from
 from collectors.model import ParseContext
+from collectors.platforms.mastodon import parse_context, parse_status, status_id_from
+from tests.conftest import sample
 from tests.platform_samples import (
     accepted_by,
     expected_formats,
     first_records,
     parse_all,
-    sample,
 )
 
 MAIN = "mastodon/mastodon-api-v1-statuses-context_mastodon.social_109294719267373593.json"

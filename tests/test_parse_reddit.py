@@ -1,11 +1,11 @@
-"""Reddit Listing and Pushshift parsing (collectors.reddit) and their formats."""
+"""Reddit Listing and Pushshift parsing (collectors.platforms.reddit) and their formats."""
 
 from __future__ import annotations
 
 import pytest
 
 from collectors.model import ParseContext
-from collectors.reddit import (
+from collectors.platforms.reddit import (
     continue_thread_parents,
     more_ids,
     parse_comment,
@@ -13,6 +13,7 @@ from collectors.reddit import (
     parse_pushshift,
     strip_prefix,
 )
+from tests.conftest import sample
 from tests.platform_samples import (
     accepted_by,
     expected_formats,
@@ -20,7 +21,6 @@ from tests.platform_samples import (
     fixture,
     parse_all,
     records,
-    sample,
 )
 
 LISTING = "reddit/reddit-api_comments-listing_r-SpainPolitics_thread17.json"
@@ -64,7 +64,8 @@ def test_sample_listing() -> None:
         "parent_id": "lmekyr5",
         "author_handle": "provenzal",
         "author_id": "t2_17ed3z",
-        "text": "¿Pero te has molestado en leer mi comentario?\n\n¿Cuál es 'nuestro sitio'? ¿El gulag?",
+        "text": "¿Pero te has molestado en leer mi comentario?\n\n"
+        "¿Cuál es 'nuestro sitio'? ¿El gulag?",
         "created_at": 1725994904.0,
         "like_count": -2,
         "url": POST_URL + "lmhdvo2/",

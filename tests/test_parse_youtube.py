@@ -1,13 +1,17 @@
-"""YouTube parsing (collectors.youtube) and the three YouTube JSON formats."""
+"""YouTube parsing (collectors.platforms.youtube) and the three YouTube JSON formats;
+youtube-comment-downloader's computed times are no dates."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from collectors.files import ImportOptions, import_file
 from collectors.model import ParseContext
-from collectors.youtube import (
+from collectors.platforms.youtube import (
     comment_url,
     parse_comment_list,
     parse_comment_threads,
@@ -15,13 +19,15 @@ from collectors.youtube import (
     threads_needing_replies,
     video_id_from,
 )
+from store import Store
+from tests.conftest import sample
+from tests.import_helpers import cli_import, ndjson, query, write_file
 from tests.platform_samples import (
     accepted_by,
     expected_formats,
     first_records,
     parse_all,
     records,
-    sample,
 )
 
 API = "youtube/youtube-data-api-v3_commentThreads_wtLJPvx7-ys.json"
@@ -259,3 +265,33 @@ def test_detect() -> None:
     assert accepted_by({"kind": "youtube#commentThread"}) == {"youtube-api-commentthreads"}
     # TikTok scrapers also use cid/text; without time/author/votes it is not ours.
     assert accepted_by({"cid": "1", "text": "t", "createTime": 1, "diggCount": 2}) == set()
+
+
+# --- youtube-comment-downloader's computed times, imported: no dates -------------
+
+
+def test_youtube_downloader_time_parsed_is_not_a_date(tmp_path: Path) -> None:
+    line = {
+        "cid": "UgzAAA",
+        "text": "nice video",
+        "time": "7 months ago",
+        "author": "@someone",
+        "channel": "UC123",
+        "votes": "3",
+        "time_parsed": 1671850370.01851,
+    }
+    path = write_file(tmp_path, "yt.json", ndjson(line, {**line, "cid": "UgzBBB", "reply": False}))
+    code, lines, db = cli_import(tmp_path, path)
+    assert code == 0, lines
+    assert query(db, "SELECT DISTINCT created_at FROM replies") == [(None,)]
+    assert "2 dates were relative" in " ".join(lines)
+    [(payload,)] = query(db, "SELECT payload FROM raw_records WHERE record_no = 1")
+    assert json.loads(payload)["time_parsed"] == 1671850370.01851
+
+
+@pytest.mark.samples
+def test_youtube_downloader_2023_sample_has_relative_times_only(store: Store) -> None:
+    path = next(sample("youtube").glob("youtube-comment-downloader_2023_*.json"))
+    result = import_file(store, path, ImportOptions())
+    assert result.first is None and result.last is None
+    assert result.notes.get("relative_times") == result.added

@@ -155,7 +155,8 @@ def test_low_content_spam_and_real_replies(mixed: Store) -> None:
         assert row["duplicate_group"] is None and row["campaign_id"] is None
         assert row["quality_reason"] is None and row["detected_lang"] == "en"
     flags = mixed.con.execute(
-        "SELECT reply_id, flags FROM reply_quality WHERE reply_id IN ('l2', 'p1', 'r1') ORDER BY reply_id"
+        "SELECT reply_id, flags FROM reply_quality WHERE reply_id IN ('l2', 'p1', 'r1') "
+        "ORDER BY reply_id"
     ).fetchall()
     assert flags == [("l2", ["emoji-only"]), ("p1", ["spam-link-promo"]), ("r1", [])]
 
@@ -244,7 +245,8 @@ def test_rerun_is_a_new_run_and_the_view_shows_the_latest(mixed: Store) -> None:
     second = run_quality(mixed, min_authors=50)
     assert second.run_id > first.run_id and (first.campaigns, second.campaigns) == (1, 0)
     counts = mixed.con.execute(
-        "SELECT run_id, count(*), count(campaign_id) FROM reply_quality GROUP BY run_id ORDER BY run_id"
+        "SELECT run_id, count(*), count(campaign_id) FROM reply_quality "
+        "GROUP BY run_id ORDER BY run_id"
     ).fetchall()
     assert counts == [(first.run_id, 50, 40), (second.run_id, 50, 0)]
     assert latest(mixed)["campaign_id"].null_count() == 50
@@ -280,7 +282,9 @@ def test_authors_are_counted_once_and_unknown_authors_not_at_all(store: Store) -
     assert result.campaigns == 0 and result.duplicate_groups == 2
 
 
-def test_cli_quality_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_quality_end_to_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
     for command in COMMANDS:
         monkeypatch.setitem(main.commands, command.name or "", command)
     lines = ["id,text,author,created_at"]
@@ -289,12 +293,11 @@ def test_cli_quality_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     path = tmp_path / "replies.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     db = tmp_path / "s.duckdb"
-    runner = CliRunner()
     imported = runner.invoke(main, ["--db", str(db), "import", str(path), "--platform", "x"])
     assert imported.exit_code == 0, imported.output
     result = runner.invoke(main, ["--db", str(db), "quality"])
     assert result.exit_code == 0, result.output
-    assert "Checked 8 replies" in result.output and "1 campaigns (6 replies)" in result.output
+    assert "Checked 8 replies" in result.output and "1 campaign (6 replies)" in result.output
     assert "1 low-content, 0 spam" in result.output
     bad = runner.invoke(main, ["--db", str(db), "quality", "--min-authors", "1"])
     assert bad.exit_code != 0 and "at least 2" in bad.output
@@ -325,7 +328,8 @@ def test_real_samples_get_plausible_flags(store: Store) -> None:
     assert by_platform["instagram"]["emoji"] >= 130 and by_platform["instagram"]["low"] >= 150
     assert by_platform["tiktok"]["id"] >= 300 and by_platform["tiktok"]["low"] <= 40
     reasons = store.con.execute(
-        "SELECT count(*) FROM reply_quality WHERE run_id = ? AND (reason IS NULL) <> (len(flags) = 0)",
+        "SELECT count(*) FROM reply_quality "
+        "WHERE run_id = ? AND (reason IS NULL) <> (len(flags) = 0)",
         [result.run_id],
     ).fetchall()
     assert reasons == [(0,)]
@@ -334,7 +338,8 @@ def test_real_samples_get_plausible_flags(store: Store) -> None:
 def test_bare_domain_links_count_as_links_for_spam() -> None:
     texts = pl.Series(
         [
-            "🎁 GIVEAWAY! first 100 people to click get a free £50 voucher free-voucher-uk.click/claim",
+            "🎁 GIVEAWAY! first 100 people to click get a free £50 voucher "
+            "free-voucher-uk.click/claim",
             "Want 10K REAL followers in 7 days?? DM me now 💯 growthboost-social.xyz/start",
             "Leaders should listen, e.g. to staff and/or unions, as Mr.Smith said",
             "giveaway of my time: I will listen to anyone, that is the job",

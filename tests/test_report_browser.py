@@ -11,9 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
+from tests.conftest import run_cli
 
 HOSTILE = [
     '<script>document.title="pwned"</script>',
@@ -56,8 +55,7 @@ def _driver():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    runner = CliRunner()
-    assert runner.invoke(main, ["demo", "-o", str(out)]).exit_code == 0
+    assert run_cli("demo", "-o", str(out)).exit_code == 0
     db = out / "demo.duckdb"
     hostile = out / "hostile.csv"
     rows = "".join(
@@ -65,12 +63,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i, t in enumerate(HOSTILE)
     )
     hostile.write_text("id,text,likes,author\n" + rows, encoding="utf-8")
-    assert (
-        runner.invoke(main, ["--db", str(db), "import", str(hostile), "--platform", "x"]).exit_code
-        == 0
-    )
-    assert runner.invoke(main, ["--db", str(db), "tag"]).exit_code == 0
-    result = runner.invoke(main, ["--db", str(db), "report", "-o", str(out / "report.html")])
+    assert run_cli("--db", str(db), "import", str(hostile), "--platform", "x").exit_code == 0
+    assert run_cli("--db", str(db), "tag").exit_code == 0
+    result = run_cli("--db", str(db), "report", "-o", str(out / "report.html"))
     assert result.exit_code == 0, result.output
     return out / "report.html"
 

@@ -1,4 +1,5 @@
-"""Report and exports: privacy by default, escaping everywhere, formulas defused in every format."""
+"""Report and exports (reports.export, reports.output): privacy by default, escaping everywhere,
+formulas defused in every format, unusable -o paths refused in one line, XLSX cells cut and said."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from reports.export import XLSX_CELL_LIMIT, xlsx_cell
 from reports.html import highlight
 from reports.privacy import Pseudonymiser
+from tests.store_helpers import THREE, run_ok, store_from_rows
 from textsafety import defuse_cell
 
 HOSTILE = [
@@ -36,7 +39,7 @@ HOSTILE = [
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def db(tmp_path: Path, runner: CliRunner) -> Path:
     path = tmp_path / "s.duckdb"
     data = tmp_path / "r.csv"
     with data.open("w", newline="", encoding="utf-8") as fh:
@@ -44,7 +47,6 @@ def db(tmp_path: Path) -> Path:
         w.writerow(["id", "text", "likes", "author"])
         for i, (rid, text, who) in enumerate(HOSTILE):
             w.writerow([rid, text, 10 - i, who])
-    runner = CliRunner()
     assert (
         runner.invoke(main, ["--db", str(path), "import", str(data), "--platform", "x"]).exit_code
         == 0
@@ -53,9 +55,9 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def test_report_escapes_and_pseudonymises(db: Path, tmp_path: Path) -> None:
+def test_report_escapes_and_pseudonymises(db: Path, tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "r.html"
-    result = CliRunner().invoke(main, ["--db", str(db), "report", "-o", str(out)])
+    result = runner.invoke(main, ["--db", str(db), "report", "-o", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     body = html.split("<body>", 1)[1].rsplit("<script>", 1)[0]  # our own script is the only one
@@ -73,22 +75,20 @@ def test_report_escapes_and_pseudonymises(db: Path, tmp_path: Path) -> None:
     assert "<mark>listen</mark>" in html  # matched terms highlighted, still escaped around them
 
 
-def test_show_authors_says_so(db: Path, tmp_path: Path) -> None:
+def test_show_authors_says_so(db: Path, tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "named.html"
     assert (
-        CliRunner()
-        .invoke(main, ["--db", str(db), "report", "-o", str(out), "--show-authors"])
-        .exit_code
+        runner.invoke(main, ["--db", str(db), "report", "-o", str(out), "--show-authors"]).exit_code
         == 0
     )
     html = out.read_text(encoding="utf-8")
     assert "alice_real" in html and "This report shows real account handles" in html
 
 
-def test_pseudonyms_are_stable_per_database(db: Path, tmp_path: Path) -> None:
+def test_pseudonyms_are_stable_per_database(db: Path, tmp_path: Path, runner: CliRunner) -> None:
     a, b = tmp_path / "a.html", tmp_path / "b.html"
     for out in (a, b):
-        assert CliRunner().invoke(main, ["--db", str(db), "report", "-o", str(out)]).exit_code == 0
+        assert runner.invoke(main, ["--db", str(db), "report", "-o", str(out)]).exit_code == 0
     names = re.compile(r"\b[a-z]+-[a-z]+-[0-9a-f]{3}\b")
     assert sorted(set(names.findall(a.read_text()))) == sorted(set(names.findall(b.read_text())))
     other = Pseudonymiser(b"another salt")
@@ -105,9 +105,11 @@ def test_pseudonyms_are_stable_per_database(db: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
-def test_exports_defuse_formulas_and_pseudonymise(db: Path, tmp_path: Path, fmt: str) -> None:
+def test_exports_defuse_formulas_and_pseudonymise(
+    db: Path, tmp_path: Path, fmt: str, runner: CliRunner
+) -> None:
     out = tmp_path / f"replies.{fmt}"
-    result = CliRunner().invoke(main, ["--db", str(db), "export", "-o", str(out)])
+    result = runner.invoke(main, ["--db", str(db), "export", "-o", str(out)])
     assert result.exit_code == 0, result.output
     if fmt == "csv":
         with out.open(encoding="utf-8-sig", newline="") as fh:
@@ -136,16 +138,16 @@ def test_exports_defuse_formulas_and_pseudonymise(db: Path, tmp_path: Path, fmt:
         )
 
 
-def test_theme_and_topic_exports(db: Path, tmp_path: Path) -> None:
+def test_theme_and_topic_exports(db: Path, tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "themes.csv"
     assert (
-        CliRunner()
-        .invoke(main, ["--db", str(db), "export", "--what", "themes", "-o", str(out)])
-        .exit_code
+        runner.invoke(
+            main, ["--db", str(db), "export", "--what", "themes", "-o", str(out)]
+        ).exit_code
         == 0
     )
     assert "theme_id" in out.read_text(encoding="utf-8-sig").splitlines()[0]
-    missing = CliRunner().invoke(
+    missing = runner.invoke(
         main, ["--db", str(db), "export", "--what", "topics", "-o", str(tmp_path / "t.csv")]
     )
     assert missing.exit_code != 0 and "replyscope topics" in missing.output
@@ -160,9 +162,9 @@ def test_highlight_escapes_before_marking() -> None:
     )
 
 
-def test_theme_samples_are_most_liked_and_typical(tmp_path: Path) -> None:
+def test_theme_samples_are_most_liked_and_typical(tmp_path: Path, runner: CliRunner) -> None:
     """Each theme shows its 3 most liked replies and typical ones at or below its median likes."""
-    from reports.data import load_report_data
+    from reports.sections import load_report_data
     from store import Store
 
     path, data = tmp_path / "t.duckdb", tmp_path / "t.csv"
@@ -180,7 +182,6 @@ def test_theme_samples_are_most_liked_and_typical(tmp_path: Path) -> None:
                 ]
             )
         w.writerow(["z", "nothing about any theme here", 999, "zed"])
-    runner = CliRunner()
     assert (
         runner.invoke(main, ["--db", str(path), "import", str(data), "--platform", "x"]).exit_code
         == 0
@@ -194,3 +195,55 @@ def test_theme_samples_are_most_liked_and_typical(tmp_path: Path) -> None:
     assert picks["typical"] and all(r.likes <= 3 for r in picks["typical"])
     assert not {r.key for r in picks["typical"]} & {r.key for r in picks["liked"]}
     assert all("listening" in r.themes for r in picks["liked"] + picks["typical"])
+
+
+# --- unusable -o paths --------------------------------------------------------
+
+
+def test_output_paths_give_one_line_errors(tmp_path: Path, runner: CliRunner) -> None:
+    db = store_from_rows(tmp_path, THREE)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for args in (
+        ["report", "-o", str(afile / "r.html")],
+        ["export", "-o", str(afile / "r.csv")],
+        ["report", "-o", "/proc/replyscope-test/r.html"],
+        ["export", "-o", str(tmp_path)],  # a directory, no --format
+    ):
+        result = runner.invoke(main, ["--db", str(db), *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.output
+        assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    assert (
+        "afile is a file, not a folder"
+        in runner.invoke(main, ["--db", str(db), "report", "-o", str(afile / "r.html")]).output
+    )
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    result = run_ok(db, "report", "-o", str(outdir))
+    assert (outdir / "report.html").is_file() and "is a directory" in result.output
+    run_ok(db, "export", "-o", str(outdir), "--format", "csv")
+    assert (outdir / "replies.csv").is_file()
+
+
+# --- XLSX cell limit ----------------------------------------------------------
+
+
+def test_xlsx_marks_cut_cells_and_says_so(tmp_path: Path) -> None:
+    long = ("word " * 20_000)[:99_999]
+    db = store_from_rows(tmp_path, [("1", long, 1, "a", "2025-03-01T10:00:00Z"), THREE[1]])
+    out = tmp_path / "x.xlsx"
+    result = run_ok(db, "export", "-o", str(out))
+    assert "1 cell cut to Excel's 32,767-character limit" in result.output
+    ws = openpyxl.load_workbook(out).active
+    col = [c.value for c in ws[1]].index("text")
+    texts = [ws.cell(row=r, column=col + 1).value for r in (2, 3)]
+    cut = next(t for t in texts if t and len(t) > 1000)
+    assert len(cut) == XLSX_CELL_LIMIT
+    assert cut.endswith("more characters; full text in the CSV or Parquet export]")
+    kept = int(re.search(r"\[cut: ([\d,]+) more", cut).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert cut.index("… [cut:") + kept == len(long)
+    assert xlsx_cell("short") == ("short", False)
+    csv_out = tmp_path / "x.csv"
+    assert "limit" not in run_ok(db, "export", "-o", str(csv_out)).output

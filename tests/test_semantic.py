@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 from analysis.codebook import Codebook, Theme
 from analysis.embed import EmbedderError, embed_cached, load_embedder
-from analysis.semantic import compute_semantic_tags
+from analysis.semantic import THRESHOLDS, compute_semantic_tags
+from analysis.themes import tag_store
 from store import Store, fetch_one
 
 CB = Codebook(
@@ -47,11 +50,12 @@ TEXTS = [
 def test_wordllama_semantic_tags_and_cache(tmp_path: Path) -> None:
     with Store.open(tmp_path / "s.duckdb") as store:
         frame = pl.DataFrame({"text": TEXTS})
-        tags, info = compute_semantic_tags(store, frame, CB, embedder="wordllama", threshold=0.3)
+        semantic = compute_semantic_tags(store, frame, CB, embedder="wordllama", threshold=0.3)
+        tags = semantic.tags
         got = {(r, t) for r, t in tags.select("row", "theme_id").iter_rows()}
         assert (0, "resources") in got and (1, "hybrid_work") in got
         assert not any(r == 2 for r, _ in got)
-        assert info["embedder"] == "wordllama-0.4-256"
+        assert semantic.embedder == "wordllama-0.4-256" and semantic.threshold == 0.3
         assert all(e.startswith("nearest: ") for e in tags["evidence"])
         cached = fetch_one(store.con, "SELECT count(*) FROM embeddings")
         embedder = load_embedder("wordllama")
@@ -59,6 +63,26 @@ def test_wordllama_semantic_tags_and_cache(tmp_path: Path) -> None:
         assert (
             new == 0 and cached == store.con.execute("SELECT count(*) FROM embeddings").fetchone()
         )
+
+
+@pytest.mark.parametrize(("method", "cut"), [("semantic", 0), ("both", 1)])
+def test_semantic_run_records_embedder_and_threshold(tmp_path: Path, method: str, cut: int) -> None:
+    # The report's method section reads parameters.embedder and .threshold of the tag run.
+    with Store.open(tmp_path / "s.duckdb") as store:
+        store.con.executemany(
+            """INSERT INTO replies (platform, reply_id, thread_id, text, like_count,
+                                    first_seen_at, last_seen_at, source_run_id)
+               VALUES ('x', ?, 'x:1', ?, 0, now(), now(), 0)""",
+            [[f"r{i}", text] for i, text in enumerate(TEXTS)],
+        )
+        result = tag_store(store, CB, method=method, embedder="tfidf")
+        row = fetch_one(store.con, "SELECT parameters FROM runs WHERE run_id = ?", [result.run_id])
+    assert row is not None
+    params = json.loads(row[0])
+    assert params["method"] == method and params["codebook_hash"] == CB.hash
+    assert params["embedder"] == "tfidf-svd"
+    assert params["threshold"] == THRESHOLDS["tfidf-svd"][cut]
+    assert params["max_themes"] == 3
 
 
 def test_tfidf_needs_no_weights() -> None:
@@ -75,9 +99,7 @@ def test_unknown_embedder_says_what_to_use(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("no_network")
-def test_tag_both_methods_from_the_cli(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
+def test_tag_both_methods_from_the_cli(tmp_path: Path, runner: CliRunner) -> None:
     from cli import main
 
     src = tmp_path / "r.csv"
@@ -89,7 +111,6 @@ def test_tag_both_methods_from_the_cli(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     db = str(tmp_path / "s.duckdb")
-    runner = CliRunner()
     assert runner.invoke(main, ["--db", db, "import", str(src)]).exit_code == 0
     result = runner.invoke(main, ["--db", db, "tag", "--method", "both"])
     assert result.exit_code == 0, result.output

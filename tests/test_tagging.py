@@ -1,4 +1,5 @@
-"""Tagging runs, the views, engagement statistics, review round trip and validation, from the CLI."""
+"""Tagging runs, the views, engagement statistics, review round trip and validation, from the
+CLI."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ examples = ["We need more money"]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def db(tmp_path: Path, runner: CliRunner) -> Path:
     path = tmp_path / "s.duckdb"
     csv = tmp_path / "r.csv"
     csv.write_text(
@@ -59,7 +60,6 @@ def db(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     (tmp_path / "cb.toml").write_text(CODEBOOK, encoding="utf-8")
-    runner = CliRunner()
     assert (
         runner.invoke(main, ["--db", str(path), "import", str(csv), "--platform", "x"]).exit_code
         == 0
@@ -105,12 +105,13 @@ def test_tags_evidence_and_views(db: Path) -> None:
     )
 
 
-def test_theme_summary_figures(db: Path) -> None:
+def test_theme_summary_figures(db: Path, runner: CliRunner) -> None:
     with Store.open(db, read_only=True) as s:
         rows = {
             r[0]: r[1:]
             for r in s.con.execute(
-                "SELECT theme_id, replies, share, likes, likes_share, resonance, share_low, share_high FROM theme_summary"
+                "SELECT theme_id, replies, share, likes, likes_share, resonance, share_low, "
+                "share_high FROM theme_summary"
             ).fetchall()
         }
     replies, share, likes, likes_share, resonance, low, high = rows["listening"]
@@ -118,16 +119,16 @@ def test_theme_summary_figures(db: Path) -> None:
     assert share == pytest.approx(4 / 8) and likes_share == pytest.approx(65 / 100)
     assert resonance == pytest.approx(1.3)
     assert low < share < high
-    out = CliRunner().invoke(main, ["--db", str(db), "themes"])
+    out = runner.invoke(main, ["--db", str(db), "themes"])
     assert out.exit_code == 0 and "listening" in out.output and "50.0%" in out.output
 
 
-def test_bootstrap_is_reproducible(db: Path, tmp_path: Path) -> None:
+def test_bootstrap_is_reproducible(db: Path, tmp_path: Path, runner: CliRunner) -> None:
     with Store.open(db, read_only=True) as s:
         first = s.con.execute(
             "SELECT share_low, likes_share_high FROM theme_summary ORDER BY theme_id"
         ).fetchall()
-    CliRunner().invoke(
+    runner.invoke(
         main,
         ["--db", str(db), "tag", "--codebook", str(tmp_path / "cb.toml"), "--method", "keyword"],
     )
@@ -139,11 +140,12 @@ def test_bootstrap_is_reproducible(db: Path, tmp_path: Path) -> None:
     assert first == second and runs == (2,)  # the earlier run is kept
 
 
-def test_review_round_trip_changes_exactly_three_cells(db: Path, tmp_path: Path) -> None:
+def test_review_round_trip_changes_exactly_three_cells(
+    db: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     sheet = tmp_path / "review.xlsx"
     assert (
-        CliRunner().invoke(main, ["--db", str(db), "review", "export", "-o", str(sheet)]).exit_code
-        == 0
+        runner.invoke(main, ["--db", str(db), "review", "export", "-o", str(sheet)]).exit_code == 0
     )
     wb = openpyxl.load_workbook(sheet)
     ws = wb.active
@@ -159,7 +161,7 @@ def test_review_round_trip_changes_exactly_three_cells(db: Path, tmp_path: Path)
     ws.cell(rows["5"], col["listening"]).value = None  # remove
     ws.cell(rows["2"], col["resources"]).value = 0  # remove
     wb.save(sheet)
-    result = CliRunner().invoke(main, ["--db", str(db), "review", "import", str(sheet)])
+    result = runner.invoke(main, ["--db", str(db), "review", "import", str(sheet)])
     assert result.exit_code == 0, result.output
     assert "3 corrections stored (1 tags added, 2 removed)" in result.output
     after = _themes(db)
@@ -178,17 +180,17 @@ def test_review_round_trip_changes_exactly_three_cells(db: Path, tmp_path: Path)
         ("5", "listening", False),
     ]
     assert listening == (3,)  # statistics follow the corrections
-    again = CliRunner().invoke(main, ["--db", str(db), "review", "import", str(sheet)])
+    again = runner.invoke(main, ["--db", str(db), "review", "import", str(sheet)])
     assert "0 corrections" in again.output
 
 
-def test_validate_scores(db: Path, tmp_path: Path) -> None:
+def test_validate_scores(db: Path, tmp_path: Path, runner: CliRunner) -> None:
     gold = tmp_path / "gold.csv"
     gold.write_text(
         "reply_id,themes\n1,listening;distributed\n2,resources\n4,\n5,\n6,resources\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["--db", str(db), "validate", str(gold)])
+    result = runner.invoke(main, ["--db", str(db), "validate", str(gold)])
     assert result.exit_code == 0, result.output
     with Store.open(db, read_only=True) as s:
         scores = {
@@ -209,20 +211,21 @@ def test_validate_scores(db: Path, tmp_path: Path) -> None:
     assert "Micro F1" in result.output
 
 
-def test_validate_with_theme_columns_and_bad_ids(db: Path, tmp_path: Path) -> None:
+def test_validate_with_theme_columns_and_bad_ids(
+    db: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     gold = tmp_path / "gold.csv"
     gold.write_text(
         "reply_id,listening,distributed,resources\n1,1,1,0\n2,0,0,1\n", encoding="utf-8"
     )
-    assert CliRunner().invoke(main, ["--db", str(db), "validate", str(gold)]).exit_code == 0
+    assert runner.invoke(main, ["--db", str(db), "validate", str(gold)]).exit_code == 0
     bad = tmp_path / "bad.csv"
     bad.write_text("reply_id,themes\n1,listening;nonsense\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["--db", str(db), "validate", str(bad)])
+    result = runner.invoke(main, ["--db", str(db), "validate", str(bad)])
     assert result.exit_code != 0 and "nonsense" in result.output
 
 
-def test_codebook_commands(tmp_path: Path, db: Path) -> None:
-    runner = CliRunner()
+def test_codebook_commands(tmp_path: Path, db: Path, runner: CliRunner) -> None:
     out = tmp_path / "init.toml"
     assert runner.invoke(main, ["codebook", "init", "-o", str(out)]).exit_code == 0
     assert runner.invoke(main, ["codebook", "init", "-o", str(out)]).exit_code != 0  # no overwrite

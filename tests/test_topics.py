@@ -1,4 +1,5 @@
-"""Topic models: planted clusters found, reproducible, cached, offline; small data; labels; drafts; time."""
+"""Topic models (analysis.topics, topic_labels): planted clusters found, reproducible, cached,
+offline; small data; labels; drafts; time; every script kept, contact details never topic words."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from analysis.codebook import Codebook, Theme, check_codebook, load_codebook
 from analysis.themes import tag_store
+from analysis.topic_clusters import cap_outliers
 from analysis.topic_labels import (
     OUTLIER_LABEL,
     clean_for_words,
@@ -26,15 +28,17 @@ from analysis.topic_labels import (
 )
 from analysis.topics import (
     MAX_OUTLIER_SHARE,
+    TopicError,
     TopicOptions,
-    _cap_outliers,
     compute_topic_run,
     compute_topic_theme_crosstab,
     compute_topics_over_time,
+    load_topic_inputs,
 )
 from commands.common import Ctx
 from commands.topics import codebook_suggest_cmd, topics_cmd
 from store import Store, fetch_one
+from tests.store_helpers import ADDRESS, ADDRESS_PARTS, THREE_TEXTS, make_db, run
 
 # Four planted clusters of clearly different vocabulary.
 CLUSTERS = {
@@ -49,7 +53,8 @@ START = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def planted_replies(per_cluster: int = 40, seed: int = 3) -> list[tuple[str, str, str, int]]:
-    """(reply_id, cluster, text, likes): council (a question word) and platform noise in many replies."""
+    """(reply_id, cluster, text, likes): council (a question word) and platform noise in many
+    replies."""
     rng = random.Random(seed)
     out = []
     for cluster, words in CLUSTERS.items():
@@ -65,7 +70,8 @@ def planted_replies(per_cluster: int = 40, seed: int = 3) -> list[tuple[str, str
 
 
 def fill_store(store: Store, replies: list[tuple[str, str, str, int]]) -> None:
-    """Insert the thread's question and the replies (spread over three days) straight into the store."""
+    """Insert the thread's question and the replies (spread over three days) straight into the
+    store."""
     store.con.execute(
         "INSERT INTO threads (thread_id, platform, text, first_seen_at, last_harvested_at) "
         "VALUES ('x:1', 'x', ?, now(), now())",
@@ -149,11 +155,11 @@ def test_planted_clusters_found_reproducible_and_cached(store: Store) -> None:
 
 
 @pytest.mark.parametrize("n", [10, 40])
-def test_small_data_gives_a_plain_note(tmp_path: Path, n: int) -> None:
+def test_small_data_gives_a_plain_note(tmp_path: Path, n: int, runner: CliRunner) -> None:
     db = tmp_path / "small.duckdb"
     with Store.open(db) as s:
         fill_store(s, planted_replies(per_cluster=(n + 3) // 4)[:n])
-    result = CliRunner().invoke(
+    result = runner.invoke(
         topics_cmd, ["--embedder", "tfidf"], obj=Ctx(str(db), quiet=True), catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
@@ -168,18 +174,20 @@ def test_small_data_gives_a_plain_note(tmp_path: Path, n: int) -> None:
         assert fetch_one(s.con, "SELECT count(*) FROM reply_topics") == (n,)
 
 
-def test_no_replies_and_unknown_embedder_are_plain_errors(tmp_path: Path) -> None:
+def test_no_replies_and_unknown_embedder_are_plain_errors(
+    tmp_path: Path, runner: CliRunner
+) -> None:
     db = tmp_path / "empty.duckdb"
     Store.open(db).close()
-    result = CliRunner().invoke(topics_cmd, [], obj=Ctx(str(db), quiet=True))
+    result = runner.invoke(topics_cmd, [], obj=Ctx(str(db), quiet=True))
     assert result.exit_code == 1 and "no replies with text" in result.output
     with Store.open(db) as s:
         fill_store(s, planted_replies(per_cluster=3))
-    result = CliRunner().invoke(topics_cmd, ["--embedder", "nope"], obj=Ctx(str(db), quiet=True))
+    result = runner.invoke(topics_cmd, ["--embedder", "nope"], obj=Ctx(str(db), quiet=True))
     assert result.exit_code == 1 and "unknown embedder 'nope'" in result.output
-    result = CliRunner().invoke(topics_cmd, ["--topics", "many"], obj=Ctx(str(db), quiet=True))
+    result = runner.invoke(topics_cmd, ["--topics", "many"], obj=Ctx(str(db), quiet=True))
     assert result.exit_code == 1 and "use auto or a whole number" in result.output
-    result = CliRunner().invoke(topics_cmd, ["--freq", "daily"], obj=Ctx(str(db), quiet=True))
+    result = runner.invoke(topics_cmd, ["--freq", "daily"], obj=Ctx(str(db), quiet=True))
     assert result.exit_code == 1 and "like 1d or 6h" in result.output
     with Store.open(db, read_only=True) as s:
         assert fetch_one(s.con, "SELECT count(*) FROM topic_runs") == (0,)
@@ -197,9 +205,11 @@ def tagged_db(tmp_path: Path) -> Path:
     return db
 
 
-def test_codebook_suggest_drafts_uncovered_topics(tagged_db: Path, tmp_path: Path) -> None:
+def test_codebook_suggest_drafts_uncovered_topics(
+    tagged_db: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     out = tmp_path / "draft.toml"
-    result = CliRunner().invoke(
+    result = runner.invoke(
         codebook_suggest_cmd, ["-o", str(out)], obj=Ctx(str(tagged_db), quiet=True)
     )
     assert result.exit_code == 0, result.output
@@ -213,7 +223,7 @@ def test_codebook_suggest_drafts_uncovered_topics(tagged_db: Path, tmp_path: Pat
         assert set(draft.include) & vocab and len(draft.examples) == 3
         assert not set(draft.include) & set(CLUSTERS["roads"])
     # Again: the file exists, so it is kept unless --force.
-    again = CliRunner().invoke(
+    again = runner.invoke(
         codebook_suggest_cmd, ["-o", str(out)], obj=Ctx(str(tagged_db), quiet=True)
     )
     assert again.exit_code == 1 and "exists" in again.output
@@ -258,7 +268,7 @@ def test_outliers_capped_at_the_share_nearest_first() -> None:
     )
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     probs = np.ones(10)
-    out = _cap_outliers(emb, np.array([0, 0, 1, 1, -1, -1, -1, -1, -1, -1]), probs)
+    out = cap_outliers(emb, np.array([0, 0, 1, 1, -1, -1, -1, -1, -1, -1]), probs)
     # 10 replies allow 2 outliers: the 4 nearest a topic centroid join it, the 2 farthest stay.
     assert out.tolist() == [0, 0, 1, 1, 0, 1, 0, 0, -1, -1]
     assert np.isnan(probs[4:8]).all() and (probs[[0, 1, 2, 3, 8, 9]] == 1).all()
@@ -309,3 +319,94 @@ def test_theme_ids_from_long_words() -> None:
     word = "arbeitsplatzsicherheitsbestimmungen"  # 35 letters
     assert theme_id_from_label(word, set()) == word[:32]
     assert theme_id_from_label(f"{word[:32]}, Pay", set()) == word[:32]
+
+
+# --- every script, and what was left out --------------------------------------
+
+SCRIPTS = [
+    "نحتاج إلى قادة يستمعون إلى الموظفين",  # Arabic
+    "ہمیں ایسی قیادت چاہیے جو سنے",  # Urdu
+    "领导需要倾听员工",  # Chinese
+    "Руководители должны слушать персонал",  # Russian
+    "Οι ηγέτες πρέπει να ακούν",  # Greek
+]
+
+
+def test_topics_keep_every_script_and_say_what_was_left_out(tmp_path: Path) -> None:
+    texts = [(f"s{i}", t) for i, t in enumerate(SCRIPTS)]
+    texts += [("e1", "😀🔥👏"), ("e2", "👏👏")]
+    texts += [(f"x{i}", f"Leaders must listen to staff about funding {i}") for i in range(5)]
+    db = make_db(tmp_path, texts)
+    with Store.open(db) as s:
+        inputs = load_topic_inputs(s)
+        assert set(inputs["reply_id"].to_list()) == {r for r, _ in texts} - {"e1", "e2"}
+        result = compute_topic_run(s, TopicOptions(embedder="tfidf"))
+        assert result.replies == 10
+        assert result.note is not None
+        assert "2 replies of 12 left out" in result.note and "emoji-only or empty" in result.note
+        stored = fetch_one(s.con, "SELECT note, parameters->>'left_out_no_words' FROM topic_runs")
+    assert stored is not None and "2 replies of 12 left out" in str(stored[0])
+    assert stored[1] == "2"
+
+
+def test_only_emoji_store_says_so(tmp_path: Path) -> None:
+    db = make_db(tmp_path, [(str(i), "😀🔥👏"[i % 3] * (1 + i % 4)) for i in range(6)])
+    with (
+        Store.open(db) as s,
+        pytest.raises(TopicError, match=r"^6 replies in the store, none with words to model"),
+    ):
+        compute_topic_run(s, TopicOptions(embedder="tfidf"))
+    code, out = run(db, "topics", "--embedder", "tfidf")
+    assert code == 1 and "emoji-only or empty" in out and "import some first" not in out
+
+
+def test_topic_words_keep_accents_and_cut_chinese() -> None:
+    analyze = make_vectorizer(stop_words()).build_analyzer()
+    assert analyze("Führung braucht Zuhören") == [
+        "führung",
+        "braucht",
+        "zuhören",
+        "führung braucht",
+        "braucht zuhören",
+    ]
+    # Decomposed ü (u + combining diaeresis) is the same word.
+    assert analyze("Zuho\u0308ren") == ["zuhören"]
+    # Accented stop words still go ("the" has no accent, but "Café" is no stop word).
+    assert analyze("The café") == ["café"]
+    assert analyze("领导需要倾听") == ["领导", "导需", "需要", "要倾", "倾听"]
+
+
+def test_one_reply_topics_note_is_singular(tmp_path: Path) -> None:
+    db = make_db(tmp_path, THREE_TEXTS[:1])
+    code, out = run(db, "topics")
+    assert code == 0, out
+    assert "Only 1 reply: too few" in out and "1 topic in 1 reply" in out
+    assert "1 replies" not in out and "1 topics" not in out
+
+
+# --- contact details never become topic words ---------------------------------
+
+
+def test_addresses_never_become_topic_words_or_labels(tmp_path: Path) -> None:
+    base = [
+        "Leaders must listen to front line staff",
+        "Funding cuts are the real problem",
+        "We need trust and relationships at work",
+    ]
+    texts = [
+        (
+            str(i),
+            base[i % 3] + (f" - whistleblow to {ADDRESS} about the ward" if i % 3 == 0 else ""),
+        )
+        for i in range(30)
+    ]
+    db = make_db(tmp_path, texts)
+    with Store.open(db) as s:
+        result = compute_topic_run(s, TopicOptions(embedder="tfidf"))
+    words = set()
+    for row in result.table.iter_rows(named=True):
+        for w, _ in json.loads(row["keywords"]):
+            words.update(w.split())
+        words.update(row["label"].lower().replace(",", " ").split())
+    assert "whistleblow" in words  # the rest of those replies is still there
+    assert not words & ADDRESS_PARTS, words & ADDRESS_PARTS

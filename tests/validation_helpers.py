@@ -1,4 +1,5 @@
-"""Shared pieces of the validation tests: a generated thread with known themes, a tagged store, sheet coding."""
+"""Shared pieces of the validation tests: a generated thread with known themes, a tagged store,
+sheet coding."""
 
 from __future__ import annotations
 
@@ -68,9 +69,10 @@ def make_thread(path: Path, n: int = 300, seed: int = 3) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def loop(tmp_path: Path) -> tuple[CliRunner, list[str], dict[str, set[str]], Path]:
+def loop(
+    tmp_path: Path, runner: CliRunner
+) -> tuple[CliRunner, list[str], dict[str, set[str]], Path]:
     """A store with the thread imported and tagged; (runner, base args, truth, folder)."""
-    runner = CliRunner()
     truth = make_thread(tmp_path / "replies.csv")
     (tmp_path / "codebook.toml").write_text(CODEBOOK, encoding="utf-8")
     base = ["--db", str(tmp_path / "t.duckdb")]

@@ -1,4 +1,19 @@
-"""Import format registry: every format `replyscope import` can detect."""
+"""Import format registry: every format `replyscope import` can detect.
+
+One module per format family, each format declared with its quirks (detect,
+parse, locate for JSON records; header, columns, derive for spreadsheets):
+
+- `base`: the two kinds of format (RecordFormat, TableFormat) and their hooks.
+- `spreadsheets`: every CSV/XLSX layout (ExportComments, TikTokCommentScraper,
+  twint, twarc-csv, Apify, LinkedIn).
+- `platform_json`: saved API responses of the live platforms (Bluesky, Mastodon,
+  Reddit, YouTube); their parsers live in collectors.platforms.
+- `x_json` (+ `x_graphql`): X/Twitter exports; API v2 pages are parsed by
+  collectors.platforms.x.
+- `social_json`: Apify Instagram/Facebook/TikTok items, Facebook's data download.
+- `zeeschuimer`: Zeeschuimer browser captures (X, TikTok, Instagram).
+- `discord_json`: DiscordChatExporter channel exports.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +42,6 @@ def record_formats() -> list[RecordFormat]:
 
 def table_formats() -> list[TableFormat]:
     """All CSV/XLSX formats (the generic fallback is not among them)."""
-    from collectors.formats import tables
+    from collectors.formats import spreadsheets
 
-    return list(tables.FORMATS)
+    return list(spreadsheets.FORMATS)

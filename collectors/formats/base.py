@@ -7,8 +7,10 @@
   says where each reply sits inside a record, so a rejected reply names its
   own place and JSON rather than the whole record.
 - A TableFormat reads CSV/XLSX: a reader finds the header row (skipping any
-  preamble); `detect` scores the header; `columns` maps RawReply fields to
-  header names; `derive` (optional) adds fields that need several columns.
+  preamble); `score` rates a header against `required`/`optional`; `columns`
+  maps RawReply fields to header names; `derive` (optional) adds fields that
+  need several columns; `wide_rows_fix` (optional) is the format's advice for
+  rows its CSV splits on unquoted commas.
 """
 
 from __future__ import annotations
@@ -41,10 +43,11 @@ class SubRecord:
 
 
 class RecordRejected(Exception):
-    """Raised by a parser for a record it recognises but cannot use; the message is the reject reason.
+    """Raised by a parser for a record it recognises but cannot use.
 
-    The importer stores the record in `rejects` with this reason (worded for
-    a person: what the record is and why it holds no reply) and goes on.
+    The message is the reject reason: the importer stores the record in
+    `rejects` with it (worded for a person: what the record is and why it
+    holds no reply) and goes on.
     """
 
 
@@ -91,6 +94,9 @@ class TableFormat:
     priority: int = 0
     # Headers that, when present, make a match stronger (tie-breaks).
     optional: frozenset[str] = field(default_factory=frozenset)
+    # What to tell the person about CSV rows with more cells than the header
+    # that cannot be re-joined safely (None: re-export with quoted fields).
+    wide_rows_fix: str | None = None
 
     def score(self, headers: Sequence[str]) -> int:
         """0 when the header does not fit; otherwise higher is a better fit."""

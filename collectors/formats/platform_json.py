@@ -1,8 +1,8 @@
 """Import formats for the JSON the live-collectable platforms return.
 
-The parsers live in the per-platform collector modules (the live collectors
-use them on the same JSON shapes); this module only says how to recognise a
-saved record of each shape. Detectors must never raise: records can be any
+The parsers live in the platform modules, collectors.platforms.* (the live
+collectors use them on the same JSON shapes); this module only says how to
+recognise a saved record of each shape. Detectors must never raise: records can be any
 JSON value.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from collectors import bluesky, mastodon, reddit, youtube
 from collectors.formats.base import RecordDetector, RecordFormat, SubRecord
 from collectors.model import ParseContext, RawReply, get_path
+from collectors.platforms import bluesky, mastodon, reddit, youtube
 from collectors.textutil import as_str
 
 _REDDIT_KINDS = {"t1", "t3", "more"}
@@ -122,7 +122,10 @@ def _bluesky_media(post: Any) -> str | None:
 
 
 def locate_bluesky_thread(record: Any) -> dict[str, SubRecord]:
-    """at:// URI -> the post's path in the document ("thread.replies[3].replies[0]") and postView."""
+    """at:// URI -> the post's path in the document and its postView.
+
+    Paths read like "thread.replies[3].replies[0] (at://...)".
+    """
     out: dict[str, SubRecord] = {}
     if not isinstance(record, Mapping):
         return out

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from collectors.formats.base import RecordRejected
-from collectors.formats.x_json import TweetAuthor, parse_v1_tweet
+from collectors.formats.x_json import parse_v1_tweet
 from collectors.model import ParseContext, RawReply, get_path
+from collectors.platforms.x import TweetAuthor
 from collectors.textutil import as_str
 
 # Results that stand for a tweet the viewer could not see (deleted, protected,
@@ -35,14 +36,6 @@ def graphql_tweet(result: Any) -> Mapping[str, Any] | None:
     if isinstance(inner, Mapping) and isinstance(inner.get("legacy"), Mapping):
         return inner
     return result if isinstance(result.get("legacy"), Mapping) else None
-
-
-def is_graphql_tweet(result: Any) -> bool:
-    """A GraphQL tweet result (or a tombstone standing for one), with its legacy fields."""
-    if isinstance(result, Mapping) and result.get("__typename") in UNAVAILABLE:
-        return True
-    tweet = graphql_tweet(result)
-    return tweet is not None and _tweet_id(tweet) is not None
 
 
 def _tweet_id(tweet: Mapping[str, Any]) -> str | None:

@@ -5,100 +5,33 @@ archive's tweets.js.
 Three tweet shapes cover the six formats: the v1.1 shape (twarc1, archive),
 the v2 shape (twarc2 pages, flattened twarc2) and the camelCase scraper
 shapes (Apify, snscrape), which are simple enough to map field by field.
-The web client's GraphQL tweets (Zeeschuimer captures) keep the v1.1 fields
-in `legacy`: collectors.formats.x_graphql reads them with `parse_v1_tweet`.
+The v2 shape is what the live X API returns: its parser lives with the live
+collector in collectors.platforms.x, as does `tweet_row`, which places every
+X row in its conversation; this module recognises the records and parses the
+other shapes. The web client's GraphQL tweets (Zeeschuimer captures) keep the
+v1.1 fields in `legacy`: collectors.formats.x_graphql reads them with
+`parse_v1_tweet`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any
 
 from collectors.formats.base import RecordFormat
 from collectors.model import ParseContext, RawReply, get_path
+from collectors.platforms.x import (
+    NO_AUTHOR,
+    TweetAuthor,
+    page_tweets,
+    parse_twarc2,
+    parse_twarc2_flat,
+    tweet_row,
+)
 from collectors.textutil import as_str
 
 PLATFORM = "x"
-
-
-class TweetAuthor(NamedTuple):
-    """Who wrote a tweet, as the source spells it (any part may be unknown)."""
-
-    id: str | None = None
-    handle: str | None = None
-    name: Any = None
-
-
-_NO_AUTHOR = TweetAuthor()
-
-
-def _status_url(handle: str | None, tweet_id: str | None) -> str | None:
-    """Permalink of a tweet; x.com/i/status/<id> works when the handle is unknown."""
-    if tweet_id is None:
-        return None
-    return f"https://x.com/{handle or 'i'}/status/{tweet_id}"
-
-
-def _row(
-    tweet_id: str | None,
-    text: Any,
-    created_at: Any,
-    author: TweetAuthor,
-    lang: Any,
-    *,
-    url: Any = None,
-    conversation_id: str | None,
-    parent_id: str | None,
-    parent_author: Any = None,
-    counts: Sequence[Any],
-) -> RawReply:
-    """Build a row from a tweet's fields, placing it in its conversation.
-
-    With a conversation id (v2, Apify, snscrape) a tweet whose id equals it is
-    the conversation root, and a reply whose parent is the root has depth 1.
-    Without one (API v1.1, archive) nothing in a single record names the root,
-    so we fall back to the rule the importer expects: a reply's thread is its
-    direct parent (right for `twarc replies` files, whose replies are direct),
-    and a tweet that replies to nothing is offered as a root (is_root=True);
-    the importer demotes a root that no other row replies to back to a post.
-    Depth is then a guess, so it is left out.
-    """
-    row: RawReply = {
-        "reply_id": tweet_id,
-        "text": text,
-        "created_at": created_at,
-        "author_id": author.id,
-        "author_handle": author.handle,
-        "author_name": author.name,
-        "lang": lang,
-        "url": url or _status_url(author.handle, tweet_id),
-    }
-    # Likes, replies, reposts, quotes; None means the source did not say.
-    likes, replies, reposts, quotes = counts
-    if likes is not None:
-        row["like_count"] = likes
-    if replies is not None:
-        row["reply_count"] = replies
-    if reposts is not None:
-        row["repost_count"] = reposts
-    if quotes is not None:
-        row["quote_count"] = quotes
-    known_conversation = conversation_id is not None
-    if conversation_id is None:
-        conversation_id = parent_id if parent_id is not None else tweet_id
-    if parent_id is None and tweet_id is not None and conversation_id == tweet_id:
-        row["is_root"] = True
-        row["thread_native_id"] = tweet_id
-        return row
-    row["thread_native_id"] = conversation_id
-    if parent_id is not None:
-        row["parent_id"] = parent_id
-        if parent_author:
-            row["parent_author"] = parent_author
-        if known_conversation and parent_id == conversation_id:
-            row["depth"] = 1
-    return row
 
 
 # What display_text_range is allowed to cut: the leading "@a @b " reply
@@ -172,7 +105,7 @@ def parse_v1_tweet(
         text = _display_text(text, source.get("display_text_range"))
     if _is_v1_retweet(tweet, text):
         ctx.note("x: retweets kept as posts")
-    return _row(
+    return tweet_row(
         tweet_id,
         text,
         tweet.get("created_at"),
@@ -244,7 +177,7 @@ def _archive_owner(value: Any) -> TweetAuthor:
             handle.lstrip("@") if isinstance(handle, str) else None,
             value.get("accountDisplayName") or value.get("name"),
         )
-    return _NO_AUTHOR
+    return NO_AUTHOR
 
 
 def parse_twitter_archive(record: Any, ctx: ParseContext) -> list[RawReply]:
@@ -256,66 +189,7 @@ def parse_twitter_archive(record: Any, ctx: ParseContext) -> list[RawReply]:
     return [row] if row is not None else []
 
 
-def _v2_user(user: Any) -> TweetAuthor:
-    """A v2 user object (includes.users item or flattened `author`)."""
-    if not isinstance(user, Mapping):
-        return _NO_AUTHOR
-    return TweetAuthor(as_str(user.get("id")), user.get("username"), user.get("name"))
-
-
-def _replied_to(tweet: Mapping[str, Any]) -> str | None:
-    """The id in referenced_tweets[type == "replied_to"] (flattened or not)."""
-    refs = tweet.get("referenced_tweets")
-    for ref in refs if isinstance(refs, list) else []:
-        if isinstance(ref, Mapping) and ref.get("type") == "replied_to":
-            return as_str(ref.get("id"))
-    return None
-
-
-def _is_v2_retweet(tweet: Mapping[str, Any]) -> bool:
-    """A retweet is a post, not a reply; it is counted so the summary shows it."""
-    refs = tweet.get("referenced_tweets")
-    return isinstance(refs, list) and any(
-        isinstance(ref, Mapping) and ref.get("type") == "retweeted" for ref in refs
-    )
-
-
-def _parse_v2_tweet(
-    tweet: Mapping[str, Any], ctx: ParseContext, users: Mapping[str, Any]
-) -> RawReply | None:
-    """One v2 tweet as a row; authors come from `author` (flat) or `users` (page)."""
-    tweet_id = as_str(tweet.get("id"))
-    # Long posts: `text` is cut at 280 chars, the whole text is in note_tweet.
-    text = get_path(tweet, "note_tweet", "text") or tweet.get("text")
-    if tweet_id is None and text is None:
-        ctx.note("x: v2 tweet without id or text skipped")
-        return None
-    author_id = as_str(tweet.get("author_id"))
-    # Flattening writes {} for authors missing from includes; fall back to the id.
-    embedded = tweet.get("author")
-    author = _v2_user(embedded or users.get(author_id or ""))
-    if author.id is None:
-        author = author._replace(id=author_id)
-    if _is_v2_retweet(tweet):
-        ctx.note("x: retweets kept as posts")
-    replied_id = as_str(tweet.get("in_reply_to_user_id"))
-    replied = _v2_user(tweet.get("in_reply_to_user") or users.get(replied_id or ""))
-    metrics = tweet.get("public_metrics")
-    metrics = metrics if isinstance(metrics, Mapping) else {}
-    return _row(
-        tweet_id,
-        text,
-        tweet.get("created_at"),
-        author,
-        tweet.get("lang"),
-        conversation_id=as_str(tweet.get("conversation_id")),
-        parent_id=_replied_to(tweet),
-        parent_author=replied.handle,
-        counts=[metrics.get(k) for k in _V2_METRICS],
-    )
-
-
-_V2_METRICS = ("like_count", "reply_count", "retweet_count", "quote_count")
+# twarc2 pages and flattened tweets are API v2 shapes: collectors.platforms.x parses them.
 
 
 def _looks_v2_tweet(item: Any) -> bool:
@@ -328,72 +202,15 @@ def _looks_v2_tweet(item: Any) -> bool:
     )
 
 
-def _page_tweets(record: Mapping[str, Any]) -> list[Any]:
-    """`data` of a v2 response: a list (search, timelines) or one tweet (lookup)."""
-    data = record.get("data")
-    if isinstance(data, list):
-        return data
-    return [data] if isinstance(data, Mapping) else []
-
-
 def detect_twarc2(record: Any) -> bool:
     """A raw API v2 response page (twarc2 default output), possibly empty."""
     if not isinstance(record, Mapping):
         return False
-    tweets = _page_tweets(record)
+    tweets = page_tweets(record)
     if tweets:
         return _looks_v2_tweet(tweets[0])
     # A search page with no results still has meta and twarc's stamp.
     return "__twarc" in record and "meta" in record and not record.get("data")
-
-
-def _included_users(record: Mapping[str, Any]) -> dict[str, Any]:
-    """includes.users by id, to join authors onto a page's tweets."""
-    users = get_path(record, "includes", "users")
-    found: dict[str, Any] = {}
-    for user in users if isinstance(users, list) else []:
-        user_id = as_str(user.get("id")) if isinstance(user, Mapping) else None
-        if user_id is not None:
-            found[user_id] = user
-    return found
-
-
-def parse_twarc2(record: Any, ctx: ParseContext) -> list[RawReply]:
-    """One v2 response page -> a row per `data` tweet, plus included conversation roots."""
-    if not isinstance(record, Mapping):
-        return []
-    users = _included_users(record)
-    rows: list[RawReply] = []
-    for tweet in _page_tweets(record):
-        if not isinstance(tweet, Mapping):
-            ctx.note("x: twarc2 data item that is not a tweet skipped")
-            continue
-        row = _parse_v2_tweet(tweet, ctx, users)
-        if row is not None:
-            rows.append(row)
-    # includes.tweets are referenced tweets, not results, so they are not rows,
-    # except a conversation root some reply on this page points at: emitting it
-    # gives the thread its text and author.
-    included = get_path(record, "includes", "tweets")
-    by_id = {
-        as_str(t.get("id")): t
-        for t in (included if isinstance(included, list) else [])
-        if isinstance(t, Mapping) and t.get("id") is not None
-    }
-    have = {row.get("reply_id") for row in rows}
-    for row in list(rows):
-        root_id = row.get("thread_native_id")
-        if row.get("is_root") or root_id in have or root_id not in by_id:
-            continue
-        root = _parse_v2_tweet(by_id[root_id], ctx, users)
-        if root is not None and root.get("is_root"):
-            rows.append(root)
-            have.add(root_id)
-    errors = record.get("errors")
-    if isinstance(errors, list) and errors:
-        # Suspended or deleted users/tweets the page referred to; not fatal.
-        ctx.note("x: twarc2 page errors (missing referenced items)", len(errors))
-    return rows
 
 
 def detect_twarc2_flat(record: Any) -> bool:
@@ -405,14 +222,6 @@ def detect_twarc2_flat(record: Any) -> bool:
         and "_type" not in record
         and ("__twarc" in record or isinstance(record.get("author"), Mapping))
     )
-
-
-def parse_twarc2_flat(record: Any, ctx: ParseContext) -> list[RawReply]:
-    """One flattened v2 tweet -> one row."""
-    if not isinstance(record, Mapping):
-        return []
-    row = _parse_v2_tweet(record, ctx, {})
-    return [row] if row is not None else []
 
 
 # Apify V2 and snscrape name their counts alike.
@@ -447,7 +256,7 @@ def parse_apify_tweet_v2(record: Any, ctx: ParseContext) -> list[RawReply]:
     user = user if isinstance(user, Mapping) else {}
     author = TweetAuthor(as_str(user.get("id")), user.get("userName"), user.get("name"))
     return [
-        _row(
+        tweet_row(
             tweet_id,
             text,
             record.get("createdAt"),
@@ -492,7 +301,7 @@ def parse_snscrape(record: Any, ctx: ParseContext) -> list[RawReply]:
     user = user if isinstance(user, Mapping) else {}
     author = TweetAuthor(as_str(user.get("id")), user.get("username"), user.get("displayname"))
     return [
-        _row(
+        tweet_row(
             tweet_id,  # ids are bare ints above 2^53; as_str keeps them exact
             text,
             record.get("date"),

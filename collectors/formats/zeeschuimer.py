@@ -132,7 +132,7 @@ def _locate_twitter(data: Mapping[str, Any]) -> dict[str, SubRecord]:
 
 
 def detect_tiktok(record: Any) -> bool:
-    """A Zeeschuimer line of the TikTok posts (`tiktok.com`) or comments (`tiktok-comments`) module."""
+    """A Zeeschuimer line of TikTok: posts (`tiktok.com`) or comments (`tiktok-comments`)."""
     return envelope_platform(record) in TIKTOK_SOURCES
 
 

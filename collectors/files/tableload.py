@@ -4,7 +4,7 @@ Both CSV paths end in the same place: a temp table `_src` with one VARCHAR
 column per header cell (c0, c1, ...) and `_record_no`, the row number as a
 spreadsheet shows it. Big clean CSVs are read by DuckDB's parallel reader;
 anything it refuses (rows with extra cells, odd escapes, other encodings)
-goes through Python's csv module with the repairs in collectors.tables.
+goes through Python's csv module with the repairs in collectors.files.header.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from collectors.files.header import TablePlan
+from collectors.files.readers import SWALLOWED_ROWS
 from collectors.formats.base import TableFormat, norm_header
 from collectors.model import ParseContext
-from collectors.readers import SWALLOWED_ROWS
-from collectors.tables import TablePlan
 
 SRC_T, RAW_T = "_src", "_raw"
+_RAW_RECORDS = (
+    "raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)"
+)
 
 
 def load_csv_fast(
@@ -43,8 +46,9 @@ def load_csv_fast(
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {SRC_T} AS
             SELECT * FROM read_csv(?, header = false, skip = ?, columns = {columns}, delim = ?,
-                                   quote = '"', escape = '"', auto_detect = false, strict_mode = true,
-                                   max_line_size = 20000000, encoding = 'utf-8')""",
+                                   quote = '"', escape = '"', auto_detect = false,
+                                   strict_mode = true, max_line_size = 20000000,
+                                   encoding = 'utf-8')""",
             [str(path), skip, delim],
         )
     except duckdb.Error:
@@ -91,7 +95,8 @@ def _swallowed_rows(con: duckdb.DuckDBPyConnection, width: int, delim: str) -> b
     sep = delim.replace("'", "''")
     row_like = (
         f"len(list_filter(string_split(c{{i}}, chr(10)), "
-        f"lambda x: strlen(x) - strlen(replace(x, '{sep}', '')) >= {max(width - 1, 1) * len(delim)})) >= {n}"
+        f"lambda x: strlen(x) - strlen(replace(x, '{sep}', '')) "
+        f">= {max(width - 1, 1) * len(delim)})) >= {n}"
     )
     cond = " OR ".join(
         f"(CASE WHEN strlen(c{i}) >= {least} AND contains(c{i}, chr(10)) "
@@ -142,7 +147,10 @@ def build_raw(
         for i, h in enumerate(plan.header)
         if i not in plan.columns.values()
     )
-    query = f"SELECT r.*{', ' + src_names if src_names else ''} FROM {RAW_T} r JOIN {SRC_T} s USING (_record_no) ORDER BY _record_no"
+    query = (
+        f"SELECT r.*{', ' + src_names if src_names else ''} "
+        f"FROM {RAW_T} r JOIN {SRC_T} s USING (_record_no) ORDER BY _record_no"
+    )
     frame = pl.from_arrow(con.sql(query).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     # Mapped columns are also visible under their src: name for derive functions.
@@ -169,7 +177,10 @@ def save_table_records(
     version: str,
     preamble: list[tuple[int, list[str]]] | None = None,
 ) -> None:
-    """Keep every row as a JSON array of its cells, the header once as record 0, and preamble rows."""
+    """Keep every row in raw_records as a JSON array of its cells, the header once as record 0.
+
+    Rows above the header (the preamble) are kept too, as "preamble row N".
+    """
     import json
 
     cells = ", ".join(f"c{i}" for i in range(len(header)))
@@ -178,19 +189,17 @@ def save_table_records(
     # transaction; a row inserted first makes it rewrite everything at the
     # next checkpoint (~0.5 s per million rows).
     con.execute(
-        f"""INSERT INTO raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)
+        f"""INSERT INTO {_RAW_RECORDS}
             SELECT ?, _record_no, 'row ' || _record_no, ?, ?, ?, to_json([{cells}]) FROM {SRC_T}""",
         [run_id, source, retrieved_at, version],
     )
     con.execute(
-        """INSERT INTO raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)
-           VALUES (?, 0, 'header', ?, ?, ?, ?)""",
+        f"""INSERT INTO {_RAW_RECORDS} VALUES (?, 0, 'header', ?, ?, ?, ?)""",
         [run_id, source, retrieved_at, version, json.dumps(header, ensure_ascii=False)],
     )
     if preamble:
         con.executemany(
-            """INSERT INTO raw_records (run_id, record_no, locator, source, retrieved_at, tool_version, payload)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            f"""INSERT INTO {_RAW_RECORDS} VALUES (?, ?, ?, ?, ?, ?, ?)""",
             [
                 [
                     run_id,
@@ -216,14 +225,3 @@ def label_rejected_rows(con: duckdb.DuckDBPyConnection, run_id: int, header: lis
             WHERE rejects.run_id = ? AND rejects.record_no = j._record_no""",
         [*keys, run_id],
     )
-
-
-def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
-    """Drop temp tables or views by name, whichever each one is."""
-    for name in names:
-        rows = con.execute(
-            "SELECT table_type FROM information_schema.tables WHERE table_catalog = 'temp' AND table_name = ?",
-            [name],
-        ).fetchall()
-        for (kind,) in rows:
-            con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.{name}")

@@ -27,10 +27,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from collectors.collect import Step, Target
 from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, Page
 from collectors.model import ParseContext, RawReply
+from collectors.platforms.base import Step, Target
 from collectors.textutil import as_str, html_to_text
+from collectors.urls import mastodon_instance
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -203,7 +204,7 @@ NOTE_STILL_FETCHING = (
 
 
 def http_policy(env: Mapping[str, str]) -> HttpPolicy:
-    """Pacing below Mastodon's default limit of 300 requests per 5 minutes (per IP, or per token)."""
+    """Pacing below Mastodon's default limit: 300 requests per 5 minutes (per IP, or per token)."""
     del env  # the limit is the same with a token; fetch_thread reads the token itself
     # One second between an answer and the next request stays under 1 request/s
     # even on an instance that keeps the default; X-RateLimit-* headers pace further.
@@ -214,9 +215,10 @@ def api_base(target: Target) -> str:
     """The server to ask: --api-base when given, else the instance in the post's URL."""
     if target.api_base:
         return target.api_base.rstrip("/")
-    if not target.instance:
+    instance = mastodon_instance(target.url)
+    if not instance:
         raise FetchError(f"mastodon: no instance host in {target.url}")
-    return f"https://{target.instance}"
+    return f"https://{instance}"
 
 
 def status_url(base: str, status_id: str) -> str:
@@ -230,7 +232,10 @@ def context_url(base: str, status_id: str) -> str:
 
 
 def statuses_to_expand(nodes: Mapping[str, list[Any]], done: Iterable[str]) -> list[str]:
-    """Statuses with unseen replies whose context was not asked for yet; deepest, then latest, first."""
+    """Statuses with unseen replies whose context was not asked for yet.
+
+    Deepest first, then latest first.
+    """
     asked = set(done)
     waiting = [
         sid

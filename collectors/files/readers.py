@@ -21,11 +21,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from collectors.errors import ImportProblem
+
 MAX_CELL_BYTES = 1_000_000
-
-
-class ImportProblem(Exception):
-    """A problem with an input file, worded for the person who gave it."""
 
 
 def check_path(path: Path) -> None:
@@ -212,7 +210,10 @@ class Decoded:
         if not self.cp1252_bytes:
             return None
         n = self.cp1252_bytes
-        return f"{n} byte{'s were' if n != 1 else ' was'} not UTF-8 and {'were' if n != 1 else 'was'} read as Windows-1252 (cp1252)"
+        return (
+            f"{n} byte{'s were' if n != 1 else ' was'} not UTF-8 and "
+            f"{'were' if n != 1 else 'was'} read as Windows-1252 (cp1252)"
+        )
 
 
 def decode_bytes(data: bytes, *, final: bool = True) -> Decoded:
@@ -286,8 +287,6 @@ def read_json_records(path: Path, text: str) -> Iterator[JsonRecord | JsonProble
     except json.JSONDecodeError as err:
         # NDJSON: the first line parses and more data follows ("Extra data"),
         # or the first line is the broken one and the later lines are records.
-        from collectors.jsonrecords import later_lines_are_records
-
         if err.msg.startswith("Extra data") or later_lines_are_records(body):
             yield from _read_ndjson(body)
             return
@@ -301,6 +300,21 @@ def read_json_records(path: Path, text: str) -> Iterator[JsonRecord | JsonProble
             yield JsonRecord(record_no=i, locator=f"item {i}", value=item)
     else:
         yield JsonRecord(record_no=1, locator="document", value=doc)
+
+
+def later_lines_are_records(body: str, sample: int = 200) -> bool:
+    """True when most non-blank lines after the first parse as JSON objects/arrays (NDJSON)."""
+    lines = [line for line in body.splitlines()[1:] if line.strip()][:sample]
+    if not lines:
+        return False
+    good = 0
+    for line in lines:
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        good += isinstance(value, dict | list)
+    return good * 2 > len(lines)
 
 
 def _read_ndjson(body: str) -> Iterator[JsonRecord | JsonProblem]:
@@ -430,7 +444,8 @@ def parse_csv_text(
         except csv.Error as err:
             raise ImportProblem(
                 f"{path}: row {len(rows) + 1} (near line {lines_before + reader.line_num}) cannot "
-                f"be read as CSV ({err}). Re-export the file, or open and save it as CSV UTF-8 in Excel."
+                f"be read as CSV ({err}). Re-export the file, or open and save it as "
+                "CSV UTF-8 in Excel."
             ) from err
         if restart is None or restart >= len(text):
             return rows, problems
@@ -521,7 +536,8 @@ def read_xlsx_cells(
             names = [str(n) for n in wb.sheetnames]
             if sheet is not None and sheet not in names:
                 raise ImportProblem(
-                    f"{path}: there is no sheet {sheet!r}; the sheets are {', '.join(map(repr, names))}. "
+                    f"{path}: there is no sheet {sheet!r}; "
+                    f"the sheets are {', '.join(map(repr, names))}. "
                     "Use --sheet NAME."
                 )
             fallback: str | None = None

@@ -29,59 +29,6 @@ def _meta_thread(df: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     return df
 
 
-_UTC_NAMES = {"utc", "gmt", "z", "zulu", "etc/utc", "etc/gmt", "universal"}
-_OFFSET = re.compile(r"^(?:\(?\s*(?:utc|gmt)\s*)?([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?$", re.I)
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+")
-
-
-def preamble_timezone(value: object) -> tuple[str | None, str | None]:
-    """The time zone a preamble names (ExportComments' "Timezone" row), and a note for the summary.
-
-    Gives an IANA name ("Europe/Berlin", "UTC", or "Etc/GMT-2" for "UTC+2")
-    and None when the value is not a zone replyscope can use; the note then
-    says dates were read as UTC.
-    """
-    from zoneinfo import ZoneInfo
-
-    text = str(value or "").strip()
-    if not text:
-        return None, None
-    if len(text) > 64:
-        # No zone name is this long; the cell holds something else (and the
-        # patterns below must not run on a huge untrusted cell).
-        return (
-            None,
-            "the preamble's Timezone cell does not name a time zone; dates were read as UTC",
-        )
-    if text.lower() in _UTC_NAMES:
-        return "UTC", None
-    m = _OFFSET.match(text)
-    if m:
-        sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
-        if hours == minutes == 0:
-            return "UTC", None
-        if minutes == 0 and hours <= 14:
-            # POSIX-style Etc names have the sign the other way round: UTC+2 is Etc/GMT-2.
-            zone = f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
-            return (
-                zone,
-                f"dates were read in the preamble's time zone {text} ({zone}) and stored as UTC",
-            )
-    for candidate in [text, *_ZONE_NAME.findall(text)]:
-        try:
-            ZoneInfo(candidate)
-        except Exception:  # unknown or malformed key
-            continue
-        return (
-            candidate,
-            f"dates were read in the preamble's time zone {candidate} and stored as UTC",
-        )
-    return (
-        None,
-        f"the preamble names the time zone {text!r}, which is not known; dates were read as UTC",
-    )
-
-
 def _exportcomments_facebook(df: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     df = _meta_thread(df, ctx)
     if "author_id" in df.columns:
@@ -182,7 +129,10 @@ def _linkedin(df: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 FORMATS: list[TableFormat] = [
     TableFormat(
         name="exportcomments-facebook",
-        description="ExportComments.com Facebook comments (XLSX/CSV; current and 2020 layouts, preamble rows)",
+        description=(
+            "ExportComments.com Facebook comments "
+            "(XLSX/CSV; current and 2020 layouts, preamble rows)"
+        ),
         platform="facebook",
         required=frozenset({"name (click to view profile)", "comment", "date", "likes"}),
         columns={
@@ -233,7 +183,10 @@ FORMATS: list[TableFormat] = [
     ),
     TableFormat(
         name="tiktokcommentscraper",
-        description="TikTokCommentScraper Comments.csv / .xlsx (abbreviated likes, unquoted commas, preamble)",
+        description=(
+            "TikTokCommentScraper Comments.csv / .xlsx "
+            "(abbreviated likes, unquoted commas, preamble)"
+        ),
         platform="tiktok",
         required=frozenset(
             {"comment text", "user @", "likes", "is 2nd level comment", "user replied to"}
@@ -250,6 +203,10 @@ FORMATS: list[TableFormat] = [
         derive=_tiktok_scraper,
         dayfirst=True,
         priority=2,
+        # That tool cannot quote its CSV; its XLSX export has the same comments, cell by cell.
+        wide_rows_fix=(
+            "import the XLSX export TikTokCommentScraper makes of the same comments instead"
+        ),
     ),
     TableFormat(
         name="twint",
@@ -300,7 +257,9 @@ FORMATS: list[TableFormat] = [
     ),
     TableFormat(
         name="apify-twitter-legacy",
-        description="Apify legacy Twitter Scraper CSV (user/screen_name, full_text, favorite_count)",
+        description=(
+            "Apify legacy Twitter Scraper CSV (user/screen_name, full_text, favorite_count)"
+        ),
         platform="x",
         required=frozenset(
             {"id", "conversation_id", "full_text", "favorite_count", "user/screen_name"}
@@ -325,7 +284,9 @@ FORMATS: list[TableFormat] = [
     ),
     TableFormat(
         name="apify-facebook-comments",
-        description="Apify Facebook Comments Scraper (XLSX/CSV export: facebookUrl, threadingDepth)",
+        description=(
+            "Apify Facebook Comments Scraper (XLSX/CSV export: facebookUrl, threadingDepth)"
+        ),
         platform="facebook",
         required=frozenset({"text", "likescount", "profilename", "facebookurl", "threadingdepth"}),
         columns={
@@ -346,7 +307,9 @@ FORMATS: list[TableFormat] = [
     ),
     TableFormat(
         name="linkedin-comments",
-        description="LinkedIn data download Comments.csv (Date, Link, Message; backslash-escaped quotes)",
+        description=(
+            "LinkedIn data download Comments.csv (Date, Link, Message; backslash-escaped quotes)"
+        ),
         platform="linkedin",
         required=frozenset({"date", "link", "message"}),
         columns={"created_at": "date", "thread_url": "link", "text": "message"},

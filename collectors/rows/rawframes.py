@@ -1,6 +1,6 @@
-"""Raw rows as polars frames: build them from RawReply dicts, register them, normalise small batches.
+"""Raw rows as polars frames and temp tables: build, register, drop; normalise small batches.
 
-The normaliser (collectors.normalise) works on DuckDB tables; these helpers
+The normaliser (collectors.rows.normalise) works on DuckDB tables; these helpers
 bring Python-parsed rows (JSON records, live pages) to it, and give tests and
 small batches its results as polars frames.
 """
@@ -14,7 +14,13 @@ import duckdb
 import polars as pl
 
 from collectors.model import RAW_FIELDS
-from collectors.normalise import REJECTS_T, REPLIES_T, ROOTS_T, BatchOptions, normalise_into
+from collectors.rows.normalise import (
+    REJECTS_T,
+    REPLIES_T,
+    ROOTS_T,
+    BatchOptions,
+    normalise_into,
+)
 
 
 @dataclass
@@ -24,7 +30,7 @@ class NormalisedBatch:
     replies: pl.DataFrame
     roots: pl.DataFrame
     rejects: pl.DataFrame
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)  # as runs.summary stores them
 
 
 def raw_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -92,7 +98,19 @@ def normalise_batch(raw: pl.DataFrame, opts: BatchOptions) -> NormalisedBatch:
             replies=frame(REPLIES_T),
             roots=frame(ROOTS_T),
             rejects=frame(REJECTS_T).rename({"record_no": "_record_no", "locator": "_locator"}),
-            notes=result.notes,
+            notes=result.notes.summary(),
         )
     finally:
         con.close()
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop temp tables or views by name, whichever each one is."""
+    for name in names:
+        rows = con.execute(
+            "SELECT table_type FROM information_schema.tables"
+            " WHERE table_catalog = 'temp' AND table_name = ?",
+            [name],
+        ).fetchall()
+        for (kind,) in rows:
+            con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.{name}")

@@ -15,21 +15,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
-from collectors.files_json import parse_json
-from collectors.files_table import has_text_column, parse_table
-from collectors.normalise import REJECTS_T, REPLIES_T, ROOTS_T, Normalised, normalise_into
-from collectors.parsing import ImportOptions, Parsed, all_formats, find_format
-from collectors.readers import ImportProblem, check_path, decode, detect_kind, read_xlsx_cells
-from collectors.sink import fill_depths_from_store, save_batch, save_raw_frame, save_rejects
-from collectors.tableload import RAW_T, SRC_T, drop_temp, label_rejected_rows, save_table_records
-from collectors.tables import HEADER_SCAN_ROWS
+from collectors.errors import ImportProblem
+from collectors.files.header import HEADER_SCAN_ROWS
+from collectors.files.json_parse import parse_json
+from collectors.files.options import ImportOptions, Parsed
+from collectors.files.readers import check_path, decode, detect_kind, read_xlsx_cells
+from collectors.files.table_parse import has_text_column, parse_table
+from collectors.files.tableload import RAW_T, SRC_T, label_rejected_rows, save_table_records
+from collectors.rows.normalise import REJECTS_T, REPLIES_T, ROOTS_T, Normalised, normalise_into
+from collectors.rows.rawframes import drop_temp
+from collectors.rows.sink import fill_depths_from_store, save_batch, save_raw_frame, save_rejects
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run, tool_version
 
-__all__ = ["ImportOptions", "ImportResult", "Parsed", "all_formats", "find_format", "import_file"]
+__all__ = ["ImportResult", "import_file", "parse_file"]
 
 PhaseFn = Callable[[str], None]  # told "reading", "normalising", "saving"
 
@@ -50,7 +52,7 @@ class ImportResult:
     first: datetime | None
     last: datetime | None
     threads: list[str]
-    notes: dict[str, Any]
+    notes: dict[str, Any]  # as runs.summary stores them (ParseNotes and NormaliseNotes)
     reject_examples: list[str]
     rejects_run: int | None = None  # the run whose rejects list this file's rows
 
@@ -114,10 +116,10 @@ def import_file(
         sha = sha_future.result() if sha_future else None
         # Every row read counts, duplicates merged into another row included,
         # so that added + updated + unchanged + rejected + merged + thread posts add up.
-        merged_dups = int(result.notes.get("duplicates_in_input", 0))
+        merged_dups = result.notes.duplicates_in_input
         rows_in = result.replies + result.roots + result.rejects + len(parsed.rejects) + merged_dups
         if result.replies + result.roots == 0:
-            reasons = [r for *_, r, _ in parsed.rejects] + [
+            reasons = [r.reason for r in parsed.rejects] + [
                 r[0]
                 for r in con.execute(f"SELECT DISTINCT reason FROM {REJECTS_T} LIMIT 3").fetchall()
             ]
@@ -141,18 +143,9 @@ def _save_import(
     now: datetime,
 ) -> ImportResult:
     """Write one parsed, normalised file into the store in a single transaction."""
-    con = store.con
-    source = str(path)
-    parameters = {
-        "format": opts.fmt,
-        "platform": opts.platform,
-        "thread": opts.thread,
-        "map": opts.mapping,
-        "sheet": opts.sheet,
-        "dayfirst": opts.dayfirst,
-    }
+    parameters = opts.run_parameters()
     with store.transaction():
-        notes = {**parsed.notes, **result.notes}
+        notes = {**parsed.notes.summary(), **result.notes.summary()}
         # The same file imported before with the same options by this version:
         # its raw rows and rejects are stored already, and are not stored twice.
         earlier = _earlier_import(store, sha, parameters)
@@ -170,61 +163,23 @@ def _save_import(
             rejects_run = earlier
             rejected = len(parsed.rejects) + int(result.rejects)
         else:
-            if parsed.header is not None:
-                save_table_records(
-                    con,
-                    run_id,
-                    parsed.header,
-                    source=source,
-                    retrieved_at=now,
-                    version=tool_version(),
-                    preamble=parsed.preamble,
-                )
-            elif parsed.records is not None:
-                save_raw_frame(store, run_id, parsed.records, source=source, retrieved_at=now)
             rejects_run = run_id
-            rejected = save_rejects(store, run_id, parsed.rejects, source=source)
-            if parsed.header is not None and rejected:
-                label_rejected_rows(con, run_id, parsed.header)
+            rejected = _save_raw_and_rejects(store, run_id, parsed, source=str(path), now=now)
         merged = save_batch(store, run_id, seen_at=now)
-        orphans = fetch_one(
-            con, f"SELECT count(*) FROM {REPLIES_T} WHERE depth IS NULL AND parent_id IS NOT NULL"
-        )
-        if orphans and orphans[0]:
-            # Parents stored by an earlier import give these replies their depth.
-            fill_depths_from_store(
-                store,
-                [
-                    r[0]
-                    for r in con.execute(
-                        f"SELECT DISTINCT thread_id FROM {REPLIES_T} WHERE thread_id IS NOT NULL"
-                    ).fetchall()
-                ],
-            )
-        first, last = fetch_one(
-            con, f"SELECT min(created_at), max(created_at) FROM {REPLIES_T}"
-        ) or (None, None)
-        threads = sorted(
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT thread_id FROM {REPLIES_T} WHERE thread_id IS NOT NULL "
-                f"UNION SELECT thread_id FROM {ROOTS_T}"
-            ).fetchall()
-        )
-        examples = [
-            f"{loc}: {why}"
-            for loc, why in con.execute(
-                "SELECT locator, reason FROM rejects WHERE run_id = ? ORDER BY record_no LIMIT 3",
-                [rejects_run],
-            ).fetchall()
-        ]
+        _fill_depths_of_orphans(store)
+        facts = _batch_facts(store.con, rejects_run)
         counts = RunCounts(
             rows_in=rows_in,
             rows_added=merged.added,
             rows_updated=merged.updated,
             rows_unchanged=merged.unchanged,
             rows_rejected=rejected,
-            summary={**notes, "threads": threads[:50], "first": first, "last": last},
+            summary={
+                **notes,
+                "threads": facts.threads[:50],
+                "first": facts.first,
+                "last": facts.last,
+            },
         )
         finish_run(store, run_id, counts)
     return ImportResult(
@@ -237,13 +192,77 @@ def _save_import(
         updated=merged.updated,
         unchanged=merged.unchanged,
         rejected=rejected,
-        first=first,
-        last=last,
-        threads=threads,
+        first=facts.first,
+        last=facts.last,
+        threads=facts.threads,
         notes=notes,
-        reject_examples=examples,
+        reject_examples=facts.reject_examples,
         rejects_run=rejects_run,
     )
+
+
+def _save_raw_and_rejects(
+    store: Store, run_id: int, parsed: Parsed, *, source: str, now: datetime
+) -> int:
+    """Keep the file's raw rows/records and its rejects; the number of rows rejected."""
+    if parsed.header is not None:
+        save_table_records(
+            store.con,
+            run_id,
+            parsed.header,
+            source=source,
+            retrieved_at=now,
+            version=tool_version(),
+            preamble=parsed.preamble,
+        )
+    elif parsed.records is not None:
+        save_raw_frame(store, run_id, parsed.records, source=source, retrieved_at=now)
+    rejected = save_rejects(store, run_id, parsed.rejects, source=source)
+    if parsed.header is not None and rejected:
+        label_rejected_rows(store.con, run_id, parsed.header)
+    return rejected
+
+
+def _fill_depths_of_orphans(store: Store) -> None:
+    """Parents stored by an earlier import give replies of this batch their depth."""
+    con = store.con
+    orphans = fetch_one(
+        con, f"SELECT count(*) FROM {REPLIES_T} WHERE depth IS NULL AND parent_id IS NOT NULL"
+    )
+    if orphans and orphans[0]:
+        threads = con.execute(
+            f"SELECT DISTINCT thread_id FROM {REPLIES_T} WHERE thread_id IS NOT NULL"
+        ).fetchall()
+        fill_depths_from_store(store, [r[0] for r in threads])
+
+
+class _BatchFacts(NamedTuple):
+    """What the summary says about a saved batch."""
+
+    first: datetime | None
+    last: datetime | None
+    threads: list[str]
+    reject_examples: list[str]
+
+
+def _batch_facts(con: duckdb.DuckDBPyConnection, rejects_run: int) -> _BatchFacts:
+    span = fetch_one(con, f"SELECT min(created_at), max(created_at) FROM {REPLIES_T}")
+    first, last = span or (None, None)
+    threads = sorted(
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT thread_id FROM {REPLIES_T} WHERE thread_id IS NOT NULL "
+            f"UNION SELECT thread_id FROM {ROOTS_T}"
+        ).fetchall()
+    )
+    examples = [
+        f"{loc}: {why}"
+        for loc, why in con.execute(
+            "SELECT locator, reason FROM rejects WHERE run_id = ? ORDER BY record_no LIMIT 3",
+            [rejects_run],
+        ).fetchall()
+    ]
+    return _BatchFacts(first, last, threads, examples)
 
 
 def _earlier_import(store: Store, sha: str | None, parameters: dict[str, Any]) -> int | None:

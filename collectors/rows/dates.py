@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import duckdb
 
@@ -156,7 +155,8 @@ def source_zone(name: str | None) -> str | None:
     name = name.strip()
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+/:-]{0,63}", name) or not _zone_known(name):
         raise ValueError(
-            f"unknown time zone {name!r}: give an IANA name such as Europe/Berlin or America/New_York"
+            f"unknown time zone {name!r}: "
+            "give an IANA name such as Europe/Berlin or America/New_York"
         )
     return name
 
@@ -176,40 +176,31 @@ def date_sql(
     con: duckdb.DuckDBPyConnection,
     table: str,
     dayfirst: bool | None,
-    notes: dict[str, Any],
     zone: str | None = None,
-) -> str:
-    """A SQL expression over column `_c` (the date text) that yields TIMESTAMPTZ or NULL."""
+) -> tuple[str, bool]:
+    """A SQL expression over column `_c` (the date text) that yields TIMESTAMPTZ or NULL.
+
+    Also says whether the dates were ambiguous (03/04/25 with nothing to tell the
+    order, and no --dayfirst): they are then read month-first.
+    """
     sample = [
         r[0]
         for r in con.execute(
             f"""SELECT DISTINCT c FROM (SELECT trim(created_at) AS c FROM "{table}"
-                WHERE created_at IS NOT NULL AND NOT regexp_full_match(trim(created_at), '-?\\d+(\\.\\d+)?')
+                WHERE created_at IS NOT NULL
+                  AND NOT regexp_full_match(trim(created_at), '-?\\d+(\\.\\d+)?')
                 LIMIT 20000) LIMIT 2000"""
         ).fetchall()
     ]
     order = dayfirst if dayfirst is not None else _slash_order(sample)
-    if (
+    ambiguous = (
         dayfirst is None
         and order is None
         and any(re.match(r"^\d{1,2}/\d{1,2}/", x) for x in sample)
-    ):
-        notes["ambiguous_dates"] = (
-            "dates like 03/04/25 were read month-first; use --dayfirst if they are day-first"
-        )
-    if zone is None:
-        iso = "TRY_CAST(_c AS TIMESTAMPTZ)"
-    else:  # an offset, Z or zone name after the time is the cell's own; else local time
-        iso = f"""CASE WHEN ends_with(_c, 'Z') OR regexp_matches(_c, '{_ISO_OFFSET}') THEN TRY_CAST(_c AS TIMESTAMPTZ)
-                      ELSE {_local("TRY_CAST(_c AS TIMESTAMP)", zone)} END"""
-    # Only cells the plain cast refused (coalesce stops at the first value):
-    # "... 14:03:00 +0100" (a space before the offset), "... 2:03 PM".
-    iso_other = f"""CASE WHEN regexp_matches(_c, '\\d\\s+[+-]\\d{{2}}:?\\d{{2}}$')
-                         THEN TRY_CAST(regexp_replace(_c, '\\s+([+-]\\d{{2}}:?\\d{{2}})$', '\\1') AS TIMESTAMPTZ)
-                         WHEN regexp_matches(_c, '(?i)\\d\\s*[ap]m$')
-                         THEN {_local(f"try_strptime(_c, {_sql_list(_ISO_12H)})", zone)} END"""
+    )
     parts = [
-        f"CASE WHEN regexp_matches(_c, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN coalesce({iso}, {iso_other}) END"
+        "CASE WHEN regexp_matches(_c, '^\\d{4}-\\d{1,2}-\\d{1,2}') "
+        f"THEN coalesce({_iso_sql(zone)}) END"
     ]
     for guard, day_formats, month_formats in _GROUPS.values():
         if not any(re.search(guard, s) for s in sample):
@@ -223,7 +214,25 @@ def date_sql(
         reads += [_local(f"try_strptime(_c, {_sql_list(naive)})", zone)] if naive else []
         read = reads[0] if len(reads) == 1 else f"coalesce({', '.join(reads)})"
         parts.append(f"CASE WHEN regexp_matches(_c, '{guard}') THEN {read} END")
-    return "coalesce(" + ", ".join(parts) + ")"
+    return "coalesce(" + ", ".join(parts) + ")", bool(ambiguous)
+
+
+def _iso_sql(zone: str | None) -> str:
+    """The readings of an ISO date (YYYY-MM-DD...), first to last, for coalesce(...)."""
+    if zone is None:
+        iso = "TRY_CAST(_c AS TIMESTAMPTZ)"
+    else:  # an offset, Z or zone name after the time is the cell's own; else local time
+        iso = f"""CASE WHEN ends_with(_c, 'Z') OR regexp_matches(_c, '{_ISO_OFFSET}')
+                           THEN TRY_CAST(_c AS TIMESTAMPTZ)
+                      ELSE {_local("TRY_CAST(_c AS TIMESTAMP)", zone)} END"""
+    # Only cells the plain cast refused (coalesce stops at the first value):
+    # "... 14:03:00 +0100" (a space before the offset), "... 2:03 PM".
+    iso_other = f"""CASE WHEN regexp_matches(_c, '\\d\\s+[+-]\\d{{2}}:?\\d{{2}}$')
+                         THEN TRY_CAST(regexp_replace(_c, '\\s+([+-]\\d{{2}}:?\\d{{2}})$', '\\1')
+                                       AS TIMESTAMPTZ)
+                         WHEN regexp_matches(_c, '(?i)\\d\\s*[ap]m$')
+                         THEN {_local(f"try_strptime(_c, {_sql_list(_ISO_12H)})", zone)} END"""
+    return f"{iso}, {iso_other}"
 
 
 def _sql_list(items: Sequence[str]) -> str:

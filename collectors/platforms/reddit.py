@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from collectors.collect import Step, Target
 from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, Page
 from collectors.model import ParseContext, RawReply, get_path
+from collectors.platforms.base import Step, Target
 from collectors.textutil import as_str
 
 REDDIT = "https://www.reddit.com"
@@ -263,7 +263,9 @@ def parse_morechildren(record: Any, ctx: ParseContext) -> list[RawReply]:
 
 
 def exact_depths(rows: list[RawReply], known: Mapping[str, int]) -> tuple[dict[str, int], int]:
-    """Give every comment row its depth from the parent chain; return all depths and the page's offset.
+    """Give every comment row its depth from the parent chain.
+
+    Returns all depths known and the page's offset.
 
     `known` holds exact depths found earlier (the post's id at 0, parents of
     pending stubs). Reddit's own `depth` counts from the top of what was
@@ -461,7 +463,7 @@ def _advance(
     *,
     done: set[str],
 ) -> dict[str, Any]:
-    """The state after a page: fix its depths, queue its stubs, keep only the depths still needed."""
+    """The state after a page: fix its depths, queue its stubs, keep the depths still needed."""
     anchors: dict[str, int] = state["depth"]
     depth_of, offset = exact_depths(rows, {**anchors, post_id: 0})
     received = {str(r["reply_id"]) for r in rows if as_str(r.get("reply_id"))}

@@ -1,10 +1,9 @@
-"""Helpers for JSON-shaped files: NDJSON sniffing, wrapped record lists, --map on keys.
+"""Helpers for JSON-shaped files: wrapped record lists, --map on keys, what a file holds.
 
-`collectors.files_json.parse_json` uses these to read records that are not a
-plain list of reply objects (a `{"data": [...]}` wrapper, a broken first
-NDJSON line), to apply `--map` to record keys (dotted paths reach into nested
-objects), and to say in plain words what a JSON file holds when it holds no
-reply records at all.
+`collectors.files.json_parse.parse_json` uses these to read records that are
+not a plain list of reply objects (a `{"data": [...]}` wrapper), to apply
+`--map` to record keys (dotted paths reach into nested objects), and to say in
+plain words what a JSON file holds when it holds no reply records at all.
 """
 
 from __future__ import annotations
@@ -14,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from collectors.errors import ImportProblem
+from collectors.files.readers import JsonRecord
 from collectors.formats.base import SubRecord
-from collectors.readers import ImportProblem, JsonRecord
+from collectors.rows.sink import Reject
 
 # Keys that, by convention, hold the records of a wrapped export, in the order
 # we prefer them when an object has several lists of objects.
@@ -25,21 +26,6 @@ EXPORT_SHAPE = (
     "A reply export is a list of objects, one per reply "
     '([{"id": "1", "text": "..."}, ...]), or one such object per line (NDJSON).'
 )
-
-
-def later_lines_are_records(body: str, sample: int = 200) -> bool:
-    """True when most non-blank lines after the first parse as JSON objects/arrays (NDJSON)."""
-    lines = [line for line in body.splitlines()[1:] if line.strip()][:sample]
-    if not lines:
-        return False
-    good = 0
-    for line in lines:
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        good += isinstance(value, dict | list)
-    return good * 2 > len(lines)
 
 
 def is_blank_text(value: Any) -> bool:
@@ -132,9 +118,11 @@ def unwrap(doc: Mapping[str, Any], key: str) -> tuple[list[JsonRecord], dict[str
 
 
 def lookup(obj: Any, key: str) -> tuple[bool, Any]:
-    """(found, value) of key in obj: the exact key, else a dotted path (comment.body, replies.0.text).
+    """(found, value) of key in obj: the exact key, else a dotted path.
 
-    Each step matches exactly first, then ignoring case and surrounding spaces.
+    Dotted paths reach into nested objects and lists (comment.body,
+    replies.0.text). Each step matches exactly first, then ignoring case and
+    surrounding spaces.
     """
     if not isinstance(obj, Mapping):
         return False, None
@@ -217,9 +205,7 @@ def no_text_problem(path: Path, values: list[Any]) -> ImportProblem:
 # --- rejected replies inside a record ------------------------------------------------
 
 
-def no_text_reject(
-    record_no: int, record_locator: str, payload: str, sub: SubRecord
-) -> tuple[int, str, str, str]:
+def no_text_reject(record_no: int, record_locator: str, payload: str, sub: SubRecord) -> Reject:
     """A reject row for a reply without text: its own place, what it holds, its own JSON."""
     if not sub.path:
         locator, raw = record_locator, payload
@@ -227,4 +213,4 @@ def no_text_reject(
         locator = sub.path if record_locator == "document" else f"{record_locator}, {sub.path}"
         raw = json.dumps(sub.value, ensure_ascii=False)
     reason = f"no text: {sub.media}-only reply" if sub.media else "no text: the reply text is empty"
-    return record_no, locator, reason, raw
+    return Reject(record_no, locator, reason, raw)

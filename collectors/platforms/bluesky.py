@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from collectors.collect import Step, Target
 from collectors.http import FetchError, HttpClient, HttpPolicy
 from collectors.model import ParseContext, RawReply, get_path
+from collectors.platforms.base import Step, Target
 from collectors.textutil import as_str
 
 # Post records live in this collection; only they have a bsky.app permalink.
@@ -32,7 +32,7 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def post_url(uri: str | None, handle: str | None = None) -> str | None:
-    """Build the bsky.app permalink of an at:// post URI (the DID stands in for a missing handle)."""
+    """The bsky.app permalink of an at:// post URI (the DID stands in for a missing handle)."""
     if not isinstance(uri, str) or not uri.startswith("at://"):
         return None
     parts = uri[len("at://") :].split("/")

@@ -11,13 +11,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from collectors.errors import ImportProblem
 from collectors.formats import table_formats
 from collectors.formats.base import TableFormat, norm_header
 from collectors.model import RAW_FIELDS
-from collectors.readers import ImportProblem
 
 HEADER_SCAN_ROWS = 40
 
@@ -195,6 +194,10 @@ def map_field(name: str) -> str:
     return key
 
 
+# Advice for rows split by unquoted commas, unless the format has its own (wide_rows_fix).
+WIDE_ROWS_FIX = "re-export with quoted fields (or as XLSX)"
+
+
 @dataclass
 class TablePlan:
     """What we decided about a table: its format and where each field comes from."""
@@ -202,11 +205,15 @@ class TablePlan:
     fmt: TableFormat | None  # None = generic
     columns: dict[str, int]  # RawReply field -> column index
     header: list[str]
-    notes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.fmt.name if self.fmt else "generic"
+
+    @property
+    def wide_rows_fix(self) -> str:
+        """What to tell the person about rows with too many cells that stay ambiguous."""
+        return (self.fmt.wide_rows_fix if self.fmt else None) or WIDE_ROWS_FIX
 
 
 def find_header(
@@ -254,7 +261,8 @@ def check_duplicate_headers(header: Sequence[str], where: str) -> None:
             continue
         if key in seen:
             raise ImportProblem(
-                f"{where}: the header has two columns named {name.strip()!r} (columns {seen[key]} and {i}); "
+                f"{where}: the header has two columns named {name.strip()!r} "
+                f"(columns {seen[key]} and {i}); "
                 "rename one of them so replyscope knows which is which."
             )
         seen[key] = i

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from collectors.collect import Step, Target
 from collectors.http import AuthError, Event, FetchError, HttpClient, HttpPolicy, Page, RateLimited
 from collectors.model import ParseContext, RawReply, get_path
+from collectors.platforms.base import Step, Target
 from collectors.textutil import as_str, html_to_text
 
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -487,7 +487,20 @@ def fetch_thread(
         # treats a row as the thread's post when replies to it come in the same batch.
         state = {"phase": "threads", "root": root, "token": None, "queue": []}
         yield Step(page=page, rows=[], state=dict(state))
+    after_threads = yield from _thread_pages(client, base, video, state, ctx, now)
+    if after_threads is not None:
+        yield from _reply_pages(client, base, after_threads, ctx, now)
 
+
+def _thread_pages(
+    client: HttpClient,
+    base: str,
+    video: str,
+    state: dict[str, Any],
+    ctx: ParseContext,
+    now: Callable[[], datetime],
+) -> Generator[Step, None, dict[str, Any] | None]:
+    """Every commentThreads page; the state after them (None: comments are disabled)."""
     while state["phase"] == "threads":
         try:
             page = _get(client, comment_threads_url(base, video, state["token"]), now)
@@ -495,7 +508,7 @@ def fetch_thread(
             if err.reason != "commentsDisabled":
                 raise
             ctx.note(NOTE_DISABLED)
-            return
+            return None
         scratch = ParseContext(platform=ctx.platform, thread=ctx.thread, source=ctx.source)
         rows = parse_comment_threads(page.payload, scratch)
         for what, n in scratch.notes.items():
@@ -521,7 +534,17 @@ def fetch_thread(
             "queue": state["queue"] + fresh,
         }
         yield Step(page=page, rows=rows, state=dict(state))
+    return state
 
+
+def _reply_pages(
+    client: HttpClient,
+    base: str,
+    state: dict[str, Any],
+    ctx: ParseContext,
+    now: Callable[[], datetime],
+) -> Iterator[Step]:
+    """comments.list pages for every thread whose replies a thread page did not all hold."""
     while state["queue"]:
         parent, total = state["queue"][0]
         try:
