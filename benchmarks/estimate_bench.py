@@ -26,6 +26,7 @@ every reply are known, only their codes are not), so they are wide rather
 than wrong.
 
     python benchmarks/estimate_bench.py [--population 20000] [--samples 200] [--n 200]
+                                        [--seed 12] [--preset default|rare]
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ from analysis.sample_validation import ValidationInputs, compute_estimates, popu
 from analysis.sampling import ALL_STRATUM, NONE_STRATUM, compute_draw
 
 # (theme, true prevalence, tagger recall, tagger precision, likes multiplier)
+RARE_THEMES = [  # --preset rare: themes of 0.5-3% beside one of 12%
+    ("p005", 0.005, 0.45, 0.80, 1.0),
+    ("p01", 0.01, 0.45, 0.80, 1.0),
+    ("p02", 0.02, 0.45, 0.80, 1.0),
+    ("p03", 0.03, 0.45, 0.80, 1.0),
+    ("p12", 0.12, 0.45, 0.80, 1.0),
+]
 THEMES = [
     ("rare", 0.03, 0.45, 0.80, 1.0),
     ("small", 0.06, 0.45, 0.80, 3.0),
@@ -213,7 +221,8 @@ def run(args: argparse.Namespace) -> None:
                     bias = float(np.mean(values[:, 0]) - target) * 100
                     width = float(np.mean(values[:, 2] - values[:, 1])) * 100
                     print(
-                        f"{theme:<12} {target * 100:>5.1f}% {recall:.2f}/{precision:.2f}  {kind:<7} "
+                        f"{theme:<12} {target * 100:>5.1f}% {recall:.2f}/{precision:.2f}  "
+                        f"{kind:<7} "
                         f"{label:<10} {cover:>8.3f} {bias:>+8.2f} {width:>9.2f}"
                     )
                     if method == "ppi" and kind == "share":
@@ -237,7 +246,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=12)
-    run(parser.parse_args())
+    parser.add_argument("--preset", choices=["default", "rare"], default="default")
+    args = parser.parse_args()
+    if args.preset == "rare":
+        THEMES[:] = RARE_THEMES
+    run(args)
 
 
 if __name__ == "__main__":

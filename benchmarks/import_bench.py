@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         generate(data, args.rows)
         print(
-            f"generated {args.rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s"
+            f"generated {args.rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) in "
+            f"{time.perf_counter() - t0:.1f} s"
         )
 
     base_db = work / "baseline.duckdb"
@@ -84,7 +85,8 @@ def run(args: argparse.Namespace) -> None:
     con.close()
     baseline = time.perf_counter() - t0
     print(
-        f"baseline  bare DuckDB read_csv into a table: {baseline:6.2f} s ({n[0] if n else 0:,} rows)"
+        f"baseline  bare DuckDB read_csv into a table: {baseline:6.2f} s ({n[0] if n else 0:,} "
+        "rows)"
     )
 
     db = work / "import.duckdb"
@@ -100,11 +102,13 @@ def run(args: argparse.Namespace) -> None:
     raw = con.execute("SELECT count(*) FROM raw_records").fetchone()
     con.close()
     print(
-        f"import    replyscope import:                  {took:6.2f} s ({stored[0] if stored else 0:,} replies, {raw[0] if raw else 0:,} raw rows)"
+        f"import    replyscope import:                  {took:6.2f} s "
+        f"({stored[0] if stored else 0:,} replies, {raw[0] if raw else 0:,} raw rows)"
     )
     print(f"ratio     import / baseline:                  {took / baseline:6.2f}  (target <= 2.0)")
     print(
-        f"peak RSS  replyscope import:                  {max(peak_kib, before) / 1024 / 1024:6.2f} GiB (target <= 2 GiB)"
+        f"peak RSS  replyscope import:                  {max(peak_kib, before) / 1024 / 1024:6.2f} "
+        "GiB (target <= 2 GiB)"
     )
 
 

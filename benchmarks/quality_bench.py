@@ -1,4 +1,4 @@
-"""Reply quality at scale: `replyscope quality` on 1,000,000 generated replies with planted campaigns.
+"""Reply quality at scale: `replyscope quality` on 1,000,000 replies with planted campaigns.
 
 Builds a store of N replies: unique replies drawn from a varied vocabulary
 (real words plus made-up ones, Zipf-distributed), 300 planted campaigns of
@@ -140,7 +140,8 @@ def score(db: Path, frame: pl.DataFrame, sizes: dict[str, int]) -> tuple[float, 
         found = pl.from_arrow(
             store.con.sql(
                 """SELECT reply_id, campaign_id FROM reply_quality
-                   WHERE run_id = (SELECT max(run_id) FROM reply_quality) AND campaign_id IS NOT NULL"""
+                   WHERE run_id = (SELECT max(run_id) FROM reply_quality)
+                      AND campaign_id IS NOT NULL"""
             ).to_arrow_table()
         )
     assert isinstance(found, pl.DataFrame)
@@ -179,7 +180,8 @@ def main() -> None:
     build_store(db, frame)
     planted = sum(sizes.values())
     print(
-        f"built a store of {args.rows:,} replies ({len(sizes)} campaigns, {planted:,} campaign replies) "
+        f"built a store of {args.rows:,} replies ({len(sizes)} campaigns, {planted:,} campaign "
+        "replies) "
         f"in {time.perf_counter() - t0:.1f} s"
     )
     cmd = [sys.executable, "-m", "cli", "--quiet", "--db", str(db), "quality"]

@@ -86,7 +86,8 @@ def main() -> None:
         t0 = time.perf_counter()
         build(db, args.rows)
         print(
-            f"built a tagged, topic-modelled store of {args.rows:,} replies in {time.perf_counter() - t0:.0f} s"
+            f"built a tagged, topic-modelled store of {args.rows:,} replies in "
+            f"{time.perf_counter() - t0:.0f} s"
         )
     out = work / "report.html"
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Tagging speed and memory: `replyscope tag` on 1,000,000 replies vs a naive loop and a bare polars scan.
+"""Tagging speed and memory: `replyscope tag` on 1,000,000 replies vs a naive loop and polars.
 
 Builds a store with N generated replies (words from the default codebook's
 terms mixed with filler), then times in this same run:
@@ -59,7 +59,8 @@ def build_store(db: Path, rows: int, seed: int = 11) -> list[str]:
     with Store.open(db) as store:
         store.con.register("_gen", frame.to_arrow())
         store.con.execute(
-            """INSERT INTO replies (platform, reply_id, thread_id, text, like_count, first_seen_at, last_seen_at, source_run_id)
+            """INSERT INTO replies (platform, reply_id, thread_id, text, like_count, first_seen_at,
+                                   last_seen_at, source_run_id)
                SELECT platform, reply_id, thread_id, text, like_count, now(), now(), 0 FROM _gen"""
         )
     return texts

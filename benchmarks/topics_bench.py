@@ -1,4 +1,4 @@
-"""Topic models: quality on the demo data against hand-coded themes, and speed/memory on 100,000 replies.
+"""Topic models: quality on the demo against hand-coded themes; speed/memory on 100,000 replies.
 
 Part 1, demo (in this process, like `replyscope topics`): imports the bundled
 demo thread, runs the topic model with each embedder and several seeds, and
@@ -153,7 +153,8 @@ def demo_quality(work: Path, embedders: list[str], seeds: int) -> None:
                 )
             mean = [sum(col) / len(col) for col in zip(*scores, strict=True)]
             print(
-                f"{spec:10} {mean[0]:6.1f}  {mean[1]:6.1%}  {mean[2]:7.1%}  {mean[3]:5.3f}  {mean[4]:5.3f}  "
+                f"{spec:10} {mean[0]:6.1f}  {mean[1]:6.1%}  {mean[2]:7.1%}  {mean[3]:5.3f}  "
+                f"{mean[4]:5.3f}  "
                 f"{mean[5]:5.3f}  {mean[6]:6.3f}  {first:6.1f}s  {cached:5.1f}s"
             )
 
@@ -168,10 +169,12 @@ def demo_cli(work: Path) -> None:
     first, peak1, _ = run_cli(db, [], env={"REPLYSCOPE_NUMBA_CACHE": cold})
     second, peak2, _ = run_cli(db, [], env={"REPLYSCOPE_NUMBA_CACHE": cold})
     print(
-        f"replyscope topics, demo data, first run ever (empty numba cache): {first:6.1f} s, peak {peak1:.2f} GiB"
+        f"replyscope topics, demo data, first run ever (empty numba cache): {first:6.1f} s, peak "
+        f"{peak1:.2f} GiB"
     )
     print(
-        f"replyscope topics, demo data, second run:                          {second:6.1f} s, peak {peak2:.2f} GiB (target <= 20 s)"
+        f"replyscope topics, demo data, second run:                          {second:6.1f} s, peak "
+        f"{peak2:.2f} GiB (target <= 20 s)"
     )
 
 
@@ -226,7 +229,8 @@ def scale(work: Path, rows: int, embedders: list[str]) -> None:
         first, peak1, summary = run_cli(db, ["--embedder", spec])
         cached, peak2, _ = run_cli(db, ["--embedder", spec])
         print(
-            f"{spec:10} {first:8.1f} s  {peak1:4.2f} GiB  {cached:8.1f} s  {peak2:4.2f} GiB  {first / cached:8.1f}x",
+            f"{spec:10} {first:8.1f} s  {peak1:4.2f} GiB  {cached:8.1f} s  {peak2:4.2f} GiB  "
+            f"{first / cached:8.1f}x",
             flush=True,
         )
         print(f"           {summary[:160]}", flush=True)

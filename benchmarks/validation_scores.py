@@ -92,7 +92,8 @@ def main() -> None:
             f"{len(rows)} hand-coded replies, {int(gold.sum())} gold tags, {len(themes)} themes\n"
         )
         print(
-            f"{'method':34} {'P':>5} {'R':>5} {'micro F1':>9} {'macro F1':>9}  threshold (all gold) | cv micro F1"
+            f"{'method':34} {'P':>5} {'R':>5} {'micro F1':>9} {'macro F1':>9}  threshold (all "
+            "gold) | cv micro F1"
         )
         p, r, mi, ma = f1s(gold, kw)
         print(f"{'keyword':34} {p:5.2f} {r:5.2f} {mi:9.2f} {ma:9.2f}")
@@ -115,7 +116,8 @@ def main() -> None:
                 pred = semantic_pred(best, cut) | (base if base is not None else False)
                 p, r, mi, ma = f1s(gold, pred)
                 print(
-                    f"{label:34} {p:5.2f} {r:5.2f} {mi:9.2f} {ma:9.2f}  {cut:.2f}                 | {np.mean(cv):.2f}"
+                    f"{label:34} {p:5.2f} {r:5.2f} {mi:9.2f} {ma:9.2f}  {cut:.2f}                 "
+                    f"| {np.mean(cv):.2f}"
                 )
             print(f"{'':34} (embedding {len(ids)} replies took {took:.1f} s)")
 

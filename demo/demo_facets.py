@@ -1,4 +1,4 @@
-"""The demo replies' display text and rich-text facets (links, mentions, hashtags), as Bluesky makes them."""
+"""The demo replies' display text and rich-text facets (links, mentions, hashtags)."""
 
 from __future__ import annotations
 
