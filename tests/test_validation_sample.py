@@ -359,18 +359,7 @@ def test_coders_with_no_reply_in_common(
     keys = sample_keys(db)
     half = dict(list(keys.items())[:10])
     for coder, mine in (("ann", half), ("bob", {k: v for k, v in keys.items() if k not in half})):
-        wb = openpyxl.load_workbook(tmp / "s.xlsx")
-        ws = wb["coding"]
-        header = [c.value for c in ws[1]]
-        for row in ws.iter_rows(min_row=2):
-            if row[0].value in mine:
-                themes = truth[mine[row[0].value]]
-                for c, name in enumerate(header):
-                    if name in themes:
-                        row[c].value = 1
-                if not themes:
-                    row[header.index("none")].value = 1
-        wb.save(tmp / f"{coder}.xlsx")
+        code_sheet(tmp / "s.xlsx", tmp / f"{coder}.xlsx", truth, mine)
         run(runner, base, "review", "import", str(tmp / f"{coder}.xlsx"), "--coder", coder)
     out = run(runner, base, "validate")
     assert "coded no reply in common" in out and "Krippendorff" not in out
@@ -402,19 +391,7 @@ def test_uncoded_stratum_is_named(
             ).fetchall()
         )
     keys = {k: v for k, v in sample_keys(db).items() if k not in skip}
-    answers = {v: truth[v] for v in keys.values()}
-    wb = openpyxl.load_workbook(tmp / "s.xlsx")
-    ws = wb["coding"]
-    header = [c.value for c in ws[1]]
-    for row in ws.iter_rows(min_row=2):
-        if row[0].value in keys:
-            themes = answers[keys[row[0].value]]
-            for c, name in enumerate(header):
-                if name in themes:
-                    row[c].value = 1
-            if not themes:
-                row[header.index("none")].value = 1
-    wb.save(tmp / "c.xlsx")
+    code_sheet(tmp / "s.xlsx", tmp / "c.xlsx", truth, keys)
     out = run(runner, base, "review", "import", str(tmp / "c.xlsx"), "--coder", "ann")
     assert f"{len(skip)} rows have no theme" in out
     out = run(runner, base, "validate")

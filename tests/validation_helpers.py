@@ -99,11 +99,16 @@ def sample_keys(db: Path, sample_id: int | None = None) -> dict[str, str]:
 def code_sheet(
     sheet: Path, out: Path, answers: dict[str, set[str]], keys: dict[str, str], flip: int = 0
 ) -> None:
-    """Fill a coding sheet from known answers (flipping the pay code of the first `flip` rows)."""
+    """Fill a coding sheet from known answers (flipping the pay code of the first `flip` rows).
+
+    Rows whose sheet key is not in `keys` are left blank (not coded).
+    """
     wb = openpyxl.load_workbook(sheet)
     ws = wb["coding"]
     header = [c.value for c in ws[1]]
     for n, row in enumerate(ws.iter_rows(min_row=2)):
+        if row[0].value not in keys:
+            continue
         themes = set(answers[keys[row[0].value]])
         if n < flip:
             themes ^= {"pay"}
