@@ -459,22 +459,3 @@ def latest_run(store: Store) -> int | None:
         store.con, "SELECT max(run_id) FROM runs WHERE kind = 'quality' AND status = 'ok'"
     )
     return int(row[0]) if row and row[0] is not None else None
-
-
-def campaign_weights(store: Store) -> pl.DataFrame:
-    """platform, reply_id, weight: each of a campaign's k replies weighs 1/k, any other reply 1."""
-    run_id = latest_run(store)
-    frame = pl.from_arrow(
-        store.con.sql(
-            f"""SELECT r.platform, r.reply_id,
-                       CASE WHEN q.campaign_id IS NULL THEN 1.0
-                            ELSE 1.0 / count(*) OVER (PARTITION BY q.campaign_id) END AS weight
-                FROM replies r
-                LEFT JOIN (SELECT platform, reply_id, campaign_id FROM reply_quality
-                           WHERE run_id = {int(run_id) if run_id is not None else -1}) q
-                  USING (platform, reply_id)
-                ORDER BY r.platform, r.reply_id"""
-        ).to_arrow_table()
-    )
-    assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(pl.col("weight").cast(pl.Float64))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analysis.sampling import find_tag_run, load_theme_ids
 from store import Store, fetch_one, now_utc
 from textsafety import defuse_cell
 
@@ -26,25 +27,16 @@ class ReviewError(Exception):
 
 
 def _latest_tag_run(store: Store) -> tuple[int, str]:
-    row = fetch_one(
-        store.con,
-        """SELECT run_id, json_extract_string(parameters, '$.codebook_hash') FROM runs
-           WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1""",
-    )
-    if row is None:
+    found = find_tag_run(store)
+    if found is None:
         raise ReviewError("no tagging run yet: run `replyscope tag` first.")
-    return int(row[0]), str(row[1])
+    return found
 
 
 def review_frame(store: Store) -> tuple[pl.DataFrame, list[str]]:
     """One row per reply with a 0/1 column per theme of the latest run's codebook."""
     _run_id, codebook_hash = _latest_tag_run(store)
-    theme_ids = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position", [codebook_hash]
-        ).fetchall()
-    ]
+    theme_ids = load_theme_ids(store, codebook_hash)
     base = pl.from_arrow(
         store.con.sql(
             """SELECT r.platform, r.reply_id, r.like_count AS likes, r.text,

@@ -32,12 +32,12 @@ from analysis.estimates import (
     compute_sample_share,
     smoothed_rate,
 )
+from analysis.quality import latest_run
 from analysis.sampling import (
     ALL_STRATUM,
     SampleError,
     SampleInfo,
     compute_units,
-    latest_quality_run,
     latest_tag_run,
     load_run_tags,
     load_sample,
@@ -215,7 +215,7 @@ def _scope_notes(store: Store, info: SampleInfo, population: float, strata: list
             f"{population:,.0f} now): the sample only represents the replies stored then; "
             "draw a new sample to cover the rest."
         )
-    latest = latest_quality_run(store)
+    latest = latest_run(store)
     if latest != info.quality_run_id:
         notes.append(
             "Reply quality was checked again after the sample was drawn: these figures keep the "

@@ -24,6 +24,7 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
+from analysis.quality import latest_run
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
 from textsafety import plural
 
@@ -56,16 +57,22 @@ class SampleInfo:
     created_at: datetime | None = None
 
 
-def latest_tag_run(store: Store, why: str = "") -> tuple[int, str]:
-    """(run_id, codebook_hash) of the latest successful tagging run."""
+def find_tag_run(store: Store) -> tuple[int, str] | None:
+    """(run_id, codebook_hash) of the latest successful tagging run, or None before any."""
     row = fetch_one(
         store.con,
         """SELECT run_id, json_extract_string(parameters, '$.codebook_hash') FROM runs
            WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1""",
     )
-    if row is None:
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def latest_tag_run(store: Store, why: str = "") -> tuple[int, str]:
+    """(run_id, codebook_hash) of the latest successful tagging run; SampleError before any."""
+    found = find_tag_run(store)
+    if found is None:
         raise SampleError(f"no tagging run yet: run `replyscope tag` first{why}.")
-    return int(row[0]), str(row[1])
+    return found
 
 
 def load_theme_ids(store: Store, codebook_hash: str | None) -> list[str]:
@@ -79,14 +86,6 @@ def load_theme_ids(store: Store, codebook_hash: str | None) -> list[str]:
     ]
 
 
-def latest_quality_run(store: Store) -> int | None:
-    """run_id of the latest successful quality run (it decides which replies form campaigns)."""
-    row = fetch_one(
-        store.con, "SELECT max(run_id) FROM runs WHERE kind = 'quality' AND status = 'ok'"
-    )
-    return int(row[0]) if row and row[0] is not None else None
-
-
 def load_scope(store: Store, *, quality_run: int | str | None = "latest") -> pl.DataFrame:
     """Every reply with its unit (a campaign is one), weight 1/k and likes, as the report counts.
 
@@ -96,7 +95,7 @@ def load_scope(store: Store, *, quality_run: int | str | None = "latest") -> pl.
     latest by default; a sample is validated in the scope it was drawn from
     (its own quality run, or None: no campaigns).
     """
-    run = latest_quality_run(store) if quality_run == "latest" else quality_run
+    run = latest_run(store) if quality_run == "latest" else quality_run
     frame = pl.from_arrow(
         store.con.sql(
             """SELECT r.platform, r.reply_id,
@@ -115,6 +114,11 @@ def load_scope(store: Store, *, quality_run: int | str | None = "latest") -> pl.
     )
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def campaign_weights(store: Store) -> pl.DataFrame:
+    """platform, reply_id, weight: each of a campaign's k replies weighs 1/k, any other reply 1."""
+    return load_scope(store).select("platform", "reply_id", pl.col("weight").cast(pl.Float64))
 
 
 def load_run_tags(
@@ -140,7 +144,7 @@ def load_run_tags(
                                 WHERE s.sample_id = ? AND s.platform = o.platform
                                   AND s.reply_id = o.reply_id)
                             GROUP BY ALL)
-               SELECT DISTINCT coalesce(a.platform, o.platform) AS platform,
+               SELECT coalesce(a.platform, o.platform) AS platform,
                       coalesce(a.reply_id, o.reply_id) AS reply_id,
                       coalesce(a.theme_id, o.theme_id) AS theme_id
                FROM auto a FULL OUTER JOIN ovr o
@@ -320,7 +324,7 @@ def draw_sample(
         )
         save_sample(store, info, drawn.with_columns(sheet_key=pl.Series(keys)), n_requested=n)
         finish_run(store, sample_id, RunCounts(rows_in=units.height, rows_added=drawn.height))
-    return DrawResult(info, census, latest_quality_run(store) is None)
+    return DrawResult(info, census, latest_run(store) is None)
 
 
 def _sheet_keys(n: int) -> list[str]:
@@ -350,7 +354,7 @@ def save_sample(store: Store, info: SampleInfo, drawn: pl.DataFrame, *, n_reques
             info.campaigns_once,
             info.codebook_hash,
             info.tag_run_id,
-            latest_quality_run(store),
+            latest_run(store),
             json.dumps(info.strata),
             info.note,
         ],

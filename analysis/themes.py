@@ -16,6 +16,7 @@ import polars as pl
 from analysis.codebook import Codebook, require_usable, to_toml
 from analysis.engagement import compute_theme_stats
 from analysis.keywords import compute_keyword_tags
+from analysis.sampling import campaign_weights, load_run_tags
 from analysis.semantic import compute_semantic_tags
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
 
@@ -215,21 +216,8 @@ def compute_run_stats(
     store: Store, run_id: int, codebook: Codebook, *, campaigns_once: bool = False
 ) -> pl.DataFrame:
     """Theme statistics of a tagging run (overrides applied), optionally each campaign once."""
-    tags = pl.from_arrow(
-        store.con.sql(
-            f"""WITH auto AS (SELECT platform, reply_id, theme_id FROM reply_themes
-                              WHERE run_id = {int(run_id)}),
-                    ovr AS (SELECT platform, reply_id, theme_id,
-                                   arg_max(tagged, created_at) AS tagged
-                            FROM reply_overrides GROUP BY ALL)
-                SELECT coalesce(a.platform, o.platform) || chr(31)
-                           || coalesce(a.reply_id, o.reply_id) AS key,
-                       coalesce(a.theme_id, o.theme_id) AS theme_id
-                FROM auto a FULL OUTER JOIN ovr o
-                  ON a.platform = o.platform AND a.reply_id = o.reply_id
-                 AND a.theme_id = o.theme_id
-                WHERE coalesce(o.tagged, true)"""
-        ).to_arrow_table()
+    tags = load_run_tags(store, run_id).select(
+        (pl.col("platform") + chr(31) + pl.col("reply_id")).alias("key"), "theme_id"
     )
     replies = pl.from_arrow(
         store.con.sql(
@@ -237,10 +225,8 @@ def compute_run_stats(
             "FROM replies"
         ).to_arrow_table()
     )
-    assert isinstance(tags, pl.DataFrame) and isinstance(replies, pl.DataFrame)
+    assert isinstance(replies, pl.DataFrame)
     if campaigns_once:
-        from analysis.quality import campaign_weights
-
         replies = replies.join(
             campaign_weights(store), on=["platform", "reply_id"], how="left", maintain_order="left"
         )

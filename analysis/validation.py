@@ -14,7 +14,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from store import RunCounts, Store, fetch_one, finish_run, start_run
+from analysis.sampling import find_tag_run, load_theme_ids
+from store import RunCounts, Store, finish_run, start_run
 
 # The demo thread's hand-coded replies (every third reply sorted by id, coded
 # from the theme definitions alone): the demo's validation sample.
@@ -157,21 +158,11 @@ def validate(store: Store, gold_path: Path) -> tuple[int, list[Score], int]:
 
 def _latest_tag_run(store: Store) -> tuple[int, list[str]]:
     """The latest successful tagging run and its codebook's theme ids (in codebook order)."""
-    row = fetch_one(
-        store.con,
-        "SELECT run_id, json_extract_string(parameters, '$.codebook_hash') FROM runs "
-        "WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1",
-    )
-    if row is None:
+    found = find_tag_run(store)
+    if found is None:
         raise ValidationError("no tagging run yet: run `replyscope tag` first.")
-    tag_run, codebook_hash = int(row[0]), str(row[1])
-    theme_ids = [
-        r[0]
-        for r in store.con.execute(
-            "SELECT theme_id FROM themes WHERE codebook_hash = ? ORDER BY position", [codebook_hash]
-        ).fetchall()
-    ]
-    return tag_run, theme_ids
+    tag_run, codebook_hash = found
+    return tag_run, load_theme_ids(store, codebook_hash)
 
 
 def _stored_reply_ids(store: Store, reply_ids: list[str]) -> set[str]:

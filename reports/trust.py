@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.agreement import MEASURABLE_MIN, RELIABLE_F1, recall_words
+from analysis.sample_validation import latest_coded_sample
 from reports.queries import query_rows
 from store import Store, fetch_one
 from textsafety import plural
@@ -335,7 +336,6 @@ def _staleness(store: Store, run_id: int, sample_id: int) -> list[str]:
 def unvalidated_sample(store: Store) -> int | None:
     """A coded sample that exists but was not scored against the latest tagging run."""
     try:
-        row = fetch_one(store.con, "SELECT max(sample_id) FROM human_code_rows")
+        return latest_coded_sample(store)
     except Exception:
-        return None
-    return int(row[0]) if row and row[0] is not None else None
+        return None  # a store from before schema 8 opened read-only

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 from analysis.duplicates import compute_near_groups
 from analysis.quality import (
-    campaign_weights,
     compute_content_flags,
     compute_languages,
     normalise,
     run_quality,
 )
+from analysis.sampling import campaign_weights
 from analysis.text import match_form
 from cli import main
 from collectors.files import ImportOptions, import_file
