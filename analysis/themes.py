@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from analysis.codebook import Codebook, require_usable, to_toml
-from analysis.engagement import compute_theme_stats
+from analysis.engagement import compute_like_dominance, compute_theme_stats
 from analysis.keywords import compute_keyword_tags
-from analysis.sampling import campaign_weights, load_run_tags
+from analysis.sampling import campaign_weights, find_tag_run, load_run_tags, load_theme_ids
 from analysis.semantic import compute_semantic_tags
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
 
@@ -212,10 +212,10 @@ def _save_tags(store: Store, run_id: int, rows: pl.DataFrame) -> None:
         store.con.unregister("_tags_in")
 
 
-def compute_run_stats(
-    store: Store, run_id: int, codebook: Codebook, *, campaigns_once: bool = False
-) -> pl.DataFrame:
-    """Theme statistics of a tagging run (overrides applied), optionally each campaign once."""
+def _run_frames(
+    store: Store, run_id: int, *, campaigns_once: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """replies(key, like_count[, weight]) and tags(key, theme_id) of a run, overrides applied."""
     tags = load_run_tags(store, run_id).select(
         (pl.col("platform") + chr(31) + pl.col("reply_id")).alias("key"), "theme_id"
     )
@@ -230,9 +230,25 @@ def compute_run_stats(
         replies = replies.join(
             campaign_weights(store), on=["platform", "reply_id"], how="left", maintain_order="left"
         )
-    return compute_theme_stats(
-        replies.drop("platform", "reply_id"), tags, [t.id for t in codebook.themes]
-    )
+    return replies.drop("platform", "reply_id"), tags
+
+
+def compute_run_stats(
+    store: Store, run_id: int, codebook: Codebook, *, campaigns_once: bool = False
+) -> pl.DataFrame:
+    """Theme statistics of a tagging run (overrides applied), optionally each campaign once."""
+    replies, tags = _run_frames(store, run_id, campaigns_once=campaigns_once)
+    return compute_theme_stats(replies, tags, [t.id for t in codebook.themes])
+
+
+def load_like_dominance(store: Store, *, campaigns_once: bool = False) -> pl.DataFrame:
+    """Themes of the latest tagging run whose likes figures one reply drives (see engagement)."""
+    found = find_tag_run(store)
+    if found is None:
+        return compute_like_dominance(pl.DataFrame(), pl.DataFrame(), [])
+    run_id, codebook_hash = found
+    replies, tags = _run_frames(store, run_id, campaigns_once=campaigns_once)
+    return compute_like_dominance(replies, tags, load_theme_ids(store, codebook_hash))
 
 
 def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFrame:

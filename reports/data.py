@@ -242,11 +242,14 @@ def _automatic_findings(themes: list[dict[str, Any]]) -> list[Markup]:
             (big["share"] or 0) * 100,
         )
     ]
-    # Resonance only means something with enough replies behind it.
+    # Resonance only means something with enough replies behind it, and not
+    # when one reply holds its likes (the figure would be that reply's).
     solid = [
         t
         for t in voiced
-        if t["replies_shown"] >= max(5, 0.02 * t["replies_in_scope"]) and t["resonance"] is not None
+        if t["replies_shown"] >= max(5, 0.02 * t["replies_in_scope"])
+        and t["resonance"] is not None
+        and not t.get("dominance")
     ]
     if solid:
         res = max(solid, key=lambda t: (t["resonance"], t["theme_id"]))

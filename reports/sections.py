@@ -18,7 +18,7 @@ from reports.data import (
 )
 from reports.privacy import Pseudonymiser
 from reports.queries import has_any_rows, query_rows
-from reports.trust import TRUST_SQL, load_trust, ppi_sql, unvalidated_sample
+from reports.trust import TRUST_SQL, load_dominance_notes, load_trust, ppi_sql, unvalidated_sample
 from store import Store, fetch_one
 
 
@@ -232,7 +232,14 @@ def build_themes(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
         ).fetchall()
     )
     trust = load_trust(store) if themes else None
+    # Counted in the scope the figures beside them use (campaigns once when corrected).
+    driven = (
+        load_dominance_notes(store, campaigns_once=campaigns_once or trust is not None)
+        if themes
+        else {}
+    )
     for t in themes:
+        t["dominance"] = driven.get(t["theme_id"])
         t["description"] = descriptions.get(t["theme_id"], "")
         # With campaigns counted once a count can be fractional (a campaign
         # whose copies only partly carry the theme): show it as it is.

@@ -339,3 +339,30 @@ def unvalidated_sample(store: Store) -> int | None:
         return latest_coded_sample(store)
     except Exception:
         return None  # a store from before schema 8 opened read-only
+
+
+def _res(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}"
+
+
+def dominance_note(row: dict[str, Any]) -> str:
+    """The warning for one compute_like_dominance row: who holds the likes, figures without it."""
+    if row["driver_in_theme"] and row["driver_theme_share"] > row["driver_all_share"]:
+        held = f"One reply holds {_pct(row['driver_theme_share'])} of this theme's likes"
+    else:
+        where = "in" if row["driver_in_theme"] else "not in"
+        held = f"One reply ({where} this theme) holds {_pct(row['driver_all_share'])} of all likes"
+    return (
+        f"{held}: without it the likes share is {_pct(row['likes_share_without'])} "
+        f"(not {_pct(row['likes_share'])}) and resonance {_res(row['resonance_without'])} "
+        f"(not {_res(row['resonance'])}). Treat this theme's likes figures as one reply's, "
+        "not the theme's."
+    )
+
+
+def load_dominance_notes(store: Store, *, campaigns_once: bool = False) -> dict[str, str]:
+    """theme_id -> warning, for the themes whose likes figures one reply drives."""
+    from analysis.themes import load_like_dominance
+
+    frame = load_like_dominance(store, campaigns_once=campaigns_once)
+    return {row["theme_id"]: dominance_note(row) for row in frame.iter_rows(named=True)}
