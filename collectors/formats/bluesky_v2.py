@@ -159,7 +159,7 @@ def parse_thread_v2(record: Any, ctx: ParseContext) -> list[RawReply]:
         shown = ", ".join(sorted(k or "(none)" for k in kinds))
         raise RecordRejected(
             f"getPostThreadV2 thread: none of its {len(items)} items holds a post "
-            f"(value.post); item kinds: {shown}"
+            f"(value.post); item kinds: {shown}. Read it by its key names with --format generic"
         )
     root_url = next((r.get("url") for r in rows if r.get("is_root")), None)
     if root_url:  # the root's handle-based URL, as getPostThread rows have it
