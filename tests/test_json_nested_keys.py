@@ -134,6 +134,7 @@ def test_field_names_by_their_last_steps_and_not_inside_other_posts() -> None:
     for path in ("record.reply.parent.cid", "post.embed.record.value.text", "user.profile.id"):
         assert field_of(path) is None, path
     assert field_of("reply.parent.author.handle") is None
+    assert field_of("meta.timestamp") is None  # when it was captured, not written
 
 
 def test_plan_prefers_shallow_paths_and_needs_strings_for_text() -> None:

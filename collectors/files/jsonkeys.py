@@ -26,6 +26,7 @@ MAX_DEPTH = 8  # levels of nested objects searched below the record
 MAX_LEAVES = 400  # leaves read per record (shallowest first)
 MAX_STEPS = 8 * MAX_LEAVES  # keys looked at per record, leaves or not
 SAMPLE_RECORDS = 200  # records the plan and the suggestion look at
+MAX_CANDIDATES = 4  # nested paths tried per field and record
 
 _SPELLING = {s: (fld, i) for fld, names in GENERIC_COLUMNS.items() for i, s in enumerate(names)}
 # `<entity>.<id>`: the id of another thing the reply points at.
@@ -67,6 +68,13 @@ _ELSEWHERE = {
     "labels",
     "facets",
     "entities",
+    # About the capture or the page, not the reply (a crawl time is not its date).
+    "meta",
+    "metadata",
+    "request",
+    "response",
+    "page",
+    "pagination",
 }
 # Values that are identifiers or addresses, however many words they seem to have.
 _ID_LIKE = re.compile(r"^(at://|did:|https?://|www\.|urn:|mailto:)", re.IGNORECASE)
@@ -163,7 +171,7 @@ def plan_keys(values: list[Any]) -> KeyPlan:
         ranked.setdefault(fld, []).append((tier, path.count("."), rank, seen, path))
     return KeyPlan(
         {
-            fld: tuple(tuple(c[-1].split(".")) for c in sorted(cands))
+            fld: tuple(tuple(c[-1].split(".")) for c in sorted(cands)[:MAX_CANDIDATES])
             for fld, cands in ranked.items()
         }
     )
