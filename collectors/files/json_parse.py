@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from collectors.errors import ImportProblem
+from collectors.files import jsonkeys as jk
 from collectors.files import jsonrecords as jr
 from collectors.files.header import GENERIC_COLUMNS, map_field, squash
 from collectors.files.options import ImportOptions, Parsed, ParseNotes, find_format
@@ -62,15 +63,23 @@ def parse_json(
     )
     rows: list[dict[str, Any]] = []
     payloads: list[tuple[int, str, str]] = list(found.extra)
+    # Generic records: where the reply fields sit when not at the top (value.post.record.text).
+    nested = jk.NestedReader(
+        jk.plan_keys([r.value for r in found.records[: jk.SAMPLE_RECORDS]])
+        if fmt is None
+        else jk.KeyPlan()
+    )
     for rec in found.records:
         payload = rec.raw if rec.raw is not None else json.dumps(rec.value, ensure_ascii=False)
         payloads.append((rec.record_no, rec.locator, payload))
         if fmt is None:
-            _generic_rows(rec, payload, opts, rows, found.rejects)
+            _generic_rows(rec, payload, opts, nested, rows, found.rejects)
         else:
             _format_rows(rec, payload, fmt, ctx, rows, found.rejects)
     if fmt is None and not any("text" in row for row in rows):
         raise jr.no_text_problem(path, [r.value for r in found.records])
+    if nested.note():
+        ctx.note(str(nested.note()), n=len(rows))
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
     register_raw(con, raw_frame(rows), RAW_T)
     found.notes.formats = ctx.notes
@@ -160,6 +169,7 @@ def _generic_rows(
     rec: JsonRecord,
     payload: str,
     opts: ImportOptions,
+    nested: jk.NestedReader,
     rows: list[dict[str, Any]],
     rejects: list[Reject],
 ) -> None:
@@ -170,7 +180,11 @@ def _generic_rows(
         rejects.append(Reject(rec.record_no, rec.locator, reason, payload[:RAW_CUT]))
         return
     rows.append(
-        {**_generic_record(rec.value, opts), "_record_no": rec.record_no, "_locator": rec.locator}
+        {
+            **_generic_record(rec.value, opts, nested),
+            "_record_no": rec.record_no,
+            "_locator": rec.locator,
+        }
     )
 
 
@@ -240,8 +254,8 @@ def _safe_locate(fmt: RecordFormat, value: Any) -> dict[str, Any]:
         return {}
 
 
-def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
-    """A JSON object read with the generic key names (and --map, dotted paths allowed)."""
+def _generic_record(value: Any, opts: ImportOptions, nested: jk.NestedReader) -> dict[str, Any]:
+    """A JSON object read by its key names, nested ones too (and --map, dotted paths allowed)."""
     if not isinstance(value, dict):
         return {}
     flat = {k: v for k, v in value.items() if not isinstance(v, dict | list)}
@@ -252,6 +266,7 @@ def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
             if spelling in keys:
                 row[fld] = flat[keys[spelling]]
                 break
+    nested.read(value, row)
     for fld, col in opts.mapping.items():
         found, mapped = jr.lookup(value, col)
         name = map_field(fld)
