@@ -218,7 +218,7 @@ def compute_theme_threshold(
     tp, fp, fn = _counts(base | (scores >= default), human, weights)
     default_f1 = round(float(_f1(np.array(tp), np.array(fp), np.array(fn))), 4)
     if positives < MIN_POSITIVES:
-        why = f"only {positives} coded replies carry it (calibration needs {MIN_POSITIVES})"
+        why = f"only {positives} coded replies carry it; calibration needs {MIN_POSITIVES}"
         return ThemeThreshold(theme_id, default, False, positives, None, default_f1, why)
     folds = min(FOLDS, positives, len(human) - positives)
     if folds < 2:
@@ -226,7 +226,7 @@ def compute_theme_threshold(
         return ThemeThreshold(theme_id, default, False, positives, None, default_f1, why)
     cv = round(cross_validated_f1(scores, human, weights, base, folds), 4)
     if cv <= default_f1:
-        why = f"the default does as well (F1 {default_f1:.2f} against cross-validated {cv:.2f})"
+        why = f"the default does as well: F1 {default_f1:.2f}, calibrated {cv:.2f} cross-validated"
         return ThemeThreshold(theme_id, default, False, positives, cv, default_f1, why)
     cut = best_threshold(scores, human, weights, base)
     return ThemeThreshold(theme_id, cut, True, positives, cv, default_f1)

@@ -27,8 +27,8 @@ def _num(v: float | None) -> str:
 
 def _calibrated(t: ThemeThreshold) -> str:
     return (
-        f"{t.theme_id} {t.threshold:.2f} (cross-validated F1 {_num(t.cv_f1)}, "
-        f"default {_num(t.default_f1)})"
+        f"{t.theme_id} {t.threshold:.2f} (cross-validated F1 {_num(t.cv_f1)}; "
+        f"F1 {_num(t.default_f1)} with the default)"
     )
 
 

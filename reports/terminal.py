@@ -146,6 +146,7 @@ def render_trust_table(store: Store, trust: Trust) -> str:
 def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere: bool) -> str:
     """The automatic tags' figures with bootstrap intervals (sampling only, not tagging error)."""
     from analysis.themes import latest_stats
+    from reports.trust import tag_run_notes
 
     frame = latest_stats(store, campaigns_once=campaigns_once)
     if frame.height == 0:
@@ -191,6 +192,7 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
         + f"\n\n{plural(rows[0]['replies_in_scope'], 'reply', 'replies')} in scope; "
         + f"tagging run {rows[0]['run_id']}. "
         + f"Resonance = likes share ÷ reply share.{once}"
+        + "".join(f"\nNote: {n}" for n in tag_run_notes(store, int(rows[0]["run_id"])))
     )
 
 
