@@ -166,8 +166,8 @@ def best_threshold(
     j = int(np.argmax(f1))
     if j == 0:
         return NEVER
-    below = s[j] if j < len(s) else s[j - 1] - 0.02
-    return float(round((s[j - 1] + below) / 2, 4))
+    below = float(s[j]) if j < len(s) else float(s[j - 1]) - 0.02
+    return round((float(s[j - 1]) + below) / 2, 4)
 
 
 def _counts(

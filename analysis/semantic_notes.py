@@ -53,15 +53,20 @@ def calibration_notes(
         ]
     done = [t for t in calibration.themes if t.calibrated]
     kept = [t for t in calibration.themes if not t.calibrated]
-    head = (
-        f"Semantic thresholds calibrated on coded sample {calibration.sample_id} "
-        f"({plural(calibration.coded, 'coded reply', 'coded replies')} the embedder read, "
-        f"{calibration.folds}-fold cross-validation)"
+    read = (
+        f"{plural(calibration.coded, 'coded reply', 'coded replies')} the embedder read, "
+        f"{calibration.folds}-fold cross-validation"
     )
-    parts = [f"{head}: " + ("; ".join(_calibrated(t) for t in done) or "no theme calibrated")]
+    parts = [
+        f"Semantic thresholds calibrated on coded sample {calibration.sample_id} ({read}): "
+        + "; ".join(_calibrated(t) for t in done)
+        if done
+        else f"No semantic threshold could be calibrated on coded sample "
+        f"{calibration.sample_id} ({read})"
+    ]
     if kept:
         parts.append(
-            f"default {default:g} kept for " + "; ".join(f"{t.theme_id} ({t.reason})" for t in kept)
+            f"Default {default:g} kept for " + "; ".join(f"{t.theme_id} ({t.reason})" for t in kept)
         )
     out = [". ".join(parts) + "."]
     if done:
