@@ -56,6 +56,7 @@ class ThemeThreshold:
     cv_f1: float | None  # cross-validated F1 of calibrating (None when not tried)
     default_f1: float | None  # F1 of the default threshold on the coded replies
     reason: str = ""  # why the default was kept
+    kind: str = "calibrated"  # or few | one_sided | as_well | not_coded (why, for grouping)
 
     def as_dict(self) -> dict[str, object]:
         """What a tagging run records about this theme."""
@@ -66,6 +67,7 @@ class ThemeThreshold:
             "cv_f1": self.cv_f1,
             "default_f1": self.default_f1,
             "reason": self.reason,
+            "kind": self.kind,
         }
 
 
@@ -219,15 +221,17 @@ def compute_theme_threshold(
     default_f1 = round(float(_f1(np.array(tp), np.array(fp), np.array(fn))), 4)
     if positives < MIN_POSITIVES:
         why = f"only {positives} coded replies carry it; calibration needs {MIN_POSITIVES}"
-        return ThemeThreshold(theme_id, default, False, positives, None, default_f1, why)
+        return ThemeThreshold(theme_id, default, False, positives, None, default_f1, why, "few")
     folds = min(FOLDS, positives, len(human) - positives)
     if folds < 2:
         why = "too few coded replies without it to cross-validate"
-        return ThemeThreshold(theme_id, default, False, positives, None, default_f1, why)
+        return ThemeThreshold(
+            theme_id, default, False, positives, None, default_f1, why, "one_sided"
+        )
     cv = round(cross_validated_f1(scores, human, weights, base, folds), 4)
     if cv <= default_f1:
         why = f"the default does as well: F1 {default_f1:.2f}, calibrated {cv:.2f} cross-validated"
-        return ThemeThreshold(theme_id, default, False, positives, cv, default_f1, why)
+        return ThemeThreshold(theme_id, default, False, positives, cv, default_f1, why, "as_well")
     cut = best_threshold(scores, human, weights, base)
     return ThemeThreshold(theme_id, cut, True, positives, cv, default_f1)
 
@@ -250,7 +254,14 @@ def compute_calibration(
         if theme not in coded.coded_themes:
             themes.append(
                 ThemeThreshold(
-                    theme, default, False, 0, None, None, f"not coded in sample {coded.sample_id}"
+                    theme,
+                    default,
+                    False,
+                    0,
+                    None,
+                    None,
+                    f"not coded in sample {coded.sample_id}",
+                    "not_coded",
                 )
             )
             continue

@@ -7,7 +7,7 @@ shows semantic tags says whether their threshold was fitted to this data.
 
 from __future__ import annotations
 
-from analysis.calibration import Calibration, ThemeThreshold
+from analysis.calibration import MIN_POSITIVES, Calibration, ThemeThreshold
 from analysis.semantic_languages import LanguageScope
 from textsafety import plural
 
@@ -30,6 +30,32 @@ def _calibrated(t: ThemeThreshold) -> str:
         f"{t.theme_id} {t.threshold:.2f} (cross-validated F1 {_num(t.cv_f1)}; "
         f"F1 {_num(t.default_f1)} with the default)"
     )
+
+
+# Why a theme kept the default, for themes grouped by reason (per-theme detail: the run's
+# parameters.calibration).
+KEPT_WHY = {
+    "few": "fewer than {n} coded replies carry {them}",
+    "one_sided": "too few coded replies lack {them} to cross-validate",
+    "as_well": "the default does as well on the coded replies as calibrating under "
+    "cross-validation",
+    "not_coded": "not in the coded sample",
+}
+
+
+def _kept_groups(kept: list[ThemeThreshold]) -> list[str]:
+    """'a, b (why)' per reason, in the order the reasons first appear."""
+    groups: dict[str, list[ThemeThreshold]] = {}
+    for t in kept:
+        groups.setdefault(t.kind, []).append(t)
+    out = []
+    for kind, themes in groups.items():
+        if len(themes) == 1:
+            why = themes[0].reason  # with its own figures
+        else:
+            why = KEPT_WHY.get(kind, "{them}").format(n=MIN_POSITIVES, them="them")
+        out.append(f"{', '.join(t.theme_id for t in themes)} ({why})")
+    return out
 
 
 def calibration_notes(
@@ -65,9 +91,7 @@ def calibration_notes(
         f"{calibration.sample_id} ({read})"
     ]
     if kept:
-        parts.append(
-            f"Default {default:g} kept for " + "; ".join(f"{t.theme_id} ({t.reason})" for t in kept)
-        )
+        parts.append(f"Default {default:g} kept for " + "; ".join(_kept_groups(kept)))
     out = [". ".join(parts) + "."]
     if done:
         out.append(
