@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.agreement import MEASURABLE_MIN
+from analysis.sample_validation import latest_coded_sample
 from store import Store
 
 MIN_POSITIVES = MEASURABLE_MIN  # coded replies carrying a theme before its threshold is fitted
@@ -104,12 +105,10 @@ class Calibration:
 
 def load_coded_replies(store: Store, theme_ids: list[str]) -> CodedReplies | None:
     """The latest coded sample's codes for these themes (None when nothing is coded)."""
-    row = store.con.execute(
-        "SELECT sample_id FROM human_code_rows ORDER BY import_run_id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
+    found = latest_coded_sample(store)  # the sample `validate` scores by default
+    if found is None:
         return None
-    sample_id = int(row[0])
+    sample_id = found
     rows = store.con.execute(
         """SELECT h.platform, h.reply_id, h.theme_id, avg(h.value::INT),
                   coalesce(any_value(s.inclusion_prob), 1.0)

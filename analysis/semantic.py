@@ -4,7 +4,10 @@ Each theme is represented by its description and its example replies,
 embedded with the same offline embedders as the topic models (cached in the
 store). A reply gets a theme when its cosine similarity to the nearest of
 those texts reaches the threshold, at most MAX_THEMES themes per reply; the
-evidence is the nearest example and the similarity.
+evidence is the nearest example and the similarity. Each theme's threshold
+is calibrated on the latest coded sample when there is one (calibration.py),
+and English-only embedders leave replies in other languages untagged
+(semantic_languages.py); the run's notes say which (semantic_notes.py).
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ def tag_cmd(
       replyscope tag --method semantic --embedder ./my-multilingual-model
     """
     from analysis.codebook import CodebookError, load_codebook, require_usable
+    from analysis.embed import EmbedderError
     from analysis.themes import DEFAULT_METHOD, tag_store
     from textsafety import plural
 
@@ -86,7 +87,7 @@ def tag_cmd(
             )
         except CodebookError as err:
             raise click.ClickException(_error_lines(err)) from err
-        except (ValueError, RuntimeError) as err:
+        except (ValueError, RuntimeError, EmbedderError) as err:
             raise click.ClickException(str(err)) from err
         validated = _revalidate(store)
     share = result.tagged / result.replies if result.replies else 0

@@ -18,6 +18,7 @@ from analysis.calibration import (
     compute_theme_threshold,
     cross_validated_f1,
 )
+from cli import main
 from store import Store
 from tests.conftest import sample
 from tests.validation_helpers import code_sheet, max_sample, run, sample_keys
@@ -183,8 +184,13 @@ def test_uncalibrated_threshold_is_said_and_shown(tmp_path: Path, runner: CliRun
     assert "is uncalibrated for this data" in (tmp_path / "r.html").read_text(encoding="utf-8")
     # Keyword tagging has no threshold: no note, and --threshold is refused with the fix.
     assert "uncalibrated" not in run(runner, base, "tag", *cb)
-    bad = runner.invoke(__import__("cli").main, [*base, "tag", *cb, "--threshold", "0.3"])
+    bad = runner.invoke(main, [*base, "tag", *cb, "--threshold", "0.3"])
     assert bad.exit_code == 1 and "add --method semantic" in bad.output
+    # An embedder that is not there: one line naming it and what to use, no traceback.
+    missing = str(tmp_path / "no-model")
+    bad = runner.invoke(main, [*base, "tag", *cb, "--method", "semantic", "--embedder", missing])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: unknown embedder")
+    assert "wordllama, minilm, tfidf or the folder" in bad.output
 
 
 GERMAN = [
