@@ -9,7 +9,7 @@ never touched; the views read the latest run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -37,6 +37,7 @@ class TagResult:
     tagged: int
     tags: int
     stats: pl.DataFrame
+    notes: list[str] = field(default_factory=list)  # the semantic step's (thresholds, skips)
 
 
 def save_codebook(store: Store, codebook: Codebook) -> str:
@@ -99,24 +100,37 @@ def tag_store(
     *,
     method: str = DEFAULT_METHOD,
     embedder: str | None = None,
+    threshold: float | None = None,
     parameters: dict[str, object] | None = None,
 ) -> TagResult:
-    """Tag all replies with the codebook and store the run; returns counts and stats."""
+    """Tag all replies with the codebook and store the run; returns counts and stats.
+
+    Semantic thresholds are calibrated on the latest coded sample unless
+    `threshold` forces one for every theme.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     require_usable(codebook)  # CodebookError before anything is read or written
     replies = load_reply_texts(store)
     params: dict[str, object] = dict(parameters or {})
     frames: list[pl.DataFrame] = []
+    notes: list[str] = []
     if method in ("keyword", "both"):
         frames.append(_keyword_tags(replies, codebook))
     if method in ("semantic", "both"):
         semantic = compute_semantic_tags(
-            store, replies, codebook, embedder=embedder, combined=method == "both"
+            store,
+            replies,
+            codebook,
+            embedder=embedder,
+            threshold=threshold,
+            combined=method == "both",
+            base=frames[0] if frames else None,
         )
         frames.append(semantic.tags)
-        # The report's method section reads the embedder and threshold from the run.
+        # The report's method section reads the embedder, thresholds and notes from the run.
         params.update(semantic.parameters())
+        notes = semantic.notes
     rows = _reply_rows(replies, _merge_tags(frames, method))
     with store.transaction():
         h = save_codebook(store, codebook)
@@ -143,7 +157,9 @@ def tag_store(
                 rows_in=replies.height, rows_added=rows.height, summary={"replies_tagged": tagged}
             ),
         )
-    return TagResult(run_id, codebook, method, replies.height, int(tagged), rows.height, stats)
+    return TagResult(
+        run_id, codebook, method, replies.height, int(tagged), rows.height, stats, notes
+    )
 
 
 def _keyword_tags(replies: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:

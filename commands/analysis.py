@@ -34,19 +34,37 @@ if TYPE_CHECKING:
     default=None,
     help="For semantic tagging: wordllama, minilm, tfidf or a model folder.",
 )
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="For semantic tagging: one similarity threshold for every theme "
+    "(default: calibrated per theme on the coded sample, else the demo-tuned one).",
+)
 @click.pass_obj
-def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: str | None) -> None:
+def tag_cmd(
+    ctx: Ctx,
+    codebook_path: Path | None,
+    method: str | None,
+    embedder: str | None,
+    threshold: float | None,
+) -> None:
     """Tag every reply with the themes of a codebook, with the matched terms as evidence.
 
     Each run is kept; views and reports use the latest. Human corrections
-    (`replyscope review import`) win over automatic tags.
+    (`replyscope review import`) win over automatic tags. Semantic tagging
+    calibrates each theme's threshold on the latest coded sample (else it
+    says the threshold is uncalibrated), and with the English embedders
+    (wordllama, minilm) leaves out replies in other languages.
 
     \b
     Examples:
       replyscope tag
       replyscope tag --codebook my_codebook.toml --method both
+      replyscope tag --method semantic --embedder ./my-multilingual-model
     """
     from analysis.codebook import CodebookError, load_codebook, require_usable
+    from analysis.embed import EmbedderError
     from analysis.themes import DEFAULT_METHOD, tag_store
     from textsafety import plural
 
@@ -58,12 +76,18 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
     except CodebookError as err:
         raise click.ClickException(_error_lines(err)) from err
     chosen = method or DEFAULT_METHOD
+    if threshold is not None and chosen == "keyword":
+        raise click.ClickException(
+            "--threshold is for semantic tagging: add --method semantic (or both)."
+        )
     with open_store(ctx) as store:
         try:
-            result = tag_store(store, codebook, method=chosen, embedder=embedder)
+            result = tag_store(
+                store, codebook, method=chosen, embedder=embedder, threshold=threshold
+            )
         except CodebookError as err:
             raise click.ClickException(_error_lines(err)) from err
-        except (ValueError, RuntimeError) as err:
+        except (ValueError, RuntimeError, EmbedderError) as err:
             raise click.ClickException(str(err)) from err
         validated = _revalidate(store)
     share = result.tagged / result.replies if result.replies else 0
@@ -76,6 +100,8 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
         f"{'carries' if result.tagged == 1 else 'carry'} at least one theme, "
         f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes",
     )
+    for note in result.notes:  # semantic: how the thresholds were set, replies skipped
+        say(ctx, note)
     if validated:
         say(ctx, validated)
 

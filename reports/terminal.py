@@ -167,6 +167,7 @@ def _render_automatic(
 ) -> str:
     """The automatic tags' figures with bootstrap intervals (sampling only, not tagging error)."""
     from analysis.themes import latest_stats
+    from reports.trust import tag_run_notes
 
     frame = latest_stats(store, campaigns_once=campaigns_once)
     if frame.height == 0:
@@ -216,6 +217,7 @@ def _render_automatic(
         + f"\n\n{plural(rows[0]['replies_in_scope'], 'reply', 'replies')} in scope; "
         + f"tagging run {rows[0]['run_id']}. "
         + f"Resonance = likes share ÷ reply share.{once}"
+        + "".join(f"\nNote: {n}" for n in tag_run_notes(store, int(rows[0]["run_id"])))
     )
 
 

@@ -279,8 +279,21 @@ def load_trust(store: Store) -> Trust | None:
         drawn_from=int(info[2]) if info else int(first["population"]),
         agreement=agreement,
         themes=_trust_themes(store, rows, run_id),
-        warnings=_validation_notes(store, run_id) + _staleness(store, run_id, sample_id),
+        warnings=_validation_notes(store, run_id)
+        + _staleness(store, run_id, sample_id)
+        + tag_run_notes(store, int(first["tag_run_id"])),
     )
+
+
+def tag_run_notes(store: Store, run_id: int) -> list[str]:
+    """What a tagging run said about itself: semantic thresholds (calibrated or not), skips."""
+    row = fetch_one(
+        store.con, "SELECT json_extract(parameters, '$.notes') FROM runs WHERE run_id = ?", [run_id]
+    )
+    if not row or row[0] is None:
+        return []
+    notes = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return [str(n) for n in notes or []]
 
 
 def _validation_notes(store: Store, run_id: int) -> list[str]:
