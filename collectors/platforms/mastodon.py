@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit
 
 from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, Page
 from collectors.model import ParseContext, RawReply
-from collectors.platforms.base import Step, Target
+from collectors.platforms.base import Step, Target, answered_before
 from collectors.textutil import as_str, html_to_text
 from collectors.urls import mastodon_instance
 
@@ -335,6 +335,12 @@ def _get(client: HttpClient, url: str, target: Target, *, with_token: bool) -> P
         raise
 
 
+def _descendants(page: Page) -> bool:
+    """Whether a context answer holds any descendant (two empty answers may well be alike)."""
+    found = page.payload.get("descendants") if isinstance(page.payload, Mapping) else None
+    return bool(found) and isinstance(found, list)
+
+
 def _has_header(page: Page, name: str) -> bool:
     return any(k.lower() == name for k in page.headers)
 
@@ -391,6 +397,12 @@ def fetch_thread(
             # Deleted or made private since we saw it; nothing below it to fetch.
             ctx.note(NOTE_DELETED)
             state = _advance(state, asked, dict(state["nodes"]))
+            continue
+        if _descendants(page) and answered_before(client, page):
+            # The very answer another status got: nothing new, and following
+            # it would only ask again what it sent before.
+            state = _advance(state, asked, dict(state["nodes"]))
+            yield Step(page=page, rows=[], state=dict(state))
             continue
         rows, nodes = absorb_context(page.payload, asked, state["nodes"], ctx)
         for row in rows:
