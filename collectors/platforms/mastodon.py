@@ -351,6 +351,32 @@ def _advance(state: dict[str, Any], asked: str, nodes: dict[str, list[Any]]) -> 
     return {**state, "nodes": nodes, "done": done, "queue": statuses_to_expand(nodes, done)}
 
 
+def _first_state(page: Page, target: Target, ctx: ParseContext) -> dict[str, Any]:
+    """The state after the post itself was fetched: its row and its context to ask for."""
+    status = page.payload if isinstance(page.payload, Mapping) else {}
+    if not as_str(status.get("id")):
+        raise FetchError(f"mastodon: {page.url} did not answer with a status ({target.url}).")
+    root = target.native_id
+    root_url = str(status.get("url") or status.get("uri") or target.url)
+    root_row = parse_status(status, root, None, root_url)
+    root_row["is_root"] = True
+    root_row.pop("parent_id", None)
+    if status.get("in_reply_to_id") is not None:
+        ctx.note(NOTE_IS_REPLY)
+    count = status.get("replies_count")
+    # The root row waits for the first replies: the store only takes a row
+    # as the thread's post when replies to it come in the same batch.
+    return {
+        "root": root,
+        "root_url": root_url,
+        "root_row": root_row,
+        "nodes": {root: [0, count if isinstance(count, int) else 0, 0]},
+        "done": [],
+        # The root's context is asked for even when its count says 0 (counts lag).
+        "queue": [root],
+    }
+
+
 def fetch_thread(
     client: HttpClient, target: Target, state: dict[str, Any], ctx: ParseContext
 ) -> Iterator[Step]:
@@ -363,28 +389,7 @@ def fetch_thread(
     state = dict(state)
     if "root" not in state:
         page = _get(client, status_url(base, target.native_id), target, with_token=bool(token))
-        status = page.payload if isinstance(page.payload, Mapping) else {}
-        if not as_str(status.get("id")):
-            raise FetchError(f"mastodon: {page.url} did not answer with a status ({target.url}).")
-        root = target.native_id
-        root_url = str(status.get("url") or status.get("uri") or target.url)
-        root_row = parse_status(status, root, None, root_url)
-        root_row["is_root"] = True
-        root_row.pop("parent_id", None)
-        if status.get("in_reply_to_id") is not None:
-            ctx.note(NOTE_IS_REPLY)
-        count = status.get("replies_count")
-        # The root row waits for the first replies: the store only takes a row
-        # as the thread's post when replies to it come in the same batch.
-        state = {
-            "root": root,
-            "root_url": root_url,
-            "root_row": root_row,
-            "nodes": {root: [0, count if isinstance(count, int) else 0, 0]},
-            "done": [],
-            # The root's context is asked for even when its count says 0 (counts lag).
-            "queue": [root],
-        }
+        state = _first_state(page, target, ctx)
         yield Step(page=page, rows=[], state=dict(state))
 
     while state["queue"]:
