@@ -547,5 +547,5 @@ def test_a_page_token_that_repeats_does_not_loop_forever(tmp_path: Path) -> None
     # and the run is marked interrupted with the reason.
     status, message, added, summary = last_run(db)
     assert (status, added, summary["pages"]) == ("interrupted", 192 - 29, 5)
-    assert f"replies to {_tid(7)} pointed back at itself" in message
+    assert f"replies to {_tid(7)} led back to a page fetched" in message
     assert summary[NOTE_HELD_BACK] == 29

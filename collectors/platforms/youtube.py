@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -451,7 +452,7 @@ def _get(client: HttpClient, url: str, now: Callable[[], datetime]) -> Page:
 def _next_token(client: HttpClient, page: Page, url: Callable[[str], str], what: str) -> str | None:
     """The page's nextPageToken, or None at the end or when it leads back to a page fetched."""
     token = as_str(get_path(page.payload, "nextPageToken"))
-    if token is not None and asked_before(client, url(token), f"{what} pointed back at itself"):
+    if token is not None and asked_before(client, url(token), f"{what} led back to a page fetched"):
         return None  # a token loop: paging stops here
     return token
 
@@ -564,7 +565,7 @@ def _reply_pages(
         token = _next_token(
             client,
             page,
-            lambda t: comments_url(base, parent, t),  # noqa: B023 (called at once)
+            partial(comments_url, base, parent),
             f"a page of replies to {parent}",
         )
         if token:
