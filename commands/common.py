@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reports.terminal import render_table
 from store import Store, StoreError, resolve_db_path
 
-__all__ = ["Ctx", "Phases", "open_store", "render_table", "say"]
+if TYPE_CHECKING:
+    from collectors.collect import CollectResult
+    from collectors.http import Event
+
+__all__ = ["Ctx", "HarvestProgress", "Phases", "open_store", "render_table", "say"]
 
 
 class Ctx:
@@ -68,6 +74,53 @@ class Phases:
         if self.on and self.width:
             click.echo("\r" + " " * self.width + "\r", err=True, nl=False)
             self.width = 0
+
+
+class HarvestProgress:
+    """A harvest's progress: one updating line on a terminal, log lines on stderr otherwise.
+
+    Off a terminal (cron, CI, `2> log`) a long wait or a retry is logged as it
+    happens and the totals every `every` seconds, so a run never goes quiet
+    for minutes; short pacing waits are not logged. --quiet silences both.
+    """
+
+    def __init__(
+        self,
+        ctx: Ctx,
+        label: str,
+        *,
+        every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.line = Phases(ctx, label)
+        self.log = not ctx.quiet and not self.line.on
+        self.label = label
+        self.every = every
+        self.clock = clock
+        self.last_log = clock()
+
+    def _log(self, text: str) -> None:
+        click.echo(f"{self.label}: {text}", err=True)
+        self.last_log = self.clock()
+
+    def event(self, event: Event) -> None:
+        """A wait or a retry (from the HTTP client)."""
+        self.line(str(event))
+        pacing = event.kind == "wait" and event.reason.startswith("pacing")
+        if self.log and (not pacing or event.seconds >= 30):
+            self._log(str(event))
+
+    def step(self, progress: CollectResult) -> None:
+        """A page saved: the running totals."""
+        stored = progress.added + progress.updated + progress.unchanged
+        text = f"{stored} replies, {progress.pages} pages"
+        self.line(text)
+        if self.log and self.clock() - self.last_log >= self.every:
+            self._log(text + " so far")
+
+    def done(self) -> None:
+        """Clear the terminal line before the summary is printed."""
+        self.line.done()
 
 
 def say(ctx: Ctx, message: str) -> None:

@@ -9,12 +9,13 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from commands.common import Ctx, Phases, open_store, render_table, say
+from commands.common import Ctx, HarvestProgress, Phases, open_store, render_table, say
 from store import Store, query
 
 
@@ -194,6 +195,21 @@ def import_cmd(
 @click.option(
     "--archive", is_flag=True, help="X only: search the full archive (needs academic/pro access)."
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest one request may take, from connecting to the last byte of the answer.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0, max=20),
+    default=5,
+    show_default=True,
+    help="How often a request that failed (timeout, dropped connection, 5xx) is tried again.",
+)
 @click.pass_obj
 def collect_cmd(
     ctx: Ctx,
@@ -202,6 +218,8 @@ def collect_cmd(
     limit: int | None,
     api_base: str | None,
     archive: bool,
+    timeout: float,
+    retries: int,
 ) -> None:
     """Harvest every reply to a post from the platform's API into the store.
 
@@ -209,7 +227,10 @@ def collect_cmd(
     variables only (X_BEARER_TOKEN, YOUTUBE_API_KEY, REDDIT_CLIENT_ID and
     REDDIT_CLIENT_SECRET, MASTODON_ACCESS_TOKEN); Bluesky needs none. An
     interrupted harvest keeps what it saved; run the same command again to
-    continue.
+    continue. Every run ends by itself: a request that gets no complete
+    answer within --timeout seconds is tried again up to --retries times, and
+    a server that repeats itself (the same page, a looping cursor) ends the
+    run, marked interrupted, with what it sent stored.
 
     \b
     Examples:
@@ -228,41 +249,49 @@ def collect_cmd(
         raise click.UsageError("give a post URL, or --from FILE with one URL per line.")
     with open_store(ctx, create=True) as store:
         failures = sum(
-            not _collect_one(ctx, store, link, api_base=api_base, archive=archive, limit=limit)
+            not _collect_one(
+                ctx,
+                store,
+                link,
+                CollectOptions(api_base, archive, limit, deadline=timeout, attempts=retries + 1),
+            )
             for link in urls
         )
     if failures:
         raise SystemExit(1)
 
 
-def _collect_one(
-    ctx: Ctx, store: Store, link: str, *, api_base: str | None, archive: bool, limit: int | None
-) -> bool:
+@dataclass(frozen=True)
+class CollectOptions:
+    """The options of `collect` that shape each harvest."""
+
+    api_base: str | None
+    archive: bool
+    limit: int | None
+    deadline: float
+    attempts: int
+
+
+def _collect_one(ctx: Ctx, store: Store, link: str, options: CollectOptions) -> bool:
     """Harvest one post's replies with progress on stderr; False (error printed) on failure."""
-    from collectors.collect import CollectResult, client_for, collect, resolve_target
+    from collectors.collect import client_for, collect, resolve_target
     from collectors.errors import ImportProblem
-    from collectors.http import Event, FetchError
+    from collectors.http import FetchError, ServerRepeated
     from commands.summary import describe_collect
 
     try:
-        target = resolve_target(link, api_base=api_base, archive=archive)
+        target = resolve_target(link, api_base=options.api_base, archive=options.archive)
     except ImportProblem as err:
         click.echo(f"Error: {err}", err=True)
         return False
-    line = Phases(ctx, target.platform)
-
-    def show_event(event: Event) -> None:
-        line(str(event))
-
-    def show_step(progress: CollectResult) -> None:
-        stored = progress.added + progress.updated + progress.unchanged
-        line(f"{stored} replies, {progress.pages} pages")
-
-    client = client_for(target, on_event=show_event)
+    line = HarvestProgress(ctx, target.platform)
+    client = client_for(
+        target, on_event=line.event, deadline=options.deadline, attempts=options.attempts
+    )
     stored_before = _reply_count(store)
     try:
         with client:
-            result = collect(store, target, client=client, limit=limit, on_step=show_step)
+            result = collect(store, target, client=client, limit=options.limit, on_step=line.step)
     except KeyboardInterrupt:
         line.done()
         click.echo(
@@ -273,12 +302,16 @@ def _collect_one(
     except FetchError as err:
         line.done()
         got = _reply_count(store) - stored_before
-        kept = (
-            f" The {got} new replies received before the error are stored; run the same "
-            "command again to continue."
-            if got > 0
-            else ""
-        )
+        if isinstance(err, ServerRepeated):
+            # Running again cannot help: the server, not the network, is at fault.
+            kept = f" The {got} new replies received are stored." if got > 0 else ""
+        elif got > 0:
+            kept = (
+                f" The {got} new replies received before the error are stored; run the same "
+                "command again to continue."
+            )
+        else:
+            kept = ""
         click.echo(f"Error: {err}{kept}", err=True)
         return False
     line.done()
