@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 import click
 
 from commands.common import Ctx, open_store, render_table, say
+from commands.scope import thread_option
 from reports.terminal import render_theme_table
 from store import Store
+from store_scope import scoped_threads
 
 if TYPE_CHECKING:
     from analysis.misses import MissedReply, Misses
@@ -34,17 +36,27 @@ if TYPE_CHECKING:
     default=None,
     help="For semantic tagging: wordllama, minilm, tfidf or a model folder.",
 )
+@thread_option
 @click.pass_obj
-def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: str | None) -> None:
+def tag_cmd(
+    ctx: Ctx,
+    codebook_path: Path | None,
+    method: str | None,
+    embedder: str | None,
+    thread: str | None,
+) -> None:
     """Tag every reply with the themes of a codebook, with the matched terms as evidence.
 
     Each run is kept; views and reports use the latest. Human corrections
-    (`replyscope review import`) win over automatic tags.
+    (`replyscope review import`) win over automatic tags. With --thread only
+    that thread's replies are tagged: reports on that thread use the run,
+    whole-store reports keep the latest whole-store run.
 
     \b
     Examples:
       replyscope tag
       replyscope tag --codebook my_codebook.toml --method both
+      replyscope tag --thread reddit:9mu3ty --codebook ufc.toml
     """
     from analysis.codebook import CodebookError, load_codebook, require_usable
     from analysis.themes import DEFAULT_METHOD, tag_store
@@ -58,14 +70,22 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
     except CodebookError as err:
         raise click.ClickException(_error_lines(err)) from err
     chosen = method or DEFAULT_METHOD
-    with open_store(ctx) as store:
+    with open_store(ctx, thread=thread) as store:
+        scope = scoped_threads(store)
         try:
-            result = tag_store(store, codebook, method=chosen, embedder=embedder)
+            result = tag_store(
+                store,
+                codebook,
+                method=chosen,
+                embedder=embedder,
+                parameters={"thread": scope[0]} if scope else None,
+            )
         except CodebookError as err:
             raise click.ClickException(_error_lines(err)) from err
         except (ValueError, RuntimeError) as err:
             raise click.ClickException(str(err)) from err
-        validated = _revalidate(store)
+        # A coded sample is drawn from the whole store: it cannot score one thread's run.
+        validated = "" if scope else _revalidate(store)
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
@@ -74,7 +94,8 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
         f"({plural(len(codebook.themes), 'theme')}, method {chosen}), run {result.run_id}: "
         f"{plural(result.tagged, 'reply', 'replies')} ({share:.0%}) "
         f"{'carries' if result.tagged == 1 else 'carry'} at least one theme, "
-        f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes",
+        f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes"
+        + (f" --thread {scope[0]}" if scope else ""),
     )
     if validated:
         say(ctx, validated)
@@ -116,8 +137,9 @@ def _error_lines(err: Exception) -> str:
     is_flag=True,
     help="Show the automatic tags' figures even when a coded sample corrects them.",
 )
+@thread_option
 @click.pass_obj
-def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool) -> None:
+def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool, thread: str | None) -> None:
     """Show each theme's share of replies and of likes, and how far to trust them.
 
     After `replyscope validate` on a coded sample: shares corrected for
@@ -130,8 +152,9 @@ def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool) -> None:
     Examples:
       replyscope themes
       replyscope themes --automatic --count-campaigns-once
+      replyscope themes --thread reddit:9mu3ty
     """
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, thread=thread) as store:
         text = render_theme_table(store, campaigns_once=count_campaigns_once, automatic=automatic)
     if not text:
         raise click.ClickException("no tagging run yet: run `replyscope tag` first.")
