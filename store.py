@@ -234,8 +234,9 @@ def start_run(
     # The table itself: a session scoped to one thread shadows `runs` with a view.
     row = fetch_one(
         store.con,
-        f"""INSERT INTO {main_table(store.con, "runs")} (kind, status, started_at, tool_version, parameters, input_path,
-                             input_sha256, input_url, format, platform)
+        f"""INSERT INTO {main_table(store.con, "runs")}
+                  (kind, status, started_at, tool_version, parameters, input_path,
+                   input_sha256, input_url, format, platform)
            VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
         [
             kind,
@@ -265,7 +266,8 @@ def finish_run(
 ) -> None:
     """Record the outcome and counts of a run."""
     store.con.execute(
-        f"""UPDATE {main_table(store.con, "runs")} SET status = ?, finished_at = ?, rows_in = ?, rows_added = ?,
+        f"""UPDATE {main_table(store.con, "runs")}
+              SET status = ?, finished_at = ?, rows_in = ?, rows_added = ?,
                   rows_updated = ?, rows_unchanged = ?, rows_rejected = ?, summary = ?,
                   message = ?, format = coalesce(?, format), platform = coalesce(?, platform)
            WHERE run_id = ?""",

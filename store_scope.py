@@ -80,7 +80,8 @@ def _scope_results(con: duckdb.DuckDBPyConnection) -> None:
         _view(
             con,
             name,
-            f"SELECT x.* FROM {main_table(con, name)} x SEMI JOIN replies USING (platform, reply_id)",
+            f"SELECT x.* FROM {main_table(con, name)} x "
+            "SEMI JOIN replies USING (platform, reply_id)",
         )
     # A topic run's size, share and outliers, as the scoped replies make them up.
     _view(

@@ -291,7 +291,9 @@ def scope_theme_stats(store: Store) -> None:
     if found is None:
         return
     run_id, codebook_hash = found
-    toml = fetch_one(store.con, "SELECT toml FROM codebooks WHERE codebook_hash = ?", [codebook_hash])
+    toml = fetch_one(
+        store.con, "SELECT toml FROM codebooks WHERE codebook_hash = ?", [codebook_hash]
+    )
     if toml is None:
         return
     stats = compute_run_stats(store, run_id, parse_codebook(str(toml[0])))
@@ -304,7 +306,7 @@ def scope_theme_stats(store: Store) -> None:
     store.con.register("_stats_in", stats.with_columns(pl.lit(run_id).alias("run_id")).to_arrow())
     try:
         store.con.execute(
-            f"INSERT INTO temp.theme_stats BY NAME SELECT {', '.join(columns + ['run_id'])} "
+            f"INSERT INTO temp.theme_stats BY NAME SELECT {', '.join([*columns, 'run_id'])} "
             "FROM _stats_in"
         )
     finally:

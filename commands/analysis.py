@@ -156,9 +156,15 @@ def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool, thread: st
     """
     with open_store(ctx, read_only=True, thread=thread) as store:
         text = render_theme_table(store, campaigns_once=count_campaigns_once, automatic=automatic)
+        scope = scoped_threads(store)
     if not text:
         raise click.ClickException("no tagging run yet: run `replyscope tag` first.")
     click.echo(text)
+    if scope:
+        click.echo(
+            f"\nOne thread: {scope[0]}. A validation sample is drawn from the whole store, so "
+            "one thread's figures are the automatic tags' (not corrected for tagging error)."
+        )
 
 
 @click.group("codebook")

@@ -36,9 +36,7 @@ def resolve_thread(store: Store, value: str) -> str:
     found = _known(store, f"SELECT thread_id FROM {ids} WHERE thread_id = ?", [text])
     if not found and text.lower().startswith(("http://", "https://")):
         bare = text.rstrip("/")
-        found = _known(
-            store, "SELECT thread_id FROM threads WHERE rtrim(url, '/') = ?", [bare]
-        )
+        found = _known(store, "SELECT thread_id FROM threads WHERE rtrim(url, '/') = ?", [bare])
         post = parse_post_url(text)
         if not found and post:
             found = _known(

@@ -182,7 +182,11 @@ def _over_time_table(store: Store, run_id: int, freq: str) -> str:
         return (
             f"Topics over time: {totals.height} buckets of {freq} are too many to show "
             f"(replies from {first} to {last}); "
-            + (f"use --freq {better[0]} ({better[1]} buckets)." if better else "use a larger --freq.")
+            + (
+                f"use --freq {better[0]} ({better[1]} buckets)."
+                if better
+                else "use a larger --freq."
+            )
         )
     sizes = frame.group_by("topic_id").agg(pl.col("replies").sum()).sort("replies", descending=True)
     shown = [t for t in sizes["topic_id"].to_list() if t != -1][:8]

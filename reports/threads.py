@@ -51,8 +51,11 @@ def public_url(url: str, p: Pseudonymiser) -> str:
     """A post URL with the account names in it pseudonymised (unless authors are shown)."""
     if not p.enabled:
         return url
+
     def swap(m: re.Match[str]) -> str:
-        prefix, account = next((a, b) for a, b in zip(m.groups()[::2], m.groups()[1::2]) if b)
+        groups = m.groups()
+        pairs = zip(groups[::2], groups[1::2], strict=True)
+        prefix, account = next((a, b) for a, b in pairs if b)
         return (prefix or "") + p.name(account)
 
     out = _ACCOUNT_IN_URL.sub(swap, url)
@@ -116,8 +119,10 @@ def scope_note(store: Store, p: Pseudonymiser) -> dict[str, Any] | None:
 
 def short_labels(labels: list[str], width: int) -> list[str]:
     """Labels cut to `width`, without the start they all share (URLs of one forum, say)."""
-    import os.path
-
-    common = os.path.commonprefix(labels) if len(labels) > 1 else ""
-    cut = common.rfind("/") + 1  # whole path segments only
+    cut = 0
+    if len(labels) > 1:
+        # The shared start, then back to its last "/": whole path segments only.
+        while all(len(x) > cut and x[cut] == labels[0][cut] for x in labels):
+            cut += 1
+        cut = labels[0].rfind("/", 0, cut) + 1
     return [trim(("…" + x[cut:]) if cut > 8 else x, width) for x in labels]
