@@ -88,7 +88,10 @@ def _scope_results(con: duckdb.DuckDBPyConnection) -> None:
         con,
         "topic_runs",
         f"""SELECT t.* REPLACE (coalesce(s.n, 0) AS replies, coalesce(s.k, 0) AS topics,
-                                s.outliers / nullif(s.n, 0) AS outlier_share)
+                                s.outliers / nullif(s.n, 0) AS outlier_share,
+                                CASE WHEN json_extract_string(parameters, '$.thread') IS NULL
+                                     THEN 'Of the run on the whole store: ' || note
+                                     ELSE note END AS note)
             FROM {main_table(con, "topic_runs")} t
             LEFT JOIN (SELECT run_id, count(*) AS n, count(DISTINCT topic_id)
                               FILTER (topic_id <> -1) AS k,
