@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from commands import analysis, data, demo, quality, report, topics, validation, visuals
+from commands import analysis, data, demo, quality, report, threads, topics, validation, visuals
 from commands.common import Ctx
 
 
@@ -61,6 +61,7 @@ for _command in (
     data.status_cmd,
     data.rejects_cmd,
     data.sql_cmd,
+    *threads.COMMANDS,
     *analysis.COMMANDS,
     *validation.COMMANDS,
     *report.COMMANDS,

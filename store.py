@@ -55,6 +55,13 @@ def fetch_one(
     return tuple(rows[0]) if rows else None
 
 
+def main_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The store's own table `name`, past any TEMP view of that name (store_scope's shadows)."""
+    row = fetch_one(con, "SELECT current_database()")
+    catalog = str(row[0]) if row else "main"
+    return '"' + catalog.replace('"', '""') + '".main.' + name
+
+
 def _lock_message(path: Path, err: Exception) -> str:
     # DuckDB names the other process ("PID 1234") in its message; keep that.
     pid = re.search(r"PID (\d+)", str(err))
@@ -224,10 +231,12 @@ def start_run(
     platform: str | None = None,
 ) -> int:
     """Insert a `runs` row with status 'running' and return its run_id."""
+    # The table itself: a session scoped to one thread shadows `runs` with a view.
     row = fetch_one(
         store.con,
-        """INSERT INTO runs (kind, status, started_at, tool_version, parameters, input_path,
-                             input_sha256, input_url, format, platform)
+        f"""INSERT INTO {main_table(store.con, "runs")}
+                  (kind, status, started_at, tool_version, parameters, input_path,
+                   input_sha256, input_url, format, platform)
            VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
         [
             kind,
@@ -257,7 +266,8 @@ def finish_run(
 ) -> None:
     """Record the outcome and counts of a run."""
     store.con.execute(
-        """UPDATE runs SET status = ?, finished_at = ?, rows_in = ?, rows_added = ?,
+        f"""UPDATE {main_table(store.con, "runs")}
+              SET status = ?, finished_at = ?, rows_in = ?, rows_added = ?,
                   rows_updated = ?, rows_unchanged = ?, rows_rejected = ?, summary = ?,
                   message = ?, format = coalesce(?, format), platform = coalesce(?, platform)
            WHERE run_id = ?""",

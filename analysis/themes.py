@@ -18,7 +18,7 @@ from analysis.engagement import compute_like_dominance, compute_theme_stats
 from analysis.keywords import compute_keyword_tags
 from analysis.sampling import campaign_weights, find_tag_run, load_run_tags, load_theme_ids
 from analysis.semantic import compute_semantic_tags
-from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
+from store import RunCounts, Store, fetch_one, finish_run, main_table, now_utc, start_run
 
 METHODS = ("keyword", "semantic", "both")
 # The method `replyscope tag` uses when none is given: the best on the
@@ -308,3 +308,38 @@ def latest_stats(store: Store, *, campaigns_once: bool) -> pl.DataFrame:
     return frame.select("theme_id", "label", "run_id", "codebook_hash").join(
         stats, on="theme_id", how="left", maintain_order="left"
     )
+
+
+def scope_theme_stats(store: Store) -> None:
+    """In a session scoped to one thread: theme_stats of the latest tagging run, for its replies.
+
+    A TEMP table shadows `theme_stats` (see store_scope), so theme_summary and
+    everything reading it show the thread's figures; nothing is stored.
+    """
+    from analysis.codebook import parse_codebook
+    from analysis.sampling import find_tag_run
+
+    found = find_tag_run(store)
+    if found is None:
+        return
+    run_id, codebook_hash = found
+    toml = fetch_one(
+        store.con, "SELECT toml FROM codebooks WHERE codebook_hash = ?", [codebook_hash]
+    )
+    if toml is None:
+        return
+    stats = compute_run_stats(store, run_id, parse_codebook(str(toml[0])))
+    table = main_table(store.con, "theme_stats")
+    # The stored table's columns, whatever migrations added: the frame fills those it has.
+    columns = [
+        c for c in store.con.sql(f"SELECT * FROM {table} LIMIT 0").columns if c in stats.columns
+    ]
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE theme_stats AS SELECT * FROM {table} LIMIT 0")
+    store.con.register("_stats_in", stats.with_columns(pl.lit(run_id).alias("run_id")).to_arrow())
+    try:
+        store.con.execute(
+            f"INSERT INTO temp.theme_stats BY NAME SELECT {', '.join([*columns, 'run_id'])} "
+            "FROM _stats_in"
+        )
+    finally:
+        store.con.unregister("_stats_in")

@@ -81,6 +81,7 @@ class TopicOptions:
     n_neighbors: int = 15
     n_components: int = 5
     fit_sample: int = FIT_SAMPLE
+    thread: str | None = None  # the one thread modelled (`--thread`); None: the whole store
 
 
 @dataclass

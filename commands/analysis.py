@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 import click
 
 from commands.common import Ctx, open_store, render_table, say
+from commands.scope import thread_option
 from reports.terminal import render_theme_table
 from store import Store
+from store_scope import scoped_threads
 
 if TYPE_CHECKING:
     from analysis.misses import MissedReply, Misses
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     help="For semantic tagging: one similarity threshold for every theme "
     "(default: calibrated per theme on the coded sample, else the demo-tuned one).",
 )
+@thread_option
 @click.pass_obj
 def tag_cmd(
     ctx: Ctx,
@@ -48,6 +51,7 @@ def tag_cmd(
     method: str | None,
     embedder: str | None,
     threshold: float | None,
+    thread: str | None,
 ) -> None:
     """Tag every reply with the themes of a codebook, with the matched terms as evidence.
 
@@ -55,13 +59,16 @@ def tag_cmd(
     (`replyscope review import`) win over automatic tags. Semantic tagging
     calibrates each theme's threshold on the latest coded sample (else it
     says the threshold is uncalibrated), and with the English embedders
-    (wordllama, minilm) leaves out replies in other languages.
+    (wordllama, minilm) leaves out replies in other languages. With --thread
+    only that thread's replies are tagged: reports on that thread use the
+    run, whole-store reports keep the latest whole-store run.
 
     \b
     Examples:
       replyscope tag
       replyscope tag --codebook my_codebook.toml --method both
       replyscope tag --method semantic --embedder ./my-multilingual-model
+      replyscope tag --thread reddit:9mu3ty --codebook ufc.toml
     """
     from analysis.codebook import CodebookError, load_codebook, require_usable
     from analysis.embed import EmbedderError
@@ -80,16 +87,23 @@ def tag_cmd(
         raise click.ClickException(
             "--threshold is for semantic tagging: add --method semantic (or both)."
         )
-    with open_store(ctx) as store:
+    with open_store(ctx, thread=thread) as store:
+        scope = scoped_threads(store)
         try:
             result = tag_store(
-                store, codebook, method=chosen, embedder=embedder, threshold=threshold
+                store,
+                codebook,
+                method=chosen,
+                embedder=embedder,
+                threshold=threshold,
+                parameters={"thread": scope[0]} if scope else None,
             )
         except CodebookError as err:
             raise click.ClickException(_error_lines(err)) from err
         except (ValueError, RuntimeError, EmbedderError) as err:
             raise click.ClickException(str(err)) from err
-        validated = _revalidate(store)
+        # A coded sample is drawn from the whole store: it cannot score one thread's run.
+        validated = "" if scope else _revalidate(store)
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
@@ -98,7 +112,8 @@ def tag_cmd(
         f"({plural(len(codebook.themes), 'theme')}, method {chosen}), run {result.run_id}: "
         f"{plural(result.tagged, 'reply', 'replies')} ({share:.0%}) "
         f"{'carries' if result.tagged == 1 else 'carry'} at least one theme, "
-        f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes",
+        f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes"
+        + (f" --thread {scope[0]}" if scope else ""),
     )
     for note in result.notes:  # semantic: how the thresholds were set, replies skipped
         say(ctx, note)
@@ -142,8 +157,9 @@ def _error_lines(err: Exception) -> str:
     is_flag=True,
     help="Show the automatic tags' figures even when a coded sample corrects them.",
 )
+@thread_option
 @click.pass_obj
-def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool) -> None:
+def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool, thread: str | None) -> None:
     """Show each theme's share of replies and of likes, and how far to trust them.
 
     After `replyscope validate` on a coded sample: shares corrected for
@@ -156,12 +172,19 @@ def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool) -> None:
     Examples:
       replyscope themes
       replyscope themes --automatic --count-campaigns-once
+      replyscope themes --thread reddit:9mu3ty
     """
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, thread=thread) as store:
         text = render_theme_table(store, campaigns_once=count_campaigns_once, automatic=automatic)
+        scope = scoped_threads(store)
     if not text:
         raise click.ClickException("no tagging run yet: run `replyscope tag` first.")
     click.echo(text)
+    if scope:
+        click.echo(
+            f"\nOne thread: {scope[0]}. A validation sample is drawn from the whole store, so "
+            "one thread's figures are the automatic tags' (not corrected for tagging error)."
+        )
 
 
 @click.group("codebook")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from commands.scope import apply_scope
 from reports.terminal import render_table
 from store import Store, StoreError, resolve_db_path
 
@@ -37,8 +38,22 @@ class Ctx:
 
 
 @contextmanager
-def open_store(ctx: Ctx, *, read_only: bool = False, create: bool = False) -> Iterator[Store]:
-    """Open the store, turning store problems into click errors; only import/collect create it."""
+def open_store(
+    ctx: Ctx,
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    thread: str | None = None,
+    reading: bool | None = None,
+    raw: bool = False,
+) -> Iterator[Store]:
+    """Open the store, turning store problems into click errors; only import/collect create it.
+
+    `thread` scopes the session to one thread (`--thread`); otherwise runs made
+    on one thread are hidden, so whole-store figures never come from them.
+    `reading` sessions (default: read-only ones) scope every result table;
+    `raw` ones (`sql`) see the tables as stored.
+    """
     if not create and not ctx.db.exists():
         # A mistyped --db must not silently give an empty report or tag nothing.
         raise click.ClickException(
@@ -50,6 +65,8 @@ def open_store(ctx: Ctx, *, read_only: bool = False, create: bool = False) -> It
     except StoreError as err:
         raise click.ClickException(str(err)) from err
     try:
+        if not (create or raw):
+            apply_scope(store, thread, reading=read_only if reading is None else reading)
         yield store
     finally:
         store.close()

@@ -353,7 +353,7 @@ def status_cmd(ctx: Ctx) -> None:
     """
     from commands.summary import render_status
 
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, raw=True) as store:
         click.echo(render_status(store))
 
 
@@ -381,7 +381,7 @@ def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
         params.append(run_id)
     sql += " ORDER BY run_id, record_no LIMIT ?"
     params.append(limit)
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, raw=True) as store:
         if (
             run_id is not None
             and not query(store, "SELECT 1 FROM runs WHERE run_id = ?", [run_id])[1]
@@ -425,7 +425,7 @@ def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
 
     if not statement.strip():
         raise click.UsageError('give a query, e.g. replyscope sql "SELECT count(*) FROM replies".')
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, raw=True) as store:
         try:
             names, rows = query(store, statement)
         except duckdb.Error as err:

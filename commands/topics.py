@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from commands.common import Ctx, Phases, open_store, render_table, say
+from commands.scope import thread_option
 from store import Store
+from store_scope import scoped_threads
 
 MAX_BUCKETS = 60  # rows of the topics-over-time table
 
@@ -54,6 +56,7 @@ def _topics_value(value: str) -> int | None:
     show_default=True,
     help="Bucket for the topics-over-time table (shown when replies span more than a day).",
 )
+@thread_option
 @click.pass_obj
 def topics_cmd(
     ctx: Ctx,
@@ -62,6 +65,7 @@ def topics_cmd(
     min_topic_size: int | None,
     topics_opt: str,
     freq: str,
+    thread: str | None,
 ) -> None:
     """Find the topics of the replies (BERTopic, offline): each with its keywords and examples.
 
@@ -73,6 +77,7 @@ def topics_cmd(
     Examples:
       replyscope topics
       replyscope topics --embedder minilm --seed 7 --topics 12
+      replyscope topics --thread reddit:9mu3ty
     """
     from analysis.embed import EmbedderError
     from analysis.topic_labels import freq_interval
@@ -86,14 +91,16 @@ def topics_cmd(
         raise click.ClickException(f"--topics {topics_opt}: {err.message}") from err
     except TopicError as err:
         raise click.ClickException(f"--freq {freq}: {err}") from err
-    options = TopicOptions(
-        embedder=embedder or DEFAULT_EMBEDDER,
-        seed=seed,
-        min_topic_size=min_topic_size,
-        topics=wanted,
-    )
     phases = Phases(ctx, "topics")
-    with open_store(ctx) as store:
+    with open_store(ctx, thread=thread) as store:
+        scope = scoped_threads(store)
+        options = TopicOptions(
+            embedder=embedder or DEFAULT_EMBEDDER,
+            seed=seed,
+            min_topic_size=min_topic_size,
+            topics=wanted,
+            thread=scope[0] if scope else None,
+        )
         try:
             result = compute_topic_run(store, options, progress=phases)
             over_time = _over_time_table(store, result.run_id, freq)
@@ -135,6 +142,30 @@ def topics_cmd(
     )
 
 
+# Bucket sizes to suggest, smallest first; the first that fits MAX_BUCKETS is named.
+FREQ_LADDER = ("1h", "2h", "6h", "12h", "1d", "2d", "1w", "2w", "4w", "13w", "26w", "52w", "520w")
+_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _freq_seconds(freq: str) -> int:
+    text = freq.strip().lower()
+    return int(text[:-1]) * _SECONDS[text[-1]]
+
+
+def _fitting_freq(store: Store, run_id: int, freq: str) -> tuple[str, int] | None:
+    """The smallest bucket larger than `freq` that gives at most MAX_BUCKETS rows, and its count."""
+    from analysis.topic_labels import compute_topics_over_time
+
+    for candidate in FREQ_LADDER:
+        if _freq_seconds(candidate) <= _freq_seconds(freq):
+            continue
+        # Counted as the table counts them (aligned buckets, empty ones included).
+        n = compute_topics_over_time(store, run_id, candidate)["bucket"].n_unique()
+        if n <= MAX_BUCKETS:
+            return candidate, n
+    return None
+
+
 def _over_time_table(store: Store, run_id: int, freq: str) -> str:
     """Replies per bucket for the largest topics, when the replies span more than one bucket."""
     import polars as pl
@@ -146,9 +177,16 @@ def _over_time_table(store: Store, run_id: int, freq: str) -> str:
     if totals.height < 2:
         return ""
     if totals.height > MAX_BUCKETS:
+        first, last = str(totals["bucket"][0])[:10], str(totals["bucket"][-1])[:10]
+        better = _fitting_freq(store, run_id, freq)
         return (
-            f"Topics over time: {totals.height} buckets of {freq} are too many to show; "
-            "use a larger --freq (like 1d or 1w)."
+            f"Topics over time: {totals.height} buckets of {freq} are too many to show "
+            f"(replies from {first} to {last}); "
+            + (
+                f"use --freq {better[0]} ({better[1]} buckets)."
+                if better
+                else "use a larger --freq."
+            )
         )
     sizes = frame.group_by("topic_id").agg(pl.col("replies").sum()).sort("replies", descending=True)
     shown = [t for t in sizes["topic_id"].to_list() if t != -1][:8]

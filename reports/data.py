@@ -127,6 +127,11 @@ class ReportData:
     trust: Trust | None = None
     unvalidated_sample: int | None = None
     sql: dict[str, str] = field(default_factory=lambda: dict(SQL))
+    # Every thread by its post (Comparison), and how many more `replyscope threads` lists.
+    comparison_threads: list[dict[str, Any]] = field(default_factory=list)
+    comparison_more: int = 0
+    # The one thread a `--thread` report covers (label, id, threads in the store), else None.
+    scope: dict[str, Any] | None = None
 
 
 def reply_rows(
