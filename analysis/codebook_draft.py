@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 import polars as pl
 
@@ -97,7 +98,7 @@ class CodebookDraft:
         about = f"the replies to: “{self.question}”" if self.question else f"“{self.title}”"
         description = (
             f"Drafted by replyscope from topics run {self.topic_run} of {about} "
-            f"({plural(self.replies, 'reply', 'replies')}, mostly {', '.join(self.languages)}). "
+            f"({plural(self.replies, 'reply', 'replies')}; main language {self.languages[0]}). "
             "Review every theme: rename it, describe it, prune its terms, then check it with "
             "`replyscope codebook check`."
         )
@@ -109,7 +110,8 @@ class CodebookDraft:
         )
         # `language` (stemmed matching) arrives with its own change; set it when it exists.
         if "language" in {f.name for f in dataclasses.fields(Codebook)}:
-            cb = dataclasses.replace(cb, **{"language": self.languages[0]})
+            extra: dict[str, Any] = {"language": self.languages[0]}
+            cb = dataclasses.replace(cb, **extra)
         return cb
 
 
@@ -311,7 +313,13 @@ class CodebookSuggestion:
     draft: CodebookDraft
     tag_run: int | None
     codebook: Codebook | None  # the codebook of the latest tagging run
-    drafts: list[Theme]
+    by_topic: dict[int, Theme]  # the draft themes, by the topic they come from
+    misfit: list[str] = dataclasses.field(default_factory=list)  # why the codebook fits badly
+
+    @property
+    def drafts(self) -> list[Theme]:
+        """The draft themes, largest topic first."""
+        return list(self.by_topic.values())
 
     @property
     def topic_run(self) -> int:
@@ -370,7 +378,9 @@ def compute_codebook_suggestions(
     draft = compute_codebook_draft(store, run_id=run_id, progress=progress)
     latest = latest_tag_codebook(store)
     if latest is None:
-        return CodebookSuggestion(draft, None, None, draft.themes)
+        return CodebookSuggestion(
+            draft, None, None, {t.topic_id: t.theme for t in draft.topics if t.theme}
+        )
     tag_run, codebook = latest
     covered = dict(
         store.con.execute(
@@ -391,14 +401,32 @@ def compute_codebook_suggestions(
     own = {t.id for t in codebook.themes}
     taken = own | {t.id for t in draft.themes}
     existing = {term_form(term.rstrip("*")) for t in codebook.themes for term in t.include}
-    drafts: list[Theme] = []
+    drafts: dict[int, Theme] = {}
     for topic in draft.topics:
         topic.size = int(sizes.get(topic.topic_id, topic.size))
         topic.covered = int(covered.get(topic.topic_id, 0))
         if topic.theme is None or topic.share >= threshold:
             continue
-        drafts.append(_fresh_theme(topic.theme, own, taken, existing, draft.languages[0]))
-    return CodebookSuggestion(draft, tag_run, codebook, drafts)
+        drafts[topic.topic_id] = _fresh_theme(topic.theme, own, taken, existing, draft.languages[0])
+    return CodebookSuggestion(draft, tag_run, codebook, drafts, _misfit(store, codebook, tag_run))
+
+
+def _misfit(store: Store, codebook: Codebook, tag_run: int) -> list[str]:
+    """Why the latest tagging run's codebook fits the replies badly (empty when it fits)."""
+    from analysis.codebook_fit import compute_codebook_fit
+
+    texts = pl.Series(
+        "text", [r[0] for r in store.con.execute("SELECT text FROM replies").fetchall()]
+    )
+    counts = dict(
+        store.con.execute(
+            "SELECT theme_id, replies FROM theme_stats WHERE run_id = ?", [tag_run]
+        ).fetchall()
+    )
+    tagged = fetch_one(
+        store.con, "SELECT count(DISTINCT (platform, reply_id)) FROM reply_theme_tags"
+    )
+    return compute_codebook_fit(codebook, texts, int(tagged[0]) if tagged else 0, counts)
 
 
 def _fresh_theme(

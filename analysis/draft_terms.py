@@ -32,7 +32,8 @@ from analysis.topic_labels import CONTRACTIONS, NOISE_WORDS
 from textsafety import redact_contacts, remove_links
 
 PRIOR_REPLIES = 50.0  # α0 of the log-odds prior, in replies
-MIN_Z = 1.96  # a term over-represented in its topic at the 5% level
+MIN_Z = 1.0  # below one standard error a term is noise
+MIN_LIFT = 2.0  # a term at least twice as frequent in its topic's replies as in the others
 MAX_TERM_SHARE = 0.15  # a term in more replies than this is too broad to tell themes apart
 SPREAD_TOPICS = 0.9  # a term found in this share of the topics (4 or more) belongs to none
 MIN_TERM_SHARE = 0.03  # of the topic's replies (and at least 2 replies)
@@ -158,19 +159,24 @@ def compute_distinctive_terms(
     n_j = counts.replies - n_i
     topics = [t for t in counts.per_topic if t != -1]
     floor = max(2, math.ceil(MIN_TERM_SHARE * n_i))
+    broad = MAX_TERM_SHARE * counts.replies
     scored: list[tuple[float, str]] = []
     for term, y_i in mine.items():
         y_all = counts.overall[term]
-        if y_i < floor or y_all > MAX_TERM_SHARE * counts.replies:
-            continue
+        if y_i < floor or any(counts.overall[w] > broad for w in term.split()):
+            continue  # a phrase with a word in every other reply: its other word says it
         if len(topics) >= 4:
             present = sum(1 for t in topics if counts.per_topic[t].get(term))
             if present >= SPREAD_TOPICS * len(topics):
                 continue
         if term_problem(term) is not None:
             continue
-        z = log_odds_z(y_i, n_i, y_all - y_i, n_j) if n_j else float(y_i)
-        if z >= MIN_Z or not n_j:
+        if not n_j:
+            scored.append((float(y_i), term))  # one topic: its most frequent terms
+            continue
+        z = log_odds_z(y_i, n_i, y_all - y_i, n_j)
+        lift = (y_i / n_i) / ((y_all - y_i + 1) / (n_j + 1))
+        if z >= MIN_Z and lift >= MIN_LIFT:
             scored.append((z, term))
     scored.sort(key=lambda s: (-s[0], s[1]))
     return _group_forms(scored, mine, stemmer)

@@ -11,8 +11,10 @@ import click
 
 from commands.common import Ctx, Phases, open_store, render_table, say
 from store import Store
+from textsafety import plural
 
 if TYPE_CHECKING:
+    from analysis.codebook import Theme
     from analysis.codebook_draft import CodebookDraft, DraftTopic
 
 T = TypeVar("T")
@@ -221,7 +223,7 @@ def codebook_draft_cmd(ctx: Ctx, output: Path, run_id: int | None, force: bool) 
             "draft again."
         )
     output.write_text(to_toml(draft.codebook()), encoding="utf-8")
-    _say_written(ctx, output, draft, len(draft.themes))
+    _say_written(ctx, output, draft, plural(len(draft.themes), "theme"))
 
 
 def _refuse_existing(output: Path, force: bool) -> None:
@@ -245,25 +247,32 @@ def _run_draft(ctx: Ctx, compute: Callable[[Store, Phases], T]) -> T:
     return result
 
 
-def _draft_table(topics: list[DraftTopic], *, coverage: bool = False) -> str:
+def _draft_table(
+    topics: list[DraftTopic], *, coverage: bool = False, drafted: dict[int, Theme] | None = None
+) -> str:
     """One row per topic: its size, (its coverage,) the drafted theme and terms, or why none."""
     rows = []
     for t in topics:
-        terms = ", ".join(t.theme.include[:6]) if t.theme else f"(no theme: {t.skipped})"
+        theme = t.theme if drafted is None else drafted.get(t.topic_id)
+        if theme:
+            terms = ", ".join(theme.include[:6])
+        elif t.theme:
+            terms = "(no theme: the codebook already tags enough of its replies)"
+        else:
+            terms = f"(no theme: {t.skipped})"
         covered = (f"{t.share:.0%}",) if coverage else ()
-        rows.append((t.topic_id, t.size, *covered, t.theme.id if t.theme else "-", terms))
+        rows.append((t.topic_id, t.size, *covered, theme.id if theme else "-", terms))
     head = ["topic", "replies", *(["carry a theme"] if coverage else []), "theme", "include terms"]
     return render_table(head, rows)
 
 
-def _say_written(ctx: Ctx, output: Path, draft: CodebookDraft, themes: int) -> None:
-    from textsafety import plural
+def _say_written(ctx: Ctx, output: Path, draft: CodebookDraft, themes: str) -> None:
 
     how = "a new topics run" if draft.ran_topics else "topics run"
     skipped = sum(1 for t in draft.topics if t.theme is None)
     say(
         ctx,
-        f"\nWrote {output}: {plural(themes, 'theme')} from {how} {draft.topic_run} "
+        f"\nWrote {output}: {themes} from {how} {draft.topic_run} "
         f"({plural(draft.replies, 'reply', 'replies')}, main language {draft.languages[0]}"
         f"{'; ' + plural(skipped, 'topic') + ' without a theme' if skipped else ''}). "
         f"Review it (rename, describe, prune terms), then: replyscope codebook check {output} "
@@ -313,7 +322,20 @@ def codebook_suggest_cmd(
             store, run_id=run_id, threshold=threshold, progress=phases
         ),
     )
-    click.echo(_draft_table(suggestion.coverage, coverage=suggestion.codebook is not None))
+    click.echo(
+        _draft_table(
+            suggestion.coverage,
+            coverage=suggestion.codebook is not None,
+            drafted=suggestion.by_topic,
+        )
+    )
+    if suggestion.misfit:
+        say(
+            ctx,
+            f"\nNote: {suggestion.codebook.name if suggestion.codebook else 'the codebook'} fits "
+            f"these replies badly ({'; '.join(suggestion.misfit)}): a codebook of their own may "
+            "serve better: replyscope codebook draft -o mine.toml",
+        )
     if suggestion.codebook is None:
         say(ctx, "\nNo tagging run yet: every topic gets a theme (as `replyscope codebook draft`).")
     if not suggestion.drafts:
@@ -326,7 +348,10 @@ def codebook_suggest_cmd(
         )
         return
     output.write_text(to_toml(suggestion.draft_codebook(only_new=only_new)), encoding="utf-8")
-    _say_written(ctx, output, suggestion.draft, len(suggestion.drafts))
+    drafted = plural(len(suggestion.drafts), "draft theme")
+    if suggestion.codebook and not only_new:
+        drafted += f" after the {plural(len(suggestion.codebook.themes), 'theme')} of the codebook"
+    _say_written(ctx, output, suggestion.draft, drafted)
 
 
 COMMANDS: list[click.Command] = [topics_cmd]
