@@ -38,12 +38,7 @@ from analysis.draft_terms import (
     theme_id_from_label,
     unshared_terms,
 )
-from analysis.languages import (
-    compute_language_shares,
-    main_languages,
-    stemmer_for,
-    stop_words_for,
-)
+from analysis.languages import main_languages, stemmer_for, stop_words_for
 from analysis.text import match_form, redact_contacts, term_form
 from analysis.topic_labels import TopicError, compute_label
 from store import Store, fetch_one
@@ -121,7 +116,10 @@ def resolve_topic_run(
     """(topics run to draft from, whether it was run now): the given, the latest, or a new one."""
     if run_id is not None:
         if not fetch_one(store.con, "SELECT 1 FROM topic_runs WHERE run_id = ?", [run_id]):
-            raise TopicError(f"there is no topics run {run_id}; see them with: replyscope status")
+            raise TopicError(
+                f"there is no topics run {run_id}; list them with: "
+                'replyscope sql "SELECT * FROM topic_runs"'
+            )
         return run_id, False
     row = fetch_one(store.con, "SELECT max(run_id) FROM topic_runs")
     if row is not None and row[0] is not None:
@@ -169,6 +167,25 @@ def _stale_note(store: Store, run_id: int) -> str | None:
     )
 
 
+def reply_stop_words(texts: pl.Series) -> tuple[list[str], list[frozenset[str]]]:
+    """The replies' main languages, and each reply's stop words: theirs and its own language's.
+
+    A Welsh reply in an English thread loses "dim" and "yn" too.
+    """
+    from analysis.quality import compute_languages
+
+    langs = compute_languages(texts)["lang"]
+    counts = langs.drop_nulls().value_counts(sort=True)
+    total = max(1, int(counts["count"].sum())) if counts.height else 1
+    shares = {str(lang): int(n) / total for lang, n in counts.iter_rows()}
+    main = main_languages(shares)
+    base = draft_stop_words(stop_words_for(main))
+    own = {
+        lang: base | draft_stop_words(stop_words_for([lang])) for lang in shares if lang not in main
+    }
+    return main, [own.get(str(lang), base) if lang else base for lang in langs.to_list()]
+
+
 def compute_codebook_draft(
     store: Store, *, run_id: int | None = None, progress: Progress | None = None
 ) -> CodebookDraft:
@@ -180,11 +197,10 @@ def compute_codebook_draft(
     if progress:
         progress("choosing each topic's distinctive terms")
     clean = redact_contacts(frame["text"])
-    languages = main_languages(compute_language_shares(clean))
-    stop = draft_stop_words(stop_words_for(languages))
+    languages, stops = reply_stop_words(clean)
     forms = match_form(clean).to_list()
     topics = frame["topic_id"].to_list()
-    counts = count_topic_terms(forms, topics, stop)
+    counts = count_topic_terms(forms, topics, stops)
     stemmer = stemmer_for(languages[0])
     labels = dict(
         store.con.execute(

@@ -4,12 +4,15 @@ Terms are counted in the form keyword tagging matches (`analysis.text.match_form
 lower case, accents folded, punctuation as spaces), one count per reply, so a
 drafted term matches exactly the replies it was counted in. A term is a word
 of three or more letters, or two such words in a row, and never a stop word of
-the replies' main languages (`analysis.languages`), platform noise or a
-number. Each topic's terms are ranked by the log-odds ratio of their reply
-counts in the topic against every other reply, with an informative Dirichlet
-prior (Monroe, Colaresi & Quinn 2008, as `codebook misses` does); a term in
+the thread's main languages nor of the reply's own language (detected per
+reply, `analysis.languages`), platform noise or a number. Each topic's terms
+are ranked by the log-odds ratio of their reply counts in the topic against
+every other reply, with an informative Dirichlet prior (Monroe, Colaresi &
+Quinn 2008, as `codebook misses` does), and kept when at least one standard
+error above zero and twice as frequent in the topic as elsewhere; a term in
 more than MAX_TERM_SHARE of all replies, or in nearly every topic, tells no
-topic apart and is left out. Inflected forms of one word (Snowball stem of
+topic apart and is left out, and so is a phrase holding such a word. Each
+term goes to the one topic where it is most distinctive. Inflected forms of one word (Snowball stem of
 the main language: fight, fights, fighting) are kept together as one group.
 
 Theme ids are ASCII: accents dropped (é -> e, ä -> a), ß -> ss, æ -> ae,
@@ -137,13 +140,16 @@ class TopicTerms:
 
 
 def count_topic_terms(
-    forms: Sequence[str], topics: Sequence[int], stop: frozenset[str]
+    forms: Sequence[str], topics: Sequence[int], stops: Sequence[frozenset[str]]
 ) -> TopicTerms:
-    """Reply counts of every term per topic (outliers count in the overall figures only)."""
+    """Reply counts of every term per topic (outliers count in the overall figures only).
+
+    stops: each reply's stop words (its own language's and the thread's main ones).
+    """
     per_topic: dict[int, Counter[str]] = {}
     sizes: Counter[int] = Counter()
     overall: Counter[str] = Counter()
-    for form, topic in zip(forms, topics, strict=True):
+    for form, topic, stop in zip(forms, topics, stops, strict=True):
         terms = reply_terms(form, stop)
         overall.update(terms)
         sizes[topic] += 1
