@@ -12,8 +12,9 @@ Quinn 2008, as `codebook misses` does), and kept when at least one standard
 error above zero and twice as frequent in the topic as elsewhere; a term in
 more than MAX_TERM_SHARE of all replies, or in nearly every topic, tells no
 topic apart and is left out, and so is a phrase holding such a word. Each
-term goes to the one topic where it is most distinctive. Inflected forms of one word (Snowball stem of
-the main language: fight, fights, fighting) are kept together as one group.
+term goes to the one topic where it is most distinctive. Inflected forms of
+one word (Snowball stem of the main language: fight, fights, fighting) are
+kept together as one group.
 
 Theme ids are ASCII: accents dropped (é -> e, ä -> a), ß -> ss, æ -> ae,
 œ -> oe, ø -> o; in a German thread the umlauts are written out as Germans

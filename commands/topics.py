@@ -257,7 +257,7 @@ def _draft_table(
         if theme:
             terms = ", ".join(theme.include[:6])
         elif t.theme:
-            terms = "(no theme: the codebook already tags enough of its replies)"
+            terms = f"(covered: {t.share:.0%} of its replies carry a theme)"
         else:
             terms = f"(no theme: {t.skipped})"
         covered = (f"{t.share:.0%}",) if coverage else ()
