@@ -71,6 +71,7 @@ for _command in (
     demo.demo_cmd,
 ):
     main.add_command(_command)
+analysis.codebook_group.add_command(topics.codebook_draft_cmd)
 analysis.codebook_group.add_command(topics.codebook_suggest_cmd)
 
 

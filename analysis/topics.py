@@ -50,7 +50,6 @@ from analysis.topic_labels import (
 
 # Re-exported so the whole topics API is importable from here.
 from analysis.topic_labels import TopicError as TopicError
-from analysis.topic_labels import compute_codebook_suggestions as compute_codebook_suggestions
 from analysis.topic_labels import compute_topic_theme_crosstab as compute_topic_theme_crosstab
 from analysis.topic_labels import compute_topics_over_time as compute_topics_over_time
 from analysis.topic_labels import latest_topic_run as latest_topic_run

@@ -16,6 +16,7 @@ from store_scope import scoped_threads
 
 if TYPE_CHECKING:
     from analysis.misses import MissedReply, Misses
+    from analysis.themes import TagResult
 
 
 @click.command("tag")
@@ -104,6 +105,7 @@ def tag_cmd(
             raise click.ClickException(str(err)) from err
         # A coded sample is drawn from the whole store: it cannot score one thread's run.
         validated = "" if scope else _revalidate(store)
+        misfit = _fit_warning(store, result, default=codebook_path is None)
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
@@ -119,6 +121,31 @@ def tag_cmd(
         say(ctx, note)
     if validated:
         say(ctx, validated)
+    if misfit:
+        click.echo(misfit, err=True)  # a warning, shown even with --quiet
+
+
+def _fit_warning(store: Store, result: TagResult, *, default: bool) -> str:
+    """The warning `tag` prints when its codebook fits the replies badly, with what to do."""
+    from analysis.codebook_fit import compute_codebook_fit
+    from analysis.themes import load_reply_texts
+
+    counts = dict(result.stats.select("theme_id", "replies").iter_rows())
+    problems = compute_codebook_fit(
+        result.codebook, load_reply_texts(store)["text"], result.tagged, counts
+    )
+    if not problems:
+        return ""
+    which = (
+        "the bundled default codebook (public-service leadership; no --codebook was given)"
+        if default
+        else f"the codebook {result.codebook.name}"
+    )
+    return (
+        f"Warning: {which} fits these replies badly: {'; '.join(problems)}. Its figures describe "
+        "another question. Draft a codebook from these replies instead: replyscope codebook "
+        "draft -o mine.toml, review it, then: replyscope tag --codebook mine.toml"
+    )
 
 
 def _revalidate(store: Store) -> str:

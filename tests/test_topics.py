@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.codebook import Codebook, Theme, check_codebook, load_codebook
+from analysis.draft_terms import theme_id_from_label
 from analysis.themes import tag_store
 from analysis.topic_clusters import cap_outliers
 from analysis.topic_labels import (
@@ -24,7 +25,6 @@ from analysis.topic_labels import (
     compute_label,
     make_vectorizer,
     stop_words,
-    theme_id_from_label,
 )
 from analysis.topics import (
     MAX_OUTLIER_SHARE,
