@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
+from textsafety import plural
+
 if TYPE_CHECKING:
     from store import Store
 
@@ -234,7 +236,7 @@ def _reply_languages(counts: Counter[str], run: int | None, detected: int) -> Re
     if run is None:
         source = "detected"
     elif detected:
-        source = f"quality run {run}, {detected:,} replies detected"
+        source = f"quality run {run}, {plural(detected, 'reply', 'replies')} detected"
     else:
         source = f"quality run {run}"
     return ReplyLanguages(shares, main_languages(shares), source)
