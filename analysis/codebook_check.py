@@ -8,8 +8,8 @@ codebook's language, else the replies' main language) or lie within a small
 edit distance of it. Both work on the replies' distinct words (the
 MAX_VOCABULARY most used), never reply by reply, so a million replies take
 seconds: an edit-distance neighbour is found through a deletion index
-(every word with one letter left out), as SymSpell does, then confirmed with
-a bounded Levenshtein distance.
+(every word with one letter left out, built with polars), as SymSpell does,
+then confirmed with a bounded Levenshtein distance.
 
 A term that matches more than BROAD_SHARE of the replies ("die" in a German
 thread) tags too much to tell one theme from another.
@@ -17,7 +17,6 @@ thread) tags too much to tell one theme from another.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -67,20 +66,31 @@ class Vocabulary:
     """The replies' distinct words (match form) and how many replies use each."""
 
     replies: dict[str, int]
-    _index: dict[str, list[str]] | None = field(default=None, repr=False)
+    _deletes: pl.DataFrame | None = field(default=None, repr=False)
+
+    def _index(self) -> pl.DataFrame:
+        """key, word: each word as it is and with each one letter left out (built once)."""
+        if self._deletes is None:
+            words = pl.Series("word", list(self.replies), dtype=pl.String)
+            longest = max((len(w) for w in self.replies), default=0)
+            frame = pl.DataFrame({"word": words})
+            parts = [frame.select(key=pl.col("word"), word=pl.col("word"))]
+            parts += [
+                frame.filter(pl.col("word").str.len_chars() > i).select(
+                    key=pl.col("word").str.slice(0, i) + pl.col("word").str.slice(i + 1),
+                    word=pl.col("word"),
+                )
+                for i in range(longest)
+            ]
+            self._deletes = pl.concat(parts)
+        return self._deletes
 
     def near(self, word: str) -> list[tuple[int, str]]:
         """(distance, word) of stored words at most 1 edit (short words) or 2 edits away."""
         limit = 1 if len(word) <= 4 else 2
-        if self._index is None:
-            index: dict[str, list[str]] = defaultdict(list)
-            for w in self.replies:
-                index[w].append(w)
-                for d in _deletes(w):
-                    index[d].append(w)
-            self._index = dict(index)
-        keys = {word} | _deletes(word)
-        found = {w for k in keys for w in self._index.get(k, ())}
+        keys = [word, *_deletes(word)]
+        index = self._index()
+        found = set(index.filter(pl.col("key").is_in(keys))["word"].to_list())
         return sorted(
             (dist, w) for w in found - {word} if (dist := edit_distance(word, w, limit)) <= limit
         )
