@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
 import polars as pl
 
@@ -38,7 +37,7 @@ from analysis.draft_terms import (
     theme_id_from_label,
     unshared_terms,
 )
-from analysis.languages import main_languages, stemmer_for, stop_words_for
+from analysis.languages import SNOWBALL, main_languages, stemmer_for, stop_words_for
 from analysis.text import match_form, redact_contacts, term_form
 from analysis.topic_labels import TopicError, compute_label
 from store import Store, fetch_one
@@ -89,7 +88,7 @@ class CodebookDraft:
         return [t.theme for t in self.topics if t.theme is not None]
 
     def codebook(self, themes: Sequence[Theme] | None = None, name: str | None = None) -> Codebook:
-        """The draft as a codebook (its language set when codebooks have a `language` key)."""
+        """The draft as a codebook, in the replies' main language."""
         about = f"the replies to: “{self.question}”" if self.question else f"“{self.title}”"
         description = (
             f"Drafted by replyscope from topics run {self.topic_run} of {about} "
@@ -97,17 +96,16 @@ class CodebookDraft:
             "Review every theme: rename it, describe it, prune its terms, then check it with "
             "`replyscope codebook check`."
         )
-        cb = Codebook(
+        # The replies' main language, so terms match every form of their words
+        # (stemmed matching), when Snowball has a stemmer for it.
+        language = self.languages[0] if self.languages[0] in SNOWBALL else None
+        return Codebook(
             name=name or self.title,
             version=f"draft-topics{self.topic_run}",
             themes=list(self.themes if themes is None else themes),
             description=description,
+            language=language,
         )
-        # `language` (stemmed matching) arrives with its own change; set it when it exists.
-        if "language" in {f.name for f in dataclasses.fields(Codebook)}:
-            extra: dict[str, Any] = {"language": self.languages[0]}
-            cb = dataclasses.replace(cb, **extra)
-        return cb
 
 
 def resolve_topic_run(

@@ -16,11 +16,18 @@ algorithms (C, cached), so stemming a million replies takes seconds.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
+
+from textsafety import plural
+
+if TYPE_CHECKING:
+    from store import Store
 
 MIN_SHARE = 0.05  # a language used by fewer replies than this adds no stop words
 SAMPLE = 5000  # replies read to tell a thread's languages (detection is per reply)
@@ -150,3 +157,92 @@ def compute_stop_words(texts: pl.Series, extra: Iterable[str] = ()) -> frozenset
     """Stop words for these replies: those of their main languages, plus the extra words."""
     langs = main_languages(compute_language_shares(texts))
     return stop_words_for(langs) | {w.lower() for w in extra}
+
+
+@dataclass(frozen=True)
+class ReplyLanguages:
+    """The languages a set of replies is written in, and where that was read."""
+
+    shares: dict[str, float]  # share of the replies with a language, largest first
+    languages: list[str]  # the main ones (share >= MIN_SHARE), largest first; ["en"] when unknown
+    source: str  # "quality run 3", "detected" or "quality run 3, 12 replies detected"
+
+    @property
+    def main(self) -> str:
+        """The language most replies are written in ("en" when unknown)."""
+        return self.languages[0]
+
+
+def _detected_counts(texts: pl.Series, scale: float) -> Counter[str]:
+    """Replies per language among texts, detected on the fly, times scale."""
+    from analysis.quality import compute_languages
+
+    if texts.len() == 0:
+        return Counter()
+    langs = compute_languages(texts)["lang"].drop_nulls()
+    return Counter({str(k): n * scale for k, n in langs.value_counts().iter_rows()})
+
+
+def compute_reply_languages(store: Store, replies: pl.DataFrame | None = None) -> ReplyLanguages:
+    """The languages of these replies (platform, reply_id, text; default: every stored reply).
+
+    Each reply's language comes from the latest `replyscope quality` run
+    when that run read it, else it is detected now (on a seeded sample of
+    at most 5,000 of the replies the run did not cover).
+    """
+    from analysis.quality import latest_run
+
+    run = latest_run(store)
+    con = store.con
+    src = "replies"
+    if replies is not None:
+        con.register("_lang_rows", replies.select("platform", "reply_id", "text").to_arrow())
+        src = "_lang_rows"
+    try:
+        counts: Counter[str] = Counter()
+        rest = f"SELECT platform, reply_id, text FROM {src}"
+        if run is not None:
+            counts.update(
+                dict(
+                    con.execute(
+                        f"SELECT q.lang, count(*) FROM {src} r JOIN reply_quality q "
+                        "USING (platform, reply_id) WHERE q.run_id = ? AND q.lang IS NOT NULL "
+                        "GROUP BY q.lang",
+                        [run],
+                    ).fetchall()
+                )
+            )
+            rest += (
+                " r ANTI JOIN (SELECT platform, reply_id FROM reply_quality "
+                f"WHERE run_id = {int(run)}) q USING (platform, reply_id)"
+            )
+        row = con.execute(f"SELECT count(*) FROM ({rest}) WHERE text IS NOT NULL").fetchone()
+        missing = int(row[0]) if row else 0
+        picked = con.execute(
+            f"SELECT text FROM ({rest}) WHERE text IS NOT NULL "
+            f"ORDER BY hash(platform, reply_id, {SEED}) LIMIT {SAMPLE}"
+        ).fetchall()
+    finally:
+        if replies is not None:
+            con.unregister("_lang_rows")
+    texts = pl.Series([r[0] for r in picked], dtype=pl.String)
+    counts += _detected_counts(texts, missing / max(texts.len(), 1))
+    return _reply_languages(counts, run, missing)
+
+
+def _reply_languages(counts: Counter[str], run: int | None, detected: int) -> ReplyLanguages:
+    total = sum(counts.values())
+    shares = {k: v / total for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+    if run is None:
+        source = "detected"
+    elif detected:
+        source = f"quality run {run}, {plural(detected, 'reply', 'replies')} detected"
+    else:
+        source = f"quality run {run}"
+    return ReplyLanguages(shares, main_languages(shares), source)
+
+
+def snowball_stem(lang: str) -> Callable[[str], str] | None:
+    """One word -> its Snowball stem in this language (None when Snowball has none)."""
+    stemmer = stemmer_for(lang)
+    return None if stemmer is None else stemmer.stemWord

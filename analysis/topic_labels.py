@@ -1,9 +1,10 @@
 """Describing topics: c-TF-IDF words, labels, representatives, tables by time and theme.
 
 Topic words come from BERTopic's c-TF-IDF over a `CountVectorizer` built
-here: English stop words, contractions, platform noise (rt, amp, https, t.co,
-@handles, numbers) and the words of the question the thread asked are left
-out of the topic words only — the embeddings still see the full reply text.
+here: the stop words of the replies' languages (analysis.languages), English
+contractions when English is one of them, platform noise (rt, amp, https,
+t.co, @handles, numbers) and the words of the question the thread asked are
+left out of the topic words only — the embeddings still see the full reply text.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import polars as pl
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 
+from analysis.languages import snowball_stem, stop_words_for
 from analysis.text import fold_one
 from store import Store, fetch_one
 
-# The words of the default question ("What kind of leadership do our public
-# services need?"): they are in almost every reply, so they name no topic.
-DEFAULT_QUESTION_WORDS = ("leadership", "public", "services")
-# Contractions as the preprocessor leaves them (apostrophes dropped).
+# English contractions as the preprocessor leaves them (apostrophes dropped).
 CONTRACTIONS = (
     "aint arent cant couldnt didnt doesnt dont hadnt hasnt havent hes im isnt ive lets mightnt "
     "mustnt shant shes shouldnt thats theres theyd theyll theyre theyve wasnt weve werent whats "
@@ -138,17 +137,23 @@ class PhraseCountVectorizer(CountVectorizer):
 
 
 def question_words(texts: Iterable[str]) -> list[str]:
-    """The words of the thread's opening post(s), in the vectorizer's form."""
-    words = set(DEFAULT_QUESTION_WORDS)
+    """The words of the thread's opening post(s), in the vectorizer's form.
+
+    Only the store's own posts: a thread whose post is not stored adds no
+    question words (another question's words would hide this thread's topics).
+    """
+    words: set[str] = set()
     for text in texts:
         words.update(w for w in clean_for_words(text or "").split() if len(w) > 1)
     return sorted(words)
 
 
-def stop_words(extra: Iterable[str] = ()) -> list[str]:
-    """English stop words, contractions, platform noise and the extra (question) words."""
-    base = {clean_for_words(w).strip() for w in ENGLISH_STOP_WORDS}
-    return sorted({w for w in base if w} | set(CONTRACTIONS) | set(NOISE_WORDS) | set(extra))
+def stop_words(extra: Iterable[str] = (), languages: Iterable[str] = ("en",)) -> list[str]:
+    """Stop words of the languages, English contractions, platform noise and the extra words."""
+    langs = [lang.lower() for lang in languages]
+    base = {clean_for_words(w).strip() for w in stop_words_for(langs)}
+    contractions = set(CONTRACTIONS) if "en" in langs else set()
+    return sorted({w for w in base if w} | contractions | set(NOISE_WORDS) | set(extra))
 
 
 def make_vectorizer(
@@ -171,10 +176,12 @@ def has_vocabulary(vectorizer: CountVectorizer, texts: Sequence[str]) -> bool:
     return True
 
 
-def choose_vectorizer(docs: Sequence[str], extra_stop_words: Iterable[str] = ()) -> CountVectorizer:
+def choose_vectorizer(
+    docs: Sequence[str], extra_stop_words: Iterable[str] = (), languages: Sequence[str] = ("en",)
+) -> CountVectorizer:
     """The vectorizer for these replies: all stop words, or fewer when nothing else would stay."""
     probe = list(docs[:5000])
-    for words in (stop_words(extra_stop_words), stop_words(), []):
+    for words in (stop_words(extra_stop_words, languages), stop_words((), languages), []):
         vectorizer = make_vectorizer(words)
         if has_vocabulary(vectorizer, probe):
             return vectorizer
@@ -200,6 +207,19 @@ def _stem(word: str) -> str:
     return word
 
 
+def label_stemmer(languages: Sequence[str] = ("en",)) -> Callable[[str], str]:
+    """How labels tell two forms of one word apart: Snowball in the main language, if not English.
+
+    English keeps the light suffix rule the demo's labels were chosen with;
+    another language uses its Snowball stemmer ("Süß, Süße" -> one word).
+    """
+    main = languages[0] if languages else "en"
+    snowball = None if main == "en" else snowball_stem(main)
+    if snowball is None:
+        return _stem
+    return lambda word: snowball(fold_one(word))
+
+
 def _display(word: str, texts: Sequence[str]) -> str:
     """The word as the replies mostly write it when that is all capitals (NHS), else title case."""
     pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, word.split())) + r"\b", re.IGNORECASE)
@@ -215,7 +235,11 @@ def _display(word: str, texts: Sequence[str]) -> str:
 
 
 def compute_label(
-    keywords: Sequence[tuple[str, float]], topic_id: int, texts: Sequence[str] = (), size: int = 3
+    keywords: Sequence[tuple[str, float]],
+    topic_id: int,
+    texts: Sequence[str] = (),
+    size: int = 3,
+    stem: Callable[[str], str] = _stem,
 ) -> str:
     """A short title: top keywords sharing no word with an earlier one, spelled as in replies."""
     if topic_id == -1:
@@ -229,7 +253,7 @@ def compute_label(
             None,
         )
         word = phrase if phrase and " " not in word else word
-        stems = {_stem(w) for w in word.split()}
+        stems = {stem(w) for w in word.split()}
         if not word or stems & seen:
             continue
         chosen.append(word)
@@ -272,11 +296,13 @@ def compute_topic_table(
     keywords: dict[int, list[tuple[str, float]]],
     *,
     label_texts: Sequence[str] | None = None,
+    stem: Callable[[str], str] = _stem,
 ) -> pl.DataFrame:
     """One row per topic: label, size, likes, keywords and representative replies.
 
     label_texts: the texts the labels take their spelling from (default the
-    replies' text; topics passes them with contact details removed).
+    replies' text; topics passes them with contact details removed); stem:
+    how two forms of a word are told to be one (label_stemmer).
     """
     texts = replies["text"].to_list()
     spelled = texts if label_texts is None else list(label_texts)
@@ -292,7 +318,9 @@ def compute_topic_table(
             {
                 "topic_id": t,
                 # Spelling (NHS, not Nhs) from a bounded sample of the topic's replies.
-                "label": compute_label(kw, t, [spelled[r] for r in np.flatnonzero(members)[:500]]),
+                "label": compute_label(
+                    kw, t, [spelled[r] for r in np.flatnonzero(members)[:500]], stem=stem
+                ),
                 "size": int(members.sum()),
                 "likes": int(likes[members].sum()),
                 "keywords": json.dumps([[w, v] for w, v in kw], ensure_ascii=False),

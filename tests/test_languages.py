@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from analysis import languages
+from store import Store
+from tests.store_helpers import GERMAN, make_db, run_ok
 
 
 def test_german_stop_words_come_from_the_kept_list_in_both_spellings() -> None:
@@ -46,3 +50,41 @@ def test_language_shares_pick_the_main_language() -> None:
     assert languages.main_languages(shares) == ["de"]
     assert "die" in languages.compute_stop_words(texts)
     assert languages.main_languages({}) == ["en"]
+
+
+def test_reply_languages_come_from_the_quality_run_else_are_detected(tmp_path: Path) -> None:
+    english = [
+        (f"e{i}", "I think she would make a really good leader for the country") for i in range(3)
+    ]
+    db = make_db(tmp_path, [*GERMAN, *english])
+    with Store.open(db) as store:
+        detected = languages.compute_reply_languages(store)
+    assert detected.source == "detected" and detected.main == "de"
+    assert detected.languages == ["de", "en"]
+    run_ok(db, "quality")
+    # The quality run wrote each reply's language to reply_quality: it is read, not redone.
+    with Store.open(db) as store:
+        store.con.execute("UPDATE reply_quality SET lang = 'fr' WHERE reply_id LIKE 'g%'")
+        from_run = languages.compute_reply_languages(store)
+        assert from_run.source.startswith("quality run ") and from_run.main == "fr"
+        # Only the replies asked about, and a reply the run did not see is detected.
+        store.con.execute("DELETE FROM reply_quality WHERE reply_id = 'e1'")
+        frame = pl.from_arrow(
+            store.con.sql(
+                "SELECT platform, reply_id, text FROM replies WHERE reply_id LIKE 'e%'"
+            ).to_arrow_table()
+        )
+        assert isinstance(frame, pl.DataFrame)
+        some = languages.compute_reply_languages(store, frame)
+    assert some.shares == {"en": 1.0} and some.source.endswith(", 1 reply detected")
+
+
+def test_misses_leave_out_the_replies_stop_words() -> None:
+    from analysis.misses import compute_terms, misses_stop_words
+
+    german = misses_stop_words(["de"])
+    assert compute_terms(" die kanzlerin ist so sympathisch ", german) == {
+        "kanzlerin",
+        "sympathisch",
+    }
+    assert "dont" in misses_stop_words(["en"]) and "dont" not in german
