@@ -94,12 +94,19 @@ def calibration_notes(
         parts.append(f"Default {default:g} kept for " + "; ".join(_kept_groups(kept)))
     out = [". ".join(parts) + "."]
     if done:
-        out.append(
-            f"`replyscope validate` on sample {calibration.sample_id} scores thresholds fitted on "
-            "that sample, so its F1 is optimistic: quote the cross-validated F1, or code a fresh "
-            "sample to validate on."
-        )
+        out.append(cross_fitting_note(calibration))
     return out
+
+
+def cross_fitting_note(calibration: Calibration) -> str:
+    """Why validating on the calibration sample stays honest: it was tagged out-of-fold."""
+    return (
+        f"The {plural(calibration.coded, 'coded reply', 'coded replies')} of sample "
+        f"{calibration.sample_id} were tagged out-of-fold (cross-fitting): each with the "
+        "threshold chosen without its fold, every other reply with the threshold above. So "
+        f"`replyscope validate` on sample {calibration.sample_id} scores held-out tags (its F1 "
+        "is the cross-validated F1) and the corrected shares stay unbiased."
+    )
 
 
 def language_notes(scope: LanguageScope, embedder_spec: str, replies: int) -> list[str]:

@@ -132,7 +132,7 @@ def test_calibration_fits_the_threshold_the_default_gets_wrong(
     sid = max_sample(db)
     assert f"Semantic thresholds calibrated on coded sample {sid} (70 coded replies" in out
     assert "Default 0.27 kept for staff (only 0 coded replies carry it" in out
-    assert "its F1 is optimistic" in out
+    assert "were tagged out-of-fold (cross-fitting)" in out
     params = _params(db)
     cal = params["calibration"]
     assert isinstance(cal, dict) and cal["sample_id"] == sid and cal["coded"] == 70
