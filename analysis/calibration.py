@@ -25,7 +25,7 @@ maximises F1 against the human codes:
   Measured (benchmarks/crossfit_bench.py; 3,000 replies, 100-200 coded):
   the corrected shares' 95% intervals held the truth 94-95% of the time
   this way, 85-90% with the all-codes threshold for the other replies, and
-  90-93% before cross-fitting (whose sample F1 overstated the F1 on the
+  90-92% before cross-fitting (whose sample F1 overstated the F1 on the
   other replies by 0.03-0.11); the tags' F1 on uncoded replies is as good;
 - a theme keeps the default when fewer than MIN_POSITIVES coded replies carry
   it (a threshold chosen on a handful of examples is noise), or when the

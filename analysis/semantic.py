@@ -5,8 +5,9 @@ embedded with the same offline embedders as the topic models (cached in the
 store). A reply gets a theme when its cosine similarity to the nearest of
 those texts reaches the threshold, at most MAX_THEMES themes per reply; the
 evidence is the nearest example and the similarity. Each theme's threshold
-is calibrated on the latest coded sample when there is one (calibration.py),
-and English-only embedders leave replies in other languages untagged
+is calibrated on the latest coded sample when there is one (calibration.py;
+the sample's own replies are tagged out-of-fold, so validating on it stays
+honest), and English-only embedders leave replies in other languages untagged
 (semantic_languages.py); the run's notes say which (semantic_notes.py).
 """
 

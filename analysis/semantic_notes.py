@@ -98,14 +98,25 @@ def calibration_notes(
     return out
 
 
+def _span(low: float, high: float) -> str:
+    return f"{low:.2f}" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}–{high:.2f}"
+
+
 def cross_fitting_note(calibration: Calibration) -> str:
     """Why validating on the calibration sample stays honest: it was tagged out-of-fold."""
+    ranges = ", ".join(
+        f"{t.theme_id} {_span(min(t.fold_cuts), max(t.fold_cuts))}"
+        for t in calibration.themes
+        if t.calibrated and t.fold_cuts
+    )
+    sid = calibration.sample_id
     return (
-        f"The {plural(calibration.coded, 'coded reply', 'coded replies')} of sample "
-        f"{calibration.sample_id} were tagged out-of-fold (cross-fitting): each with the "
-        "threshold chosen without its fold, every other reply with the threshold above. So "
-        f"`replyscope validate` on sample {calibration.sample_id} scores held-out tags (its F1 "
-        "is the cross-validated F1) and the corrected shares stay unbiased."
+        f"Cross-fitted (Zrnic & Candès 2024): the "
+        f"{plural(calibration.coded, 'coded reply', 'coded replies')} of sample {sid} were "
+        f"tagged out-of-fold, each with the threshold chosen without its fold ({ranges}), every "
+        "other reply with the mean of those thresholds (above). "
+        f"So `replyscope validate` on sample {sid} scores held-out tags (its F1 is the "
+        "cross-validated F1) and the corrected shares' intervals stay honest."
     )
 
 

@@ -144,7 +144,7 @@ def test_coded_replies_are_tagged_out_of_fold(
     pay = cal["themes"]["pay"]
     assert pay["calibrated"], pay
     assert cal["cross_fitting"]["cross_fitted"] and cal["cross_fitting"]["seed"] == SEED
-    assert "tagged out-of-fold (cross-fitting)" in out and "optimistic" not in out
+    assert "were tagged out-of-fold" in out and "optimistic" not in out
     cut, fold_cuts, all_codes = pay["threshold"], pay["fold_thresholds"], pay["threshold_all_codes"]
     assert len(fold_cuts) == FOLDS and sum(pay["fold_sizes"]) == 70
     assert cut == pytest.approx(np.mean(fold_cuts), abs=1e-4)  # the fold taggers' mean
