@@ -5,8 +5,9 @@ embedded with the same offline embedders as the topic models (cached in the
 store). A reply gets a theme when its cosine similarity to the nearest of
 those texts reaches the threshold, at most MAX_THEMES themes per reply; the
 evidence is the nearest example and the similarity. Each theme's threshold
-is calibrated on the latest coded sample when there is one (calibration.py),
-and English-only embedders leave replies in other languages untagged
+is calibrated on the latest coded sample when there is one (calibration.py;
+the sample's own replies are tagged out-of-fold, so validating on it stays
+honest), and English-only embedders leave replies in other languages untagged
 (semantic_languages.py); the run's notes say which (semantic_notes.py).
 """
 
@@ -140,14 +141,33 @@ def compute_semantic_tags(
     themes = [t.id for t in codebook.themes]
     default = threshold if threshold is not None else default_threshold(name, combined=combined)
     scores = top_scores(best)
+    keys = _row_keys(replies, rows)
     calibration = None
-    if threshold is None and calibrate and store is not None:
-        calibration = _calibrate(store, replies, rows, scores, base, themes, default)
+    if threshold is None and calibrate and store is not None and keys is not None:
+        calibration = _calibrate(store, keys, rows, scores, base, themes, default)
     cuts = calibration.thresholds() if calibration else dict.fromkeys(themes, default)
     keep_r, keep_k = (
-        a.tolist() for a in np.nonzero(scores >= np.array([cuts[t] for t in themes])[None, :])
+        a.tolist() for a in np.nonzero(scores >= _row_cuts(cuts, calibration, keys, themes))
     )
-    frame = pl.DataFrame(
+    frame = _tag_frame(rows, keep_r, keep_k, themes, best, nearest, proto_texts)
+    notes = [
+        *language_notes(scope, spec, replies.height),
+        *calibration_notes(calibration, default, name, forced=threshold is not None),
+    ]
+    return SemanticTags(frame, name, default, MAX_THEMES, cuts, calibration, scope, notes)
+
+
+def _tag_frame(
+    rows: np.ndarray,
+    keep_r: list[int],
+    keep_k: list[int],
+    themes: list[str],
+    best: np.ndarray,
+    nearest: np.ndarray,
+    proto_texts: list[str],
+) -> pl.DataFrame:
+    """The tags (row, theme_id, score, method, evidence) of the kept (reply, theme) cells."""
+    return pl.DataFrame(
         {
             "row": pl.Series(rows[keep_r].tolist() if keep_r else [], dtype=pl.UInt32),
             "theme_id": [themes[k] for k in keep_k],
@@ -166,16 +186,43 @@ def compute_semantic_tags(
             "evidence": pl.String,
         },
     )
-    notes = [
-        *language_notes(scope, spec, replies.height),
-        *calibration_notes(calibration, default, name, forced=threshold is not None),
-    ]
-    return SemanticTags(frame, name, default, MAX_THEMES, cuts, calibration, scope, notes)
+
+
+def _row_keys(replies: pl.DataFrame, rows: np.ndarray) -> list[tuple[str, str]] | None:
+    """(platform, reply_id) of each reply the embedder read (None when the frame has no keys)."""
+    if not {"platform", "reply_id"} <= set(replies.columns):
+        return None
+    read = replies.select("platform", "reply_id").gather(rows.tolist())
+    return [(str(p), str(r)) for p, r in read.rows()]
+
+
+def _row_cuts(
+    cuts: dict[str, float],
+    calibration: Calibration | None,
+    keys: list[tuple[str, str]] | None,
+    themes: list[str],
+) -> np.ndarray:
+    """The threshold of each (read reply, theme): the theme's, but out-of-fold on the coded sample.
+
+    Cross-fitting: a coded reply is tagged with the threshold chosen without
+    its fold, so `validate` on that sample scores held-out tags and the
+    corrected shares' rectifier stays unbiased (see calibration.py).
+    """
+    flat = np.array([[cuts[t] for t in themes]], dtype=np.float64)
+    if calibration is None or keys is None or not calibration.cross_fitted():
+        return flat
+    out = np.repeat(flat, len(keys), axis=0)
+    position = {key: i for i, key in enumerate(keys)}
+    col = {t: k for k, t in enumerate(themes)}
+    for key, per_theme in calibration.sample_cuts().items():
+        for theme, cut in per_theme.items():
+            out[position[key], col[theme]] = cut
+    return out
 
 
 def _calibrate(
     store: Store,
-    replies: pl.DataFrame,
+    keys: list[tuple[str, str]],
     rows: np.ndarray,
     scores: np.ndarray,
     base: pl.DataFrame | None,
@@ -183,13 +230,10 @@ def _calibrate(
     default: float,
 ) -> Calibration | None:
     """Per-theme thresholds on the coded replies the embedder read (None without codes)."""
-    if not {"platform", "reply_id"} <= set(replies.columns):
-        return None
     coded = load_coded_replies(store, themes)
     if coded is None:
         return None
-    keys = replies.select("platform", "reply_id").gather(rows.tolist()).rows()
-    position = {(str(p), str(r)): i for i, (p, r) in enumerate(keys)}
+    position = {key: i for i, key in enumerate(keys)}
     read = [j for j, key in enumerate(coded.keys) if key in position]
     at = np.array([position[coded.keys[j]] for j in read], dtype=np.int64)
     base_m = np.zeros((len(read), len(themes)), dtype=bool)

@@ -132,7 +132,7 @@ def test_calibration_fits_the_threshold_the_default_gets_wrong(
     sid = max_sample(db)
     assert f"Semantic thresholds calibrated on coded sample {sid} (70 coded replies" in out
     assert "Default 0.27 kept for staff (only 0 coded replies carry it" in out
-    assert "its F1 is optimistic" in out
+    assert f"Cross-fitted (Zrnic & Candès 2024): the 70 coded replies of sample {sid}" in out
     params = _params(db)
     cal = params["calibration"]
     assert isinstance(cal, dict) and cal["sample_id"] == sid and cal["coded"] == 70
@@ -153,6 +153,8 @@ def test_calibration_fits_the_threshold_the_default_gets_wrong(
     run(runner, base, "report", "-o", str(tmp / "r.html"))
     page = (tmp / "r.html").read_text(encoding="utf-8")
     assert f"calibrated per theme on coded sample {sid}: pay {pay['threshold']}, staff" in page
+    assert "the sample's coded replies were tagged out-of-fold (cross-fitting)" in page
+    assert "optimistic" not in themes + page and "were tagged out-of-fold" in themes
 
     # With `both` (default 0.61, above every near miss) the default already finds every coded
     # claim (the keyword "salary" wrongly tags the CEO's, which no threshold undoes):
