@@ -51,6 +51,7 @@ class ParseNotes:
     header_row: int | None = None  # the header's row number, when rows came above it
     preamble_time_zone: str | None = None  # what the preamble's time zone did to dates
     unwrapped: tuple[str, int] | None = None  # records read from the list under this key
+    cells_beyond_header: int = 0  # XLSX rows with cells right of the header's columns
     # The format parsers' own notes (ParseContext.notes): plain sentence -> count.
     formats: dict[str, int] = field(default_factory=dict)
 
@@ -67,6 +68,12 @@ class ParseNotes:
             out["header_row"] = self.header_row
         if self.preamble_time_zone:
             out["preamble time zone"] = self.preamble_time_zone
+        if self.cells_beyond_header:
+            n = self.cells_beyond_header
+            out["cells beyond the header"] = (
+                f"{n} row{'s' if n != 1 else ''} had cells right of the header's last column; "
+                "those cells were left out"
+            )
         if self.unwrapped is not None:
             key, n = self.unwrapped
             out[f'records read from the "{key}" list of the top-level object'] = n
