@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.errors import ImportProblem
-from collectors.files.readers import JsonRecord
+from collectors.files.jsonread import JsonRecord
 from collectors.formats.base import SubRecord
 from collectors.rows.sink import Reject
 

@@ -1,4 +1,4 @@
-"""Read export files as they are: encodings, JSON/NDJSON/JS, CSV dialects, XLSX.
+"""Read export files as they are: kinds, encodings, CSV dialects (JSON: jsonread, XLSX: xlsx).
 
 Readers only get records or cells out of a file; they never guess what the
 fields mean (that is the formats' job). Problems the user must fix raise
@@ -15,7 +15,6 @@ import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -262,87 +261,6 @@ def decode(data: bytes, *, strict: bool = True) -> tuple[str, str]:
     """(text, encoding) of bytes, as decode_bytes reads them; strict=False for a file's head."""
     decoded = decode_bytes(data, final=strict)
     return decoded.text, decoded.encoding
-
-
-@dataclass
-class JsonRecord:
-    """One top-level record of a JSON-shaped file."""
-
-    record_no: int
-    locator: str
-    value: Any
-    raw: str | None = None  # the record's own text when cheap to keep (NDJSON line)
-
-
-@dataclass
-class JsonProblem:
-    """A record that could not be parsed (an NDJSON line), kept for `rejects`."""
-
-    record_no: int
-    locator: str
-    reason: str
-    raw: str
-
-
-_JS_PREFIX = re.compile(r"^\s*window\.YTD\.[\w.]+\s*=\s*")
-
-
-def read_json_records(path: Path, text: str) -> Iterator[JsonRecord | JsonProblem]:
-    """Yield top-level records: array elements, NDJSON lines, or the one object."""
-    body = text.lstrip("\ufeff")
-    m = _JS_PREFIX.match(body)
-    if m:
-        body = body[m.end() :]
-    try:
-        doc = json.loads(body)
-    except json.JSONDecodeError as err:
-        # NDJSON: the first line parses and more data follows ("Extra data"),
-        # or the first line is the broken one and the later lines are records.
-        if err.msg.startswith("Extra data") or later_lines_are_records(body):
-            yield from _read_ndjson(body)
-            return
-        line = err.lineno
-        raise ImportProblem(
-            f"{path}: the JSON is broken at line {line}, column {err.colno} ({err.msg}); "
-            "the file may be truncated. Export or download it again."
-        ) from err
-    if isinstance(doc, list):
-        for i, item in enumerate(doc, start=1):
-            yield JsonRecord(record_no=i, locator=f"item {i}", value=item)
-    else:
-        yield JsonRecord(record_no=1, locator="document", value=doc)
-
-
-def later_lines_are_records(body: str, sample: int = 200) -> bool:
-    """True when most non-blank lines after the first parse as JSON objects/arrays (NDJSON)."""
-    lines = [line for line in body.splitlines()[1:] if line.strip()][:sample]
-    if not lines:
-        return False
-    good = 0
-    for line in lines:
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        good += isinstance(value, dict | list)
-    return good * 2 > len(lines)
-
-
-def _read_ndjson(body: str) -> Iterator[JsonRecord | JsonProblem]:
-    for lineno, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield JsonProblem(
-                lineno,
-                f"line {lineno}",
-                f"invalid JSON ({err.msg}, column {err.colno}): the line is broken or cut off",
-                line[:10_000],
-            )
-            continue
-        yield JsonRecord(record_no=lineno, locator=f"line {lineno}", value=value, raw=line)
 
 
 # --- tables -----------------------------------------------------------------
