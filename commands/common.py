@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,15 @@ import click
 from reports.terminal import render_table
 from store import Store, StoreError, resolve_db_path
 
-__all__ = ["Ctx", "Phases", "open_store", "render_table", "say"]
+__all__ = ["Ctx", "Phases", "one_line", "open_store", "render_table", "say"]
+
+# Characters that would break a terminal line or be taken as terminal commands.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Text for one terminal line: control characters (a newline in a file name) escaped."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class Ctx:
@@ -33,7 +42,8 @@ class Ctx:
 @contextmanager
 def open_store(ctx: Ctx, *, read_only: bool = False, create: bool = False) -> Iterator[Store]:
     """Open the store, turning store problems into click errors; only import/collect create it."""
-    if not create and not ctx.db.exists():
+    # A symlink that leads nowhere is left to Store.open, which says why (a loop).
+    if not create and not ctx.db.exists() and not ctx.db.is_symlink():
         # A mistyped --db must not silently give an empty report or tag nothing.
         raise click.ClickException(
             f"{ctx.db} does not exist yet; import something first (replyscope import FILE), "

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
 import json
+import os
 import re
 import sys
 import threading
@@ -36,6 +38,16 @@ MAX_COLUMNS = 4_096
 def check_path(path: Path) -> None:
     """Fail early, clearly, for missing files, directories and empty files."""
     if not path.exists():
+        if _symlink_loop(path):
+            raise ImportProblem(
+                f"{path}: symlink loop (the link leads back to itself); "
+                "point it at the export file, or pass the file itself."
+            )
+        if path.is_symlink():
+            raise ImportProblem(
+                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist. "
+                "Check the link, or pass the export file itself."
+            )
         raise ImportProblem(
             f"{path}: no such file. Check the path (and quote it if it has spaces)."
         )
@@ -43,8 +55,23 @@ def check_path(path: Path) -> None:
         raise ImportProblem(
             f"{path} is a directory. Pass the export files inside it, e.g. {path}/*.csv."
         )
+    if not path.is_file():
+        # Reading a FIFO would wait for a writer for ever.
+        raise ImportProblem(
+            f"{path}: not a regular file (a FIFO, socket or device); save the export to a "
+            "file and import that."
+        )
     if path.stat().st_size == 0:
         raise ImportProblem(f"{path}: the file is empty (0 bytes). Export it again.")
+
+
+def _symlink_loop(path: Path) -> bool:
+    """Whether following the path's links goes round in a circle (Path.exists says False)."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
 
 
 _ARCHIVES = {
