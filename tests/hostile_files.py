@@ -204,7 +204,12 @@ def _rss(pid: int) -> int:
 
 
 def measured_run(
-    args: list[str], tmp: Path, *, kill_above: int = 2 * GIB, timeout: float = 120
+    args: list[str],
+    tmp: Path,
+    *,
+    kill_above: int = 2 * GIB,
+    timeout: float = 120,
+    cwd: Path = ROOT,
 ) -> tuple[int, str, int]:
     """Run `replyscope ARGS` in a child process: (exit code, stderr+stdout, peak RSS in bytes).
 
@@ -221,7 +226,7 @@ def measured_run(
     with out_path.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from cli import main; main()", *args],
-            cwd=ROOT,
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

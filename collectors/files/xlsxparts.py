@@ -44,9 +44,17 @@ class RowProblem:
     raw: str
 
 
+_LOCAL: dict[str, str] = {}
+
+
 def local_name(name: str) -> str:
-    """An XML name without its namespace prefix ('x:row' -> 'row')."""
-    return name.rpartition(":")[2]
+    """An XML name without its namespace prefix ('x:row' -> 'row'); cached, as names repeat."""
+    local = _LOCAL.get(name)
+    if local is None:
+        local = name.rpartition(":")[2]
+        if len(_LOCAL) < 10_000:
+            _LOCAL[name] = local
+    return local
 
 
 def attr(attrs: dict[str, str], local: str) -> str | None:
@@ -290,7 +298,7 @@ class SheetParser:
             self._end_row()
 
     def _start_row(self, attrs: dict[str, str]) -> None:
-        r = attr(attrs, "r")
+        r = attrs.get("r")  # the schema's own attributes carry no prefix
         number = int(r) if r and r.isdigit() else self.row_no + 1
         # Rows out of order would reuse a number: keep them after the previous one.
         self.row_no = max(number, self.row_no + 1)
@@ -304,7 +312,7 @@ class SheetParser:
         self.col = 0
 
     def _start_cell(self, attrs: dict[str, str]) -> None:
-        ref = attr(attrs, "r")
+        ref = attrs.get("r")
         col = _column(ref) if ref else 0
         col = col or self.col + 1
         if col > EXCEL_COLUMNS:
@@ -314,10 +322,8 @@ class SheetParser:
                 "it as CSV."
             )
         self.col = col
-        style = attr(attrs, "s")
-        self.cell = Cell(
-            col, attr(attrs, "t") or "n", int(style) if style and style.isdigit() else 0
-        )
+        style = attrs.get("s")
+        self.cell = Cell(col, attrs.get("t") or "n", int(style) if style and style.isdigit() else 0)
 
     def _end_cell(self, cell: Cell) -> None:
         if self.width is not None and cell.col > self.width:
