@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from tests.hostile_files import deep_json
+from tests.hostile_files import deep_json, text_row, write_xlsx
 
 GOOD = (
     "id,text,likes,author,created_at\n"
@@ -320,3 +320,29 @@ def test_fifo_as_db_is_refused_without_hanging(tmp_path: Path) -> None:
         )
         assert done.returncode != 0
         assert "is not a regular file" in done.stderr, done.stderr
+
+
+def test_xlsx_cell_over_1_mb_rejects_its_row_while_reading(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    big = "w" * 1_500_000
+    path = write_xlsx(
+        tmp_path / "big.xlsx",
+        [
+            text_row(1, ["id", "text", "note"]),
+            text_row(2, ["1", "kept", "fine"]),
+            text_row(3, ["2", "also a fine reply", big]),  # a note column, not the text
+            text_row(4, ["3", big, ""]),
+            text_row(5, ["4", "kept too", ""]),
+        ],
+        shared=[big],
+    )
+    db = tmp_path / "s.duckdb"
+    lines = _import(runner, db, path)
+    assert "2 added" in lines[0] and "2 rejected" in lines[0], lines
+    con = duckdb.connect(str(db), read_only=True)
+    rejects = con.execute("SELECT locator, reason, raw FROM rejects ORDER BY record_no").fetchall()
+    assert [r[0] for r in rejects] == ["sheet 'Sheet1' row 3", "sheet 'Sheet1' row 4"]
+    assert rejects[0][1].startswith("cell C3 holds 1.5 MB of text, more than a workbook cell")
+    assert rejects[1][1].startswith("cell B4 holds 1.5 MB of text")
+    assert all(len(raw) < 200 for _, _, raw in rejects)

@@ -121,8 +121,8 @@ def test_xlsx_shared_string_over_the_cell_limit_rejects_only_its_rows(tmp_path: 
     rejects = con.execute("SELECT locator, reason, raw FROM rejects ORDER BY record_no").fetchall()
     assert [r[0] for r in rejects] == [f"sheet 'Sheet1' row {n}" for n in range(2, 7)]
     assert rejects[0][1] == (
-        "cell B2 holds 268.4 million characters, more than the 64 million a cell may hold: "
-        "the row was not read"
+        "cell B2 holds 268.4 MB of text, more than a workbook cell is read (1 MB; Excel's own "
+        "limit is 32,767 characters): the row was not read"
     )
     assert len(rejects[0][2]) < 200  # the huge string itself is never kept
     texts = con.execute("SELECT text FROM replies ORDER BY reply_id").fetchall()
@@ -134,7 +134,7 @@ def test_csv_cell_over_64_mb_rejects_its_row_and_imports_the_rest(tmp_path: Path
     size = path.stat().st_size
     db, summary, peak = _imported(tmp_path, path)
     assert "3 rows: 2 added" in summary and "1 rejected" in summary, summary
-    assert "cell 2 holds 68.2 million characters" in summary
+    assert "cell 2 holds 68.2 MB of text, more than a cell is read (64 MB)" in summary
     assert peak < 10 * size + 500 * hf.MIB, f"peak RSS {peak / hf.GIB:.2f} GiB"
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM replies").fetchone() == (2,)

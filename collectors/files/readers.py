@@ -419,8 +419,8 @@ def _oversized(row: list[str]) -> str | None:
     for i, cell in enumerate(row, start=1):
         if len(cell) > CELL_LIMIT_BYTES:
             return (
-                f"cell {i} holds {len(cell) / 1e6:.1f} million characters, more than the "
-                f"{CELL_LIMIT_BYTES / 1e6:.0f} million a cell may hold: the row was not read"
+                f"cell {i} holds {len(cell) / 1e6:.1f} MB of text, more than a cell is read "
+                f"({CELL_LIMIT_BYTES / 1e6:.0f} MB): the row was not read"
             )
     return None
 

@@ -14,9 +14,13 @@ from typing import IO, Any
 from xml.parsers import expat
 
 from collectors.errors import ImportProblem
-from collectors.files.readers import CELL_LIMIT_BYTES, EXCEL_COLUMNS
+from collectors.files.readers import EXCEL_COLUMNS, MAX_CELL_BYTES
 
 MAX_ROWS = 1_048_576  # Excel's last row
+# A workbook cell is never read beyond this: Excel itself stops at 32,767
+# characters, and no reply is longer, so the rows holding one are rejected
+# before the text is copied anywhere (a CSV cell may be 64 MB: CELL_LIMIT_BYTES).
+XLSX_CELL_LIMIT = MAX_CELL_BYTES
 SLOT_BYTES = 8  # what one cell slot of a row costs, empty or not
 CHUNK = 1 << 16  # bytes of XML fed to expat at a time
 
@@ -32,7 +36,7 @@ def expansion_budget(file_size: int) -> int:
 class Oversized:
     """A shared string or cell over the cell limit: only its size is kept."""
 
-    chars: int
+    chars: int  # characters (UTF-8 bytes when those pass the limit first)
 
 
 @dataclass
@@ -123,16 +127,16 @@ class CellText:
 
     def add(self, data: str) -> None:
         self.chars += len(data)
-        if self.chars <= CELL_LIMIT_BYTES:
+        if self.chars <= XLSX_CELL_LIMIT:
             self.parts.append(data)
         else:
             self.parts = []  # over the limit: only the size is kept from here on
 
     def value(self) -> str | Oversized:
-        if self.chars > CELL_LIMIT_BYTES:
+        if self.chars > XLSX_CELL_LIMIT:
             return Oversized(self.chars)
         text = "".join(self.parts)
-        if self.chars * 4 > CELL_LIMIT_BYTES and len(text.encode("utf-8")) > CELL_LIMIT_BYTES:
+        if self.chars * 4 > XLSX_CELL_LIMIT and len(text.encode("utf-8")) > XLSX_CELL_LIMIT:
             return Oversized(len(text.encode("utf-8")))
         return text
 
@@ -377,10 +381,11 @@ def _oversized_row(row_no: int, row: Row, big: list[tuple[int, Oversized]]) -> R
     col, size = big[0]
     shown = list(row)
     for c, s in big:
-        shown[c - 1] = f"[a cell of {s.chars / 1e6:.1f} million characters, not kept]"
+        shown[c - 1] = f"[a cell of {s.chars / 1e6:.1f} MB, not kept]"
     return RowProblem(
         row_no,
-        f"cell {column_name(col)}{row_no} holds {size.chars / 1e6:.1f} million characters, "
-        f"more than the {CELL_LIMIT_BYTES / 1e6:.0f} million a cell may hold: the row was not read",
+        f"cell {column_name(col)}{row_no} holds {size.chars / 1e6:.1f} MB of text, "
+        "more than a workbook cell is read (1 MB; Excel's own limit is 32,767 characters): "
+        "the row was not read",
         json.dumps(shown, ensure_ascii=False)[:10_000],
     )
