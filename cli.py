@@ -48,6 +48,12 @@ def main(click_ctx: click.Context, db: str | None, quiet: bool) -> None:
       replyscope import comments.xlsx
       replyscope status
     """
+    if db is not None and not db.strip():
+        # An empty --db (an unset shell variable) must not fall back to ./replyscope.duckdb.
+        raise click.ClickException(
+            "--db is empty; give the database file, e.g. --db replies.duckdb "
+            "(or leave --db out to use $REPLYSCOPE_DB, else ./replyscope.duckdb)."
+        )
     click_ctx.obj = Ctx(db, quiet)
 
 

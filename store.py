@@ -8,6 +8,7 @@ change them only through a new migration.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -72,6 +73,15 @@ def _lock_message(path: Path, err: Exception) -> str:
     )
 
 
+def _symlink_loop(path: Path) -> bool:
+    """Whether following the path's links goes round in a circle (Path.exists says False)."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
+
+
 def _is_duckdb_file(path: Path) -> bool:
     """DuckDB database files carry the magic bytes DUCK at offset 8."""
     try:
@@ -85,6 +95,17 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     """Open the DuckDB file, with a clear StoreError when it is locked or not a database."""
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a directory; pass a file path with --db.")
+    if path.exists() and not path.is_file():
+        # DuckDB would block for ever opening a FIFO, or write into a device.
+        raise StoreError(
+            f"{path} is not a regular file (a FIFO, socket or device); "
+            "pass a database file path with --db, e.g. --db replies.duckdb."
+        )
+    if _symlink_loop(path):
+        raise StoreError(
+            f"{path}: symlink loop (the link leads back to itself); "
+            "point it at a database file, or pass the file itself with --db."
+        )
     if read_only and not path.exists():
         raise StoreError(
             f"{path} does not exist yet; import something first (replyscope import FILE)."

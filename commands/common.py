@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,15 @@ if TYPE_CHECKING:
     from collectors.collect import CollectResult
     from collectors.http import Event
 
-__all__ = ["Ctx", "HarvestProgress", "Phases", "open_store", "render_table", "say"]
+__all__ = ["Ctx", "HarvestProgress", "Phases", "one_line", "open_store", "render_table", "say"]
+
+# Characters that would break a terminal line or be taken as terminal commands.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Text for one terminal line: control characters (a newline in a file name) escaped."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class Ctx:
@@ -54,7 +63,8 @@ def open_store(
     `reading` sessions (default: read-only ones) scope every result table;
     `raw` ones (`sql`) see the tables as stored.
     """
-    if not create and not ctx.db.exists():
+    # A symlink that leads nowhere is left to Store.open, which says why (a loop).
+    if not create and not ctx.db.exists() and not ctx.db.is_symlink():
         # A mistyped --db must not silently give an empty report or tag nothing.
         raise click.ClickException(
             f"{ctx.db} does not exist yet; import something first (replyscope import FILE), "

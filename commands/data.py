@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from commands.common import Ctx, HarvestProgress, Phases, open_store, render_table, say
+from commands.common import Ctx, HarvestProgress, Phases, one_line, open_store, render_table, say
 from store import Store, query
 
 
@@ -140,7 +140,7 @@ def import_cmd(
     failures = 0
     with open_store(ctx, create=True) as store:
         for n, path in enumerate(paths, start=1):
-            phase = Phases(ctx, f"[{n}/{len(paths)}] {path.name}")
+            phase = Phases(ctx, one_line(f"[{n}/{len(paths)}] {path.name}"))
             try:
                 result = import_file(store, path, opts, phase)
             except ImportProblem as err:
@@ -150,13 +150,14 @@ def import_cmd(
                 # Every error line names its file, also for option problems (--format).
                 if str(path) not in message:
                     message = f"{path}: {message}"
-                click.echo(f"Error: {message}", err=True)
+                click.echo(f"Error: {one_line(message)}", err=True)
                 continue
             except OSError as err:
                 phase.done()
                 failures += 1
                 click.echo(
-                    f"Error: {path}: cannot be read ({err.strerror or err}). Check the file's "
+                    f"Error: {one_line(str(path))}: cannot be read ({err.strerror or err}). "
+                    "Check the file's "
                     "permissions (ls -l) or copy it somewhere you can read it.",
                     err=True,
                 )
@@ -165,7 +166,8 @@ def import_cmd(
                 phase.done()
                 failures += 1
                 click.echo(
-                    f"Error: {path}: unexpected problem ({type(err).__name__}: {err}). Nothing "
+                    f"Error: {one_line(str(path))}: unexpected problem "
+                    f"({type(err).__name__}: {one_line(str(err))}). Nothing "
                     "from this "
                     "file was stored; please report it with --format and the first rows of the "
                     "file.",
@@ -173,7 +175,7 @@ def import_cmd(
                 )
                 continue
             phase.done()
-            say(ctx, describe_import(result))
+            say(ctx, one_line(describe_import(result)))
     if failures:
         raise SystemExit(1)
 

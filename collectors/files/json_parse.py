@@ -20,8 +20,8 @@ from collectors.errors import ImportProblem
 from collectors.files import jsonkeys as jk
 from collectors.files import jsonrecords as jr
 from collectors.files.header import GENERIC_COLUMNS, map_field, squash
+from collectors.files.jsonread import JsonProblem, JsonRecord, member_items, read_json_records
 from collectors.files.options import ImportOptions, Parsed, ParseNotes, find_format
-from collectors.files.readers import JsonProblem, JsonRecord, read_json_records
 from collectors.files.tableload import RAW_T
 from collectors.formats import record_formats
 from collectors.formats.base import RecordFormat, RecordRejected
@@ -53,6 +53,9 @@ def parse_json(
     forced = find_format(opts.fmt, "json") if opts.fmt and not generic else None
     assert forced is None or isinstance(forced, RecordFormat)
     _unwrap_document(found, forced, generic)
+    twice = [r for r in found.records if r.duplicate_keys]
+    if twice:
+        found.notes.duplicate_keys = (len(twice), twice[0].locator, twice[0].duplicate_keys[0])
     problem = jr.not_records_problem(path, found.records)
     if problem is not None:
         raise problem
@@ -138,8 +141,14 @@ def _unwrap_document(found: _Records, forced: RecordFormat | None, generic: bool
     key = None if known else jr.wrapped_key(doc)
     if key is None:
         return
+    document = found.records[0]
     found.records, rest = jr.unwrap(doc, key)
     found.notes.unwrapped = (key, len(found.records))
+    # Each item keeps its own text as read (and the keys it gives twice).
+    texts = member_items(document.raw, key) if document.raw is not None else None
+    if texts is not None and len(texts) == len(found.records):
+        for rec, (raw, dups) in zip(found.records, texts, strict=True):
+            rec.raw, rec.duplicate_keys = raw, dups
     if rest:
         found.extra.append((0, f'document (without "{key}")', json.dumps(rest, ensure_ascii=False)))
 

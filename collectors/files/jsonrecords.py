@@ -16,7 +16,7 @@ from typing import Any
 
 from collectors.errors import ImportProblem
 from collectors.files.jsonkeys import leaf_paths, prose_path
-from collectors.files.readers import JsonRecord
+from collectors.files.jsonread import JsonRecord
 from collectors.formats.base import SubRecord
 from collectors.rows.sink import Reject
 
