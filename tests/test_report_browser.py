@@ -76,7 +76,8 @@ def test_report_in_headless_chromium(report: Path) -> None:
     driver = _driver()
     try:
         driver.get(report.as_uri())
-        assert driver.title.startswith("What people said")
+        # The demo gave the store its title; a later report without --title keeps it.
+        assert driver.title.startswith("What kind of leadership do our public services need?")
         severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == [], severe
         requests = []
@@ -107,7 +108,8 @@ def test_report_in_headless_chromium(report: Path) -> None:
         search.send_keys("pizza")
         shown = [r for r in table.find_elements("css selector", "tbody tr") if r.is_displayed()]
         assert 0 < len(shown) < 10 and all("pizza" in r.text.lower() for r in shown)
-        assert driver.title.startswith("What people said")  # no hostile script ran
+        # The demo gave the store its title; a later report without --title keeps it.
+        assert driver.title.startswith("What kind of leadership do our public services need?")  # no hostile script ran
         shot = report.with_suffix(".png")
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(shot))
