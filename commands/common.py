@@ -31,7 +31,9 @@ class Ctx:
 
 
 @contextmanager
-def open_store(ctx: Ctx, *, read_only: bool = False, create: bool = False) -> Iterator[Store]:
+def open_store(
+    ctx: Ctx, *, read_only: bool = False, create: bool = False, sandboxed: bool = False
+) -> Iterator[Store]:
     """Open the store, turning store problems into click errors; only import/collect create it."""
     if not create and not ctx.db.exists():
         # A mistyped --db must not silently give an empty report or tag nothing.
@@ -40,7 +42,7 @@ def open_store(ctx: Ctx, *, read_only: bool = False, create: bool = False) -> It
             "or check --db / $REPLYSCOPE_DB."
         )
     try:
-        store = Store.open(ctx.db, read_only=read_only)
+        store = Store.open(ctx.db, read_only=read_only, sandboxed=sandboxed)
     except StoreError as err:
         raise click.ClickException(str(err)) from err
     try:
