@@ -1,7 +1,8 @@
 """Exports of replies, themes and topics to CSV, XLSX or Parquet — safe to open in Excel.
 
-The same privacy default as the report: authors and @mentions pseudonymised,
-emails and phone numbers removed (`show_authors=True` keeps real handles).
+The same privacy default as the report: authors and handles pseudonymised, ids
+that embed an account keyed, e-mails and phone numbers removed
+(`show_authors=True` keeps real handles and ids).
 CSV and XLSX cells that a spreadsheet would run as a formula (starting with
 = + - @, tab or carriage return) get a leading ' so they stay text.
 """
@@ -48,6 +49,14 @@ def load_export_frame(store: Store, what: str, *, show_authors: bool = False) ->
         return frame.with_columns(
             pl.Series("author", [p.name(a) for a in frame["author"].to_list()], dtype=pl.String),
             pl.Series("text", [p.text(t or "") for t in frame["text"].to_list()], dtype=pl.String),
+            # Ids that embed an account (Bluesky at://did:…) become stable keys.
+            *(
+                pl.Series(c, [p.reply_id(v) for v in frame[c].to_list()], dtype=pl.String)
+                for c in ("reply_id", "parent_id")
+            ),
+            pl.Series(
+                "thread_id", [p.thread_id(v) for v in frame["thread_id"].to_list()], dtype=pl.String
+            ),
         )
     if what == "themes":
         frame = pl.from_arrow(store.con.sql("SELECT * FROM theme_summary").to_arrow_table())

@@ -342,7 +342,12 @@ def build_tone(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
 
 def build_comparison(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
     """Section 6: theme shares per platform or thread."""
-    return {"comparison": comparison(store, so_far["themes"])}
+    found = comparison(store, so_far["themes"])
+    if found is None:
+        return {"comparison": None}
+    groups, cols, shares = found
+    # Thread ids can embed an account (Bluesky at://did:…): shown keyed like exports.
+    return {"comparison": ([p.thread_id(g) or g for g in groups], cols, shares)}
 
 
 QUALITY_COUNTS_SQL = """SELECT count(*) FILTER (campaign_id IS NOT NULL) AS in_campaigns,
