@@ -326,6 +326,9 @@ _REFUSED: dict[str, str] = {
     "DETACH": f"ATTACH and DETACH reach other databases; {_ALLOWED} on this store",
     "PRAGMA": "PRAGMA is refused; use its SELECT form, e.g. SHOW TABLES or "
     "SELECT * FROM pragma_table_info('replies')",
+    # DuckDB runs a PIVOT statement as several (it creates a type first).
+    "MULTI": "PIVOT runs as several statements; write it as one SELECT with "
+    "count(*) FILTER (WHERE …) columns",
 }
 _READS = ("SELECT", "EXPLAIN")
 # The table that holds the pseudonym salt.

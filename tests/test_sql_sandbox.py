@@ -72,6 +72,7 @@ def _one_line_refusal(code: int, output: str, allowed: str) -> None:
         ("RESET lock_configuration", "run one SELECT"),
         ("ATTACH '{out}' AS other", "on this store"),
         ("PRAGMA show_tables", "SHOW TABLES"),
+        ("PIVOT replies ON platform USING count(*)", "FILTER"),
         ("EXPLAIN ANALYZE COPY replies TO '{out}'", "--export FILE"),
         ("DELETE FROM replies", "replyscope commands"),
         ("CREATE TEMP TABLE t AS SELECT 1", "replyscope commands"),
