@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from commands import analysis, data, demo, quality, report, topics, validation, visuals
+from commands import analysis, data, demo, quality, report, threads, topics, validation, visuals
 from commands.common import Ctx
 
 
@@ -48,6 +48,12 @@ def main(click_ctx: click.Context, db: str | None, quiet: bool) -> None:
       replyscope import comments.xlsx
       replyscope status
     """
+    if db is not None and not db.strip():
+        # An empty --db (an unset shell variable) must not fall back to ./replyscope.duckdb.
+        raise click.ClickException(
+            "--db is empty; give the database file, e.g. --db replies.duckdb "
+            "(or leave --db out to use $REPLYSCOPE_DB, else ./replyscope.duckdb)."
+        )
     click_ctx.obj = Ctx(db, quiet)
 
 
@@ -61,6 +67,7 @@ for _command in (
     data.status_cmd,
     data.rejects_cmd,
     data.sql_cmd,
+    *threads.COMMANDS,
     *analysis.COMMANDS,
     *validation.COMMANDS,
     *report.COMMANDS,
@@ -70,6 +77,7 @@ for _command in (
     demo.demo_cmd,
 ):
     main.add_command(_command)
+analysis.codebook_group.add_command(topics.codebook_draft_cmd)
 analysis.codebook_group.add_command(topics.codebook_suggest_cmd)
 
 

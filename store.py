@@ -8,6 +8,7 @@ change them only through a new migration.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -55,6 +56,13 @@ def fetch_one(
     return tuple(rows[0]) if rows else None
 
 
+def main_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The store's own table `name`, past any TEMP view of that name (store_scope's shadows)."""
+    row = fetch_one(con, "SELECT current_database()")
+    catalog = str(row[0]) if row else "main"
+    return '"' + catalog.replace('"', '""') + '".main.' + name
+
+
 def _lock_message(path: Path, err: Exception) -> str:
     # DuckDB names the other process ("PID 1234") in its message; keep that.
     pid = re.search(r"PID (\d+)", str(err))
@@ -63,6 +71,15 @@ def _lock_message(path: Path, err: Exception) -> str:
         f"{path}: the database is in use by {who}. Close the other replyscope or "
         f"duckdb session (or wait for it to finish), or use another file with --db."
     )
+
+
+def _symlink_loop(path: Path) -> bool:
+    """Whether following the path's links goes round in a circle (Path.exists says False)."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
 
 
 def _is_duckdb_file(path: Path) -> bool:
@@ -93,6 +110,17 @@ def connect(
     """
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a directory; pass a file path with --db.")
+    if path.exists() and not path.is_file():
+        # DuckDB would block for ever opening a FIFO, or write into a device.
+        raise StoreError(
+            f"{path} is not a regular file (a FIFO, socket or device); "
+            "pass a database file path with --db, e.g. --db replies.duckdb."
+        )
+    if _symlink_loop(path):
+        raise StoreError(
+            f"{path}: symlink loop (the link leads back to itself); "
+            "point it at a database file, or pass the file itself with --db."
+        )
     if read_only and not path.exists():
         raise StoreError(
             f"{path} does not exist yet; import something first (replyscope import FILE)."
@@ -243,10 +271,12 @@ def start_run(
     platform: str | None = None,
 ) -> int:
     """Insert a `runs` row with status 'running' and return its run_id."""
+    # The table itself: a session scoped to one thread shadows `runs` with a view.
     row = fetch_one(
         store.con,
-        """INSERT INTO runs (kind, status, started_at, tool_version, parameters, input_path,
-                             input_sha256, input_url, format, platform)
+        f"""INSERT INTO {main_table(store.con, "runs")}
+                  (kind, status, started_at, tool_version, parameters, input_path,
+                   input_sha256, input_url, format, platform)
            VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
         [
             kind,
@@ -276,7 +306,8 @@ def finish_run(
 ) -> None:
     """Record the outcome and counts of a run."""
     store.con.execute(
-        """UPDATE runs SET status = ?, finished_at = ?, rows_in = ?, rows_added = ?,
+        f"""UPDATE {main_table(store.con, "runs")}
+              SET status = ?, finished_at = ?, rows_in = ?, rows_added = ?,
                   rows_updated = ?, rows_unchanged = ?, rows_rejected = ?, summary = ?,
                   message = ?, format = coalesce(?, format), platform = coalesce(?, platform)
            WHERE run_id = ?""",

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from analysis.languages import SNOWBALL
 from analysis.text import term_form
 
 THEME_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -53,19 +54,21 @@ class Codebook:
     # (theme id, key) of blank entries ("", "   ") the file's term lists held:
     # left out of the themes (and of the hash), reported by check_codebook.
     blank_terms: list[tuple[str, str]] = field(default_factory=list)
+    # ISO 639-1 code of the terms' language: keyword matching then stems terms
+    # and replies with its Snowball stemmer. None: terms match as written.
+    language: str | None = None
 
     @property
     def hash(self) -> str:
         """sha256 of the content (not of the file's spelling), first 16 hex digits."""
-        body = json.dumps(
-            {
-                "name": self.name,
-                "version": self.version,
-                "themes": [asdict(t) for t in self.themes],
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-        )
+        content: dict[str, Any] = {
+            "name": self.name,
+            "version": self.version,
+            "themes": [asdict(t) for t in self.themes],
+        }
+        if self.language:  # only then: codebooks without one keep the hash they had
+            content["language"] = self.language
+        body = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def theme(self, theme_id: str) -> Theme:
@@ -94,6 +97,26 @@ def _strings(value: Any, where: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CodebookError(f'{where}: `{key}` must be a list of strings, like {key} = ["a", "b"].')
     return [v for v in value if v.strip()]
+
+
+def parse_language(value: Any, source: str) -> str | None:
+    """The codebook's `language` as an ISO 639-1 code with a Snowball stemmer (None if not set).
+
+    A Snowball name ("german") is accepted too.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    names = {name: code for code, name in SNOWBALL.items() if len(code) == 2}
+    names["norwegian"] = "no"
+    code = str(value).strip().lower() if isinstance(value, str) else ""
+    code = names.get(code, code)
+    if code not in SNOWBALL:
+        raise CodebookError(
+            f"{source}: language {value!r} has no Snowball stemmer; use one of "
+            f'{", ".join(sorted(c for c in SNOWBALL if c != "nb"))} (e.g. language = "de"), '
+            "or leave it out to match terms as written."
+        )
+    return code
 
 
 def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
@@ -143,6 +166,7 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         themes=themes,
         source=source,
         blank_terms=blanks,
+        language=parse_language(data.get("language"), source),
     )
 
 
@@ -243,8 +267,10 @@ def to_toml(codebook: Codebook) -> str:
         f"name = {_toml_str(codebook.name)}",
         f"version = {_toml_str(codebook.version)}",
         f"description = {_toml_str(codebook.description)}",
-        "",
     ]
+    if codebook.language:
+        out.append(f"language = {_toml_str(codebook.language)}")
+    out.append("")
     for t in codebook.themes:
         out += [
             "[[themes]]",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,11 +123,17 @@ def _tfidf(fit_texts: list[str], seed: int) -> Embedder:
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from analysis.languages import compute_stop_words
+
     corpus = [t for t in fit_texts if t.strip()] or ["empty"]
-    vectorizer = TfidfVectorizer(
-        min_df=1, ngram_range=(1, 2), sublinear_tf=True, stop_words="english"
-    )
-    matrix = vectorizer.fit_transform(corpus)
+    # The stop words of the texts' own languages (scikit-learn's English list
+    # for English), so "die" and "und" do not shape a German thread's vectors.
+    stop = sorted(compute_stop_words(pl.Series(corpus, dtype=pl.String)))
+    vectorizer = TfidfVectorizer(min_df=1, ngram_range=(1, 2), sublinear_tf=True, stop_words=stop)
+    with warnings.catch_warnings():
+        # Some lists (Greek, Urdu) hold words the tokenizer would split; harmless here.
+        warnings.filterwarnings("ignore", message="Your stop_words may be inconsistent")
+        matrix = vectorizer.fit_transform(corpus)
     dim = max(2, min(256, matrix.shape[1] - 1, len(corpus) - 1))
     svd = TruncatedSVD(n_components=dim, random_state=seed)
     svd.fit(matrix)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -189,3 +190,97 @@ def _bootstrap(
         return np.nanquantile(a, 0.025, axis=0), np.nanquantile(a, 0.975, axis=0)
 
     return q(shares), q(lshares)
+
+
+# --- one reply driving the likes figures -------------------------------------------
+
+DOMINANCE = 0.25  # a reply holding more than this share of the likes drives the figure
+
+_DOMINANCE_SCHEMA = {
+    "theme_id": pl.String,
+    "driver_key": pl.String,
+    "driver_likes": pl.Float64,
+    "driver_theme_share": pl.Float64,  # the reply's share of the theme's likes
+    "driver_all_share": pl.Float64,  # its share of all likes in scope
+    "driver_in_theme": pl.Boolean,
+    "likes_share": pl.Float64,
+    "resonance": pl.Float64,
+    "likes_share_without": pl.Float64,
+    "resonance_without": pl.Float64,
+}
+
+
+def compute_like_dominance(
+    replies: pl.DataFrame, tags: pl.DataFrame, theme_ids: list[str]
+) -> pl.DataFrame:
+    """Themes whose likes figures one reply drives, with the figures without that reply.
+
+    replies(key, like_count[, weight]), tags(key, theme_id). A theme is
+    driven when one of its replies holds more than a quarter of its likes,
+    or when one reply holds more than a quarter of all likes (then every
+    theme's likes share depends on whether it carries that reply). "Without"
+    removes the reply from the scope: from the theme and from all replies.
+    """
+    if replies.height == 0 or not theme_ids:
+        return pl.DataFrame(schema=_DOMINANCE_SCHEMA)
+    weight = pl.col("weight").fill_null(1.0) if "weight" in replies.columns else pl.lit(1.0)
+    scope = replies.select(
+        "key",
+        w=weight.cast(pl.Float64),
+        c=pl.col("like_count").fill_null(0).clip(lower_bound=0).cast(pl.Float64),
+    ).with_columns(c=pl.col("c") * pl.col("w"))
+    total_l, total_n = float(scope["c"].sum()), float(scope["w"].sum())
+    if total_l <= 0:
+        return pl.DataFrame(schema=_DOMINANCE_SCHEMA)
+    top_all = scope.sort(["c", "key"], descending=[True, False]).row(0, named=True)
+    tagged = tags.filter(pl.col("theme_id").is_in(theme_ids)).unique().join(scope, on="key")
+    rows = []
+    for theme_id in theme_ids:
+        mine = tagged.filter(pl.col("theme_id") == theme_id)
+        row = _theme_dominance(theme_id, mine, top_all, total_l, total_n)
+        if row is not None:
+            rows.append(row)
+    return pl.DataFrame(rows, schema=_DOMINANCE_SCHEMA, orient="row")
+
+
+def _theme_dominance(
+    theme_id: str,
+    mine: pl.DataFrame,
+    top_all: dict[str, Any],
+    total_l: float,
+    total_n: float,
+) -> tuple[object, ...] | None:
+    """One theme's dominance row, or None when no single reply drives its figures."""
+    theme_l, theme_n = float(mine["c"].sum()), float(mine["w"].sum())
+    if theme_n == 0:
+        return None  # no replies, no figure to warn about
+    top = mine.sort(["c", "key"], descending=[True, False]).row(0, named=True) if theme_l else None
+    if top is not None and top["c"] > DOMINANCE * theme_l:
+        driver, in_theme = top, True
+    elif float(top_all["c"]) > DOMINANCE * total_l:
+        driver = top_all
+        in_theme = bool(mine.filter(pl.col("key") == top_all["key"]).height)
+        if not in_theme and theme_l == 0:
+            return None  # no likes with or without it
+    else:
+        return None
+    c, w = float(driver["c"]), float(driver["w"])
+    rest_l, rest_n = total_l - c, total_n - w
+    theme_l_wo = theme_l - c if in_theme else theme_l
+    theme_n_wo = theme_n - w if in_theme else theme_n
+    likes_share = theme_l / total_l
+    share = theme_n / total_n if total_n else 0.0
+    likes_wo = theme_l_wo / rest_l if rest_l > 0 else None
+    share_wo = theme_n_wo / rest_n if rest_n > 0 else 0.0
+    return (
+        theme_id,
+        str(driver["key"]),
+        c,
+        c / theme_l if theme_l and in_theme else 0.0,
+        c / total_l,
+        in_theme,
+        likes_share,
+        likes_share / share if share else None,
+        likes_wo,
+        likes_wo / share_wo if likes_wo is not None and share_wo > 0 else None,
+    )

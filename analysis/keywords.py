@@ -5,17 +5,54 @@ Terms become padded substrings of the match form (see analysis.text):
 and " frontline " (so #frontline and front-line both match). Exclude terms
 cancel their theme for a reply. Optional regex terms run on the match form.
 Every tag keeps the terms that matched, as evidence.
+
+A codebook with a `language` matches by Snowball stem: each word of a term
+(but a `*` prefix) also matches the replies' words with the same stem, so
+"sympathisch" matches "Sympathischen". The replies are not rewritten: the
+words of the replies that share a stem with a term word are found once (a
+vocabulary of distinct words, never one stem per reply) and added to the
+term's search strings, so the single scan and the evidence stay as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice, product
 
 import polars as pl
 
 from analysis.codebook import Codebook, regex_problem, term_problem
+from analysis.languages import snowball_stem
 from analysis.text import match_form_parallel, slice_bounds, term_form
+
+MAX_PHRASE_FORMS = 64  # inflected forms searched per phrase (each word's forms multiply)
+
+
+@dataclass(frozen=True)
+class StemVariants:
+    """The replies' words grouped by Snowball stem, for the words a codebook's terms use."""
+
+    stem: Callable[[str], str]
+    words: dict[str, list[str]]  # stem -> the replies' words (match form) with that stem
+
+    def variants(self, word: str) -> list[str]:
+        """The word itself, then the replies' other words with its stem."""
+        return [word, *(w for w in self.words.get(self.stem(word), ()) if w != word)]
+
+    def forms(self, form: str, wildcard: bool) -> list[str]:
+        """A term's match form and its inflected forms (the last word of a `*` term as written)."""
+        words = form.split()
+        options = [
+            [w] if wildcard and i == len(words) - 1 else self.variants(w)
+            for i, w in enumerate(words)
+        ]
+        out = [" ".join(combo) for combo in islice(product(*options), MAX_PHRASE_FORMS)]
+        if len(words) > 1:  # "front line" also as "frontline", and its forms
+            joined = "".join(words)
+            out += [joined] if wildcard else self.variants(joined)
+        return list(dict.fromkeys(out))
 
 
 @dataclass
@@ -27,28 +64,80 @@ class CompiledTerms:
     regexes: list[tuple[str, str, str]]  # theme_id, original pattern, compiled-for-polars pattern
 
 
-def term_patterns(term: str) -> list[str]:
-    """The padded search strings for one codebook term ([] if it can never match)."""
+def term_patterns(term: str, stems: StemVariants | None = None) -> list[str]:
+    """The padded search strings for one codebook term ([] if it can never match).
+
+    stems: the replies' words by stem, for a codebook with a language.
+    """
     core = term.strip()
     if term_problem(core):
         return []
     wildcard = core.endswith("*")
     form = term_form(core.rstrip("*"))
-    variants = [form]
-    if " " in form:
-        variants.append(form.replace(" ", ""))  # "front line" also as "frontline"
+    if stems is not None:
+        variants = stems.forms(form, wildcard)
+    else:
+        variants = [form]
+        if " " in form:
+            variants.append(form.replace(" ", ""))  # "front line" also as "frontline"
     tail = "" if wildcard else " "
     return [f" {v}{tail}" for v in variants]
 
 
-def compile_terms(codebook: Codebook) -> CompiledTerms:
+def _stemmed_words(codebook: Codebook) -> set[str]:
+    """The term words (match form) that match by stem: all but a `*` term's last word."""
+    out: set[str] = set()
+    for theme in codebook.themes:
+        for term in [*theme.include, *theme.exclude]:
+            core = term.strip()
+            if term_problem(core):
+                continue
+            words = term_form(core.rstrip("*")).split()
+            joined = ["".join(words)] if len(words) > 1 else []
+            if core.endswith("*"):
+                words, joined = words[:-1], []
+            out.update(words + joined)
+    return out
+
+
+def compute_stem_variants(form: pl.Series, codebook: Codebook) -> StemVariants | None:
+    """The replies' words (match form) sharing a stem with a term word; None without a language.
+
+    Snowball stemmers only cut word endings, so a word with a term word's
+    stem starts with that stem's first letters: only the replies' words
+    starting so are read out (one regex scan) and stemmed, once each.
+    """
+    stem = snowball_stem(codebook.language) if codebook.language else None
+    if stem is None:
+        return None
+    wanted = {stem(w) for w in _stemmed_words(codebook)}
+    starts = _word_starts(wanted)
+    if not starts:
+        return StemVariants(stem, {})
+    pattern = " (?:" + "|".join(map(re.escape, sorted(starts))) + ")[^ ]*"
+    found = by_chunks(form, lambda c: c.str.extract_all(pattern).explode().unique())
+    candidates = found.drop_nulls().unique().str.strip_chars().to_list()
+    groups: dict[str, list[str]] = {}
+    for word in sorted(candidates):
+        key = stem(word)
+        if key in wanted:
+            groups.setdefault(key, []).append(word)
+    return StemVariants(stem, groups)
+
+
+def _word_starts(stems: Iterable[str]) -> set[str]:
+    """The first three letters of each stem, also with ss as ß (German stems turn ß into ss)."""
+    return {s.replace("ss", "ß")[:3] for s in stems if s} | {s[:3] for s in stems if s}
+
+
+def compile_terms(codebook: Codebook, stems: StemVariants | None = None) -> CompiledTerms:
     """Turn a codebook's terms into one pattern list for a single scan."""
     rows: list[tuple[str, str, str, str]] = []
     regexes: list[tuple[str, str, str]] = []
     for theme in codebook.themes:
         for kind, terms in (("include", theme.include), ("exclude", theme.exclude)):
             for term in terms:
-                rows += [(p, theme.id, term, kind) for p in term_patterns(term)]
+                rows += [(p, theme.id, term, kind) for p in term_patterns(term, stems)]
         for pattern in theme.regex:
             if regex_problem(pattern):
                 continue  # `codebook check` reports it, and `tag` refuses the codebook
@@ -63,8 +152,8 @@ def compile_terms(codebook: Codebook) -> CompiledTerms:
 
 def compute_keyword_tags(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
     """Tags for each text: row (index into texts), theme_id, score, evidence (list of terms)."""
-    compiled = compile_terms(codebook)
     form = match_form_parallel(texts)
+    compiled = compile_terms(codebook, compute_stem_variants(form, codebook))
     found = _pattern_rows(form, compiled)
     hits = found.join(compiled.owners, on="pattern", how="inner").select(
         "row", "theme_id", "term", "kind"
@@ -155,10 +244,16 @@ def _contains_expr(pattern: str, column: pl.Expr | None = None) -> pl.Expr:
     return col.str.contains(f"{flags}{pattern}").fill_null(False)
 
 
-def term_match_counts(texts: pl.Series, codebook: Codebook) -> pl.DataFrame:
-    """How many texts each include/exclude term matches (for `codebook check`)."""
-    compiled = compile_terms(codebook)
-    found = _pattern_rows(match_form_parallel(texts), compiled)
+def term_match_counts(
+    texts: pl.Series, codebook: Codebook, *, form: pl.Series | None = None
+) -> pl.DataFrame:
+    """How many texts each include/exclude term matches (for `codebook check`).
+
+    form: the texts' match form, when the caller has it already.
+    """
+    form = match_form_parallel(texts) if form is None else form
+    compiled = compile_terms(codebook, compute_stem_variants(form, codebook))
+    found = _pattern_rows(form, compiled)
     counts = (
         found.join(compiled.owners, on="pattern")
         .group_by("theme_id", "term", "kind")

@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from analysis.languages import compute_reply_languages, stop_words_for
 from analysis.sample_validation import latest_coded_sample
 from analysis.sampling import SampleError, latest_tag_run, load_run_tags, load_sample
 from analysis.text import match_form, term_form
@@ -28,7 +28,13 @@ from store import Store
 
 PRIOR_REPLIES = 50.0  # α0: the prior's weight, in replies
 MIN_Z = 1.0  # below one standard error a term is noise
-STOP = frozenset(ENGLISH_STOP_WORDS) | frozenset(CONTRACTIONS) | frozenset(NOISE_WORDS)
+STOP = stop_words_for(["en"]) | frozenset(CONTRACTIONS) | frozenset(NOISE_WORDS)
+
+
+def misses_stop_words(languages: list[str]) -> frozenset[str]:
+    """Words never suggested: the languages' stop words, English contractions, platform noise."""
+    contractions = frozenset(CONTRACTIONS) if "en" in languages else frozenset()
+    return stop_words_for(languages) | contractions | frozenset(NOISE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,10 @@ class Misses:
     include: list[str]
 
 
-def compute_terms(text: str) -> set[str]:
+def compute_terms(text: str, stop: frozenset[str] = STOP) -> set[str]:
     """Words (3+ letters, no stop word) and two-word phrases (no stop word) of a match-form text."""
     words = [w for w in text.split() if w]
-    keep = [len(w) >= 3 and w not in STOP and not w.isdigit() for w in words]
+    keep = [len(w) >= 3 and w not in stop and not w.isdigit() for w in words]
     terms = {w for w, k in zip(words, keep, strict=True) if k}
     terms |= {
         f"{a} {b}"
@@ -195,6 +201,8 @@ def _suggest(
     )
     assert isinstance(replies, pl.DataFrame)
     forms = match_form(replies["text"]).to_list()
+    # The stop words of the replies' own languages: a German sample gets no "die" or "und".
+    stop = misses_stop_words(compute_reply_languages(store).languages)
     keys = list(zip(replies["platform"].to_list(), replies["reply_id"].to_list(), strict=True))
     missed_keys = {(m.platform, m.reply_id) for m in missed}
     not_theme = {
@@ -206,7 +214,7 @@ def _suggest(
     false_pos: Counter[str] = Counter()
     n_background = 0
     for key, form in zip(keys, forms, strict=True):
-        terms = compute_terms(form)
+        terms = compute_terms(form, stop)
         if key in missed_keys:
             target.update(terms)
         elif key not in tagged:

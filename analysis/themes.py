@@ -9,16 +9,16 @@ never touched; the views read the latest run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from analysis.codebook import Codebook, require_usable, to_toml
-from analysis.engagement import compute_theme_stats
+from analysis.engagement import compute_like_dominance, compute_theme_stats
 from analysis.keywords import compute_keyword_tags
-from analysis.sampling import campaign_weights, load_run_tags
+from analysis.sampling import campaign_weights, find_tag_run, load_run_tags, load_theme_ids
 from analysis.semantic import compute_semantic_tags
-from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
+from store import RunCounts, Store, fetch_one, finish_run, main_table, now_utc, start_run
 
 METHODS = ("keyword", "semantic", "both")
 # The method `replyscope tag` uses when none is given: the best on the
@@ -37,6 +37,7 @@ class TagResult:
     tagged: int
     tags: int
     stats: pl.DataFrame
+    notes: list[str] = field(default_factory=list)  # the semantic step's (thresholds, skips)
 
 
 def save_codebook(store: Store, codebook: Codebook) -> str:
@@ -99,24 +100,37 @@ def tag_store(
     *,
     method: str = DEFAULT_METHOD,
     embedder: str | None = None,
+    threshold: float | None = None,
     parameters: dict[str, object] | None = None,
 ) -> TagResult:
-    """Tag all replies with the codebook and store the run; returns counts and stats."""
+    """Tag all replies with the codebook and store the run; returns counts and stats.
+
+    Semantic thresholds are calibrated on the latest coded sample unless
+    `threshold` forces one for every theme.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     require_usable(codebook)  # CodebookError before anything is read or written
     replies = load_reply_texts(store)
     params: dict[str, object] = dict(parameters or {})
     frames: list[pl.DataFrame] = []
+    notes: list[str] = []
     if method in ("keyword", "both"):
         frames.append(_keyword_tags(replies, codebook))
     if method in ("semantic", "both"):
         semantic = compute_semantic_tags(
-            store, replies, codebook, embedder=embedder, combined=method == "both"
+            store,
+            replies,
+            codebook,
+            embedder=embedder,
+            threshold=threshold,
+            combined=method == "both",
+            base=frames[0] if frames else None,
         )
         frames.append(semantic.tags)
-        # The report's method section reads the embedder and threshold from the run.
+        # The report's method section reads the embedder, thresholds and notes from the run.
         params.update(semantic.parameters())
+        notes = semantic.notes
     rows = _reply_rows(replies, _merge_tags(frames, method))
     with store.transaction():
         h = save_codebook(store, codebook)
@@ -143,7 +157,9 @@ def tag_store(
                 rows_in=replies.height, rows_added=rows.height, summary={"replies_tagged": tagged}
             ),
         )
-    return TagResult(run_id, codebook, method, replies.height, int(tagged), rows.height, stats)
+    return TagResult(
+        run_id, codebook, method, replies.height, int(tagged), rows.height, stats, notes
+    )
 
 
 def _keyword_tags(replies: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
@@ -212,10 +228,10 @@ def _save_tags(store: Store, run_id: int, rows: pl.DataFrame) -> None:
         store.con.unregister("_tags_in")
 
 
-def compute_run_stats(
-    store: Store, run_id: int, codebook: Codebook, *, campaigns_once: bool = False
-) -> pl.DataFrame:
-    """Theme statistics of a tagging run (overrides applied), optionally each campaign once."""
+def _run_frames(
+    store: Store, run_id: int, *, campaigns_once: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """replies(key, like_count[, weight]) and tags(key, theme_id) of a run, overrides applied."""
     tags = load_run_tags(store, run_id).select(
         (pl.col("platform") + chr(31) + pl.col("reply_id")).alias("key"), "theme_id"
     )
@@ -230,9 +246,25 @@ def compute_run_stats(
         replies = replies.join(
             campaign_weights(store), on=["platform", "reply_id"], how="left", maintain_order="left"
         )
-    return compute_theme_stats(
-        replies.drop("platform", "reply_id"), tags, [t.id for t in codebook.themes]
-    )
+    return replies.drop("platform", "reply_id"), tags
+
+
+def compute_run_stats(
+    store: Store, run_id: int, codebook: Codebook, *, campaigns_once: bool = False
+) -> pl.DataFrame:
+    """Theme statistics of a tagging run (overrides applied), optionally each campaign once."""
+    replies, tags = _run_frames(store, run_id, campaigns_once=campaigns_once)
+    return compute_theme_stats(replies, tags, [t.id for t in codebook.themes])
+
+
+def load_like_dominance(store: Store, *, campaigns_once: bool = False) -> pl.DataFrame:
+    """Themes of the latest tagging run whose likes figures one reply drives (see engagement)."""
+    found = find_tag_run(store)
+    if found is None:
+        return compute_like_dominance(pl.DataFrame(), pl.DataFrame(), [])
+    run_id, codebook_hash = found
+    replies, tags = _run_frames(store, run_id, campaigns_once=campaigns_once)
+    return compute_like_dominance(replies, tags, load_theme_ids(store, codebook_hash))
 
 
 def save_theme_stats(store: Store, run_id: int, codebook: Codebook) -> pl.DataFrame:
@@ -276,3 +308,38 @@ def latest_stats(store: Store, *, campaigns_once: bool) -> pl.DataFrame:
     return frame.select("theme_id", "label", "run_id", "codebook_hash").join(
         stats, on="theme_id", how="left", maintain_order="left"
     )
+
+
+def scope_theme_stats(store: Store) -> None:
+    """In a session scoped to one thread: theme_stats of the latest tagging run, for its replies.
+
+    A TEMP table shadows `theme_stats` (see store_scope), so theme_summary and
+    everything reading it show the thread's figures; nothing is stored.
+    """
+    from analysis.codebook import parse_codebook
+    from analysis.sampling import find_tag_run
+
+    found = find_tag_run(store)
+    if found is None:
+        return
+    run_id, codebook_hash = found
+    toml = fetch_one(
+        store.con, "SELECT toml FROM codebooks WHERE codebook_hash = ?", [codebook_hash]
+    )
+    if toml is None:
+        return
+    stats = compute_run_stats(store, run_id, parse_codebook(str(toml[0])))
+    table = main_table(store.con, "theme_stats")
+    # The stored table's columns, whatever migrations added: the frame fills those it has.
+    columns = [
+        c for c in store.con.sql(f"SELECT * FROM {table} LIMIT 0").columns if c in stats.columns
+    ]
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE theme_stats AS SELECT * FROM {table} LIMIT 0")
+    store.con.register("_stats_in", stats.with_columns(pl.lit(run_id).alias("run_id")).to_arrow())
+    try:
+        store.con.execute(
+            f"INSERT INTO temp.theme_stats BY NAME SELECT {', '.join([*columns, 'run_id'])} "
+            "FROM _stats_in"
+        )
+    finally:
+        store.con.unregister("_stats_in")

@@ -1,9 +1,10 @@
-"""Describing topics: c-TF-IDF words, labels, representatives, tables by time and theme, drafts.
+"""Describing topics: c-TF-IDF words, labels, representatives, tables by time and theme.
 
 Topic words come from BERTopic's c-TF-IDF over a `CountVectorizer` built
-here: English stop words, contractions, platform noise (rt, amp, https, t.co,
-@handles, numbers) and the words of the question the thread asked are left
-out of the topic words only — the embeddings still see the full reply text.
+here: the stop words of the replies' languages (analysis.languages), English
+contractions when English is one of them, platform noise (rt, amp, https,
+t.co, @handles, numbers) and the words of the question the thread asked are
+left out of the topic words only — the embeddings still see the full reply text.
 """
 
 from __future__ import annotations
@@ -12,21 +13,16 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 
-from analysis.codebook import THEME_ID, Codebook, Theme, parse_codebook, term_problem
+from analysis.languages import snowball_stem, stop_words_for
 from analysis.text import fold_one
 from store import Store, fetch_one
-from textsafety import plural
 
-# The words of the default question ("What kind of leadership do our public
-# services need?"): they are in almost every reply, so they name no topic.
-DEFAULT_QUESTION_WORDS = ("leadership", "public", "services")
-# Contractions as the preprocessor leaves them (apostrophes dropped).
+# English contractions as the preprocessor leaves them (apostrophes dropped).
 CONTRACTIONS = (
     "aint arent cant couldnt didnt doesnt dont hadnt hasnt havent hes im isnt ive lets mightnt "
     "mustnt shant shes shouldnt thats theres theyd theyll theyre theyve wasnt weve werent whats "
@@ -141,17 +137,23 @@ class PhraseCountVectorizer(CountVectorizer):
 
 
 def question_words(texts: Iterable[str]) -> list[str]:
-    """The words of the thread's opening post(s), in the vectorizer's form."""
-    words = set(DEFAULT_QUESTION_WORDS)
+    """The words of the thread's opening post(s), in the vectorizer's form.
+
+    Only the store's own posts: a thread whose post is not stored adds no
+    question words (another question's words would hide this thread's topics).
+    """
+    words: set[str] = set()
     for text in texts:
         words.update(w for w in clean_for_words(text or "").split() if len(w) > 1)
     return sorted(words)
 
 
-def stop_words(extra: Iterable[str] = ()) -> list[str]:
-    """English stop words, contractions, platform noise and the extra (question) words."""
-    base = {clean_for_words(w).strip() for w in ENGLISH_STOP_WORDS}
-    return sorted({w for w in base if w} | set(CONTRACTIONS) | set(NOISE_WORDS) | set(extra))
+def stop_words(extra: Iterable[str] = (), languages: Iterable[str] = ("en",)) -> list[str]:
+    """Stop words of the languages, English contractions, platform noise and the extra words."""
+    langs = [lang.lower() for lang in languages]
+    base = {clean_for_words(w).strip() for w in stop_words_for(langs)}
+    contractions = set(CONTRACTIONS) if "en" in langs else set()
+    return sorted({w for w in base if w} | contractions | set(NOISE_WORDS) | set(extra))
 
 
 def make_vectorizer(
@@ -174,10 +176,12 @@ def has_vocabulary(vectorizer: CountVectorizer, texts: Sequence[str]) -> bool:
     return True
 
 
-def choose_vectorizer(docs: Sequence[str], extra_stop_words: Iterable[str] = ()) -> CountVectorizer:
+def choose_vectorizer(
+    docs: Sequence[str], extra_stop_words: Iterable[str] = (), languages: Sequence[str] = ("en",)
+) -> CountVectorizer:
     """The vectorizer for these replies: all stop words, or fewer when nothing else would stay."""
     probe = list(docs[:5000])
-    for words in (stop_words(extra_stop_words), stop_words(), []):
+    for words in (stop_words(extra_stop_words, languages), stop_words((), languages), []):
         vectorizer = make_vectorizer(words)
         if has_vocabulary(vectorizer, probe):
             return vectorizer
@@ -203,6 +207,19 @@ def _stem(word: str) -> str:
     return word
 
 
+def label_stemmer(languages: Sequence[str] = ("en",)) -> Callable[[str], str]:
+    """How labels tell two forms of one word apart: Snowball in the main language, if not English.
+
+    English keeps the light suffix rule the demo's labels were chosen with;
+    another language uses its Snowball stemmer ("Süß, Süße" -> one word).
+    """
+    main = languages[0] if languages else "en"
+    snowball = None if main == "en" else snowball_stem(main)
+    if snowball is None:
+        return _stem
+    return lambda word: snowball(fold_one(word))
+
+
 def _display(word: str, texts: Sequence[str]) -> str:
     """The word as the replies mostly write it when that is all capitals (NHS), else title case."""
     pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, word.split())) + r"\b", re.IGNORECASE)
@@ -218,7 +235,11 @@ def _display(word: str, texts: Sequence[str]) -> str:
 
 
 def compute_label(
-    keywords: Sequence[tuple[str, float]], topic_id: int, texts: Sequence[str] = (), size: int = 3
+    keywords: Sequence[tuple[str, float]],
+    topic_id: int,
+    texts: Sequence[str] = (),
+    size: int = 3,
+    stem: Callable[[str], str] = _stem,
 ) -> str:
     """A short title: top keywords sharing no word with an earlier one, spelled as in replies."""
     if topic_id == -1:
@@ -232,7 +253,7 @@ def compute_label(
             None,
         )
         word = phrase if phrase and " " not in word else word
-        stems = {_stem(w) for w in word.split()}
+        stems = {stem(w) for w in word.split()}
         if not word or stems & seen:
             continue
         chosen.append(word)
@@ -275,11 +296,13 @@ def compute_topic_table(
     keywords: dict[int, list[tuple[str, float]]],
     *,
     label_texts: Sequence[str] | None = None,
+    stem: Callable[[str], str] = _stem,
 ) -> pl.DataFrame:
     """One row per topic: label, size, likes, keywords and representative replies.
 
     label_texts: the texts the labels take their spelling from (default the
-    replies' text; topics passes them with contact details removed).
+    replies' text; topics passes them with contact details removed); stem:
+    how two forms of a word are told to be one (label_stemmer).
     """
     texts = replies["text"].to_list()
     spelled = texts if label_texts is None else list(label_texts)
@@ -295,7 +318,9 @@ def compute_topic_table(
             {
                 "topic_id": t,
                 # Spelling (NHS, not Nhs) from a bounded sample of the topic's replies.
-                "label": compute_label(kw, t, [spelled[r] for r in np.flatnonzero(members)[:500]]),
+                "label": compute_label(
+                    kw, t, [spelled[r] for r in np.flatnonzero(members)[:500]], stem=stem
+                ),
                 "size": int(members.sum()),
                 "likes": int(likes[members].sum()),
                 "keywords": json.dumps([[w, v] for w, v in kw], ensure_ascii=False),
@@ -336,165 +361,12 @@ def compute_topic_theme_crosstab(store: Store, run_id: int) -> pl.DataFrame:
     return frame.with_columns(pl.col("topic_id").cast(pl.Int32), pl.col("replies").cast(pl.Int64))
 
 
-@dataclass
-class TopicCoverage:
-    """How much of one topic the current codebook covers."""
-
-    topic_id: int
-    label: str
-    size: int
-    covered: int
-    keywords: list[tuple[str, float]]
-    examples: list[str]
-
-    @property
-    def share(self) -> float:
-        """Share of the topic's replies that carry any theme."""
-        return self.covered / self.size if self.size else 0.0
-
-
-def theme_id_from_label(label: str, taken: set[str]) -> str:
-    """A valid, unused theme id from a topic label ("Pizza, Fruit Bowl" -> pizza_fruit_bowl)."""
-    base = ""
-    for word in re.sub(r"[^a-z0-9]+", " ", clean_for_words(label)).split():
-        if not base:
-            base = word[:32]  # a first word longer than an id is cut
-        elif len(base) + 1 + len(word) > 32:
-            break  # whole words only after the first
-        else:
-            base = f"{base}_{word}"
-    if not base or not base[0].isalpha():
-        base = f"topic_{base}".strip("_")
-    tid, n = base, 2
-    while tid in taken or not THEME_ID.match(tid):
-        tid = f"{base[:36]}_{n}"
-        n += 1
-    return tid
-
-
-def compute_draft_themes(
-    coverage: Sequence[TopicCoverage],
-    codebook: Codebook,
-    *,
-    run_id: int,
-    threshold: float = 0.30,
-    terms: int = 6,
-) -> list[Theme]:
-    """Draft themes for the topics whose replies the codebook barely tags (< threshold)."""
-    taken = {t.id for t in codebook.themes}
-    existing = {term.lower().rstrip("*") for t in codebook.themes for term in t.include}
-    drafts: list[Theme] = []
-    for c in coverage:
-        if c.topic_id == -1 or c.share >= threshold:
-            continue
-        include = [w for w, _ in c.keywords if w not in existing and term_problem(w) is None][
-            :terms
-        ]
-        if not include:
-            continue
-        tid = theme_id_from_label(c.label, taken)
-        taken.add(tid)
-        drafts.append(
-            Theme(
-                id=tid,
-                label=c.label,
-                description=(
-                    f"Drafted from topic {c.topic_id} of topic run {run_id}: {c.size} replies, "
-                    f"{c.share:.0%} of them carry a theme of the current codebook. "
-                    "Check the terms and examples, then rename and describe the theme."
-                ),
-                include=include,
-                examples=list(c.examples),
-            )
-        )
-    return drafts
-
-
 def latest_topic_run(store: Store) -> int:
     """run_id of the latest topics run (TopicError when there is none)."""
     row = fetch_one(store.con, "SELECT max(run_id) FROM topic_runs")
     if row is None or row[0] is None:
         raise TopicError("no topics run yet: run `replyscope topics` first.")
     return int(row[0])
-
-
-@dataclass
-class CodebookSuggestion:
-    """Draft themes for topics the current codebook barely covers."""
-
-    topic_run: int
-    tag_run: int
-    codebook: Codebook  # the codebook of the latest tagging run
-    coverage: list[TopicCoverage]
-    drafts: list[Theme]
-
-    def draft_codebook(self, *, only_new: bool = False) -> Codebook:
-        """The current codebook with the drafts appended (or the drafts alone)."""
-        themes = list(self.drafts) if only_new else [*self.codebook.themes, *self.drafts]
-        return Codebook(
-            name=f"{self.codebook.name}-draft",
-            version=f"{self.codebook.version}+topics{self.topic_run}",
-            themes=themes,
-            description=(
-                f"{plural(len(self.drafts), 'draft theme')} from topics run {self.topic_run} "
-                f"that tagging run {self.tag_run} barely covers; review them before tagging "
-                "with this codebook."
-            ),
-        )
-
-
-def compute_codebook_suggestions(
-    store: Store, *, run_id: int | None = None, threshold: float = 0.30
-) -> CodebookSuggestion:
-    """Draft themes from a run's topics (default: the latest) that themes barely cover.
-
-    A topic is barely covered when under `threshold` of its replies carry a theme.
-    """
-    topic_run = run_id if run_id is not None else latest_topic_run(store)
-    row = fetch_one(
-        store.con,
-        "SELECT run_id, json_extract_string(parameters, '$.codebook_hash') FROM runs "
-        "WHERE kind = 'tag' AND status = 'ok' ORDER BY run_id DESC LIMIT 1",
-    )
-    if row is None:
-        raise TopicError(
-            "no tagging run yet: run `replyscope tag` first, so there is a codebook to compare "
-            "the topics with."
-        )
-    tag_run, codebook_hash = int(row[0]), str(row[1])
-    toml = fetch_one(
-        store.con, "SELECT toml, source FROM codebooks WHERE codebook_hash = ?", [codebook_hash]
-    )
-    if toml is None:
-        raise TopicError(
-            f"tagging run {tag_run} names codebook {codebook_hash}, which is not stored."
-        )
-    codebook = parse_codebook(str(toml[0]), source=str(toml[1] or codebook_hash))
-    rows = store.con.execute(
-        """SELECT t.topic_id, t.label, t.size, t.keywords::VARCHAR, t.representative::VARCHAR,
-                  (SELECT count(DISTINCT (rt.platform, rt.reply_id))
-                   FROM reply_topics rt
-                   JOIN (SELECT DISTINCT platform, reply_id FROM reply_theme_tags) g
-                     USING (platform, reply_id)
-                   WHERE rt.run_id = t.run_id AND rt.topic_id = t.topic_id) AS covered
-           FROM topics t WHERE t.run_id = ? ORDER BY t.topic_id = -1, t.size DESC, t.topic_id""",
-        [topic_run],
-    ).fetchall()
-    if not rows:
-        raise TopicError(f"topics run {topic_run} has no topics.")
-    coverage = [
-        TopicCoverage(
-            topic_id=int(tid),
-            label=str(label),
-            size=int(size),
-            covered=int(covered),
-            keywords=[(str(w), float(v)) for w, v in json.loads(kw or "[]")],
-            examples=[str(r["text"]) for r in json.loads(rep or "[]")],
-        )
-        for tid, label, size, kw, rep, covered in rows
-    ]
-    drafts = compute_draft_themes(coverage, codebook, run_id=topic_run, threshold=threshold)
-    return CodebookSuggestion(topic_run, tag_run, codebook, coverage, drafts)
 
 
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

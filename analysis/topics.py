@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from analysis.embed import Embedder, embed_cached, load_embedder, set_offline
+from analysis.languages import compute_reply_languages
 from analysis.text import redact_contacts
 from analysis.topic_clusters import (
     MAX_OUTLIER_SHARE,
@@ -44,13 +45,13 @@ from analysis.topic_labels import (
     TOP_WORDS,
     choose_vectorizer,
     compute_topic_table,
+    label_stemmer,
     load_question_texts,
     question_words,
 )
 
 # Re-exported so the whole topics API is importable from here.
 from analysis.topic_labels import TopicError as TopicError
-from analysis.topic_labels import compute_codebook_suggestions as compute_codebook_suggestions
 from analysis.topic_labels import compute_topic_theme_crosstab as compute_topic_theme_crosstab
 from analysis.topic_labels import compute_topics_over_time as compute_topics_over_time
 from analysis.topic_labels import latest_topic_run as latest_topic_run
@@ -81,6 +82,7 @@ class TopicOptions:
     n_neighbors: int = 15
     n_components: int = 5
     fit_sample: int = FIT_SAMPLE
+    thread: str | None = None  # the one thread modelled (`--thread`); None: the whole store
 
 
 @dataclass
@@ -168,18 +170,20 @@ def compute_topic_assignment(
     options: TopicOptions,
     extra_stop_words: Sequence[str] = (),
     progress: Progress | None = None,
+    languages: Sequence[str] = ("en",),
 ) -> TopicAssignment:
     """Topics for texts and their embeddings (rows in a stable order).
 
     BERTopic from SMALL_DATA replies up; k-means below that, or when HDBSCAN
-    finds no distinct groups.
+    finds no distinct groups. Topic words leave out the stop words of
+    `languages` and the extra (question) words.
     """
     say = progress or (lambda _msg: None)
     n = len(texts)
     if n == 0:
         raise TopicError("there are no replies with text to model; import some first.")
     docs = list(texts)
-    vectorizer = choose_vectorizer(docs, extra_stop_words)
+    vectorizer = choose_vectorizer(docs, extra_stop_words, languages)
     set_offline()
     say("loading BERTopic")
     prepare_numba()
@@ -190,7 +194,10 @@ def compute_topic_assignment(
         _backend(embedder),
         vectorizer,
         options,
-        details={"stop_words_added": list(extra_stop_words)},
+        details={
+            "stop_words_added": list(extra_stop_words),
+            "stop_word_languages": list(languages),
+        },
     )
     if n < SMALL_DATA:
         return _small_data_assignment(inputs)
@@ -463,18 +470,31 @@ def compute_topic_run(
         texts,
         progress=lambda done, total: say(f"embedding {done:,}/{total:,} new replies"),
     )
+    langs = compute_reply_languages(store, replies)
     assignment = _renumber(
         compute_topic_assignment(
-            texts, vectors, embedder, opts, question_words(load_question_texts(store)), say
+            texts,
+            vectors,
+            embedder,
+            opts,
+            question_words(load_question_texts(store)),
+            say,
+            languages=langs.languages,
         )
     )
+    assignment.details["languages_from"] = langs.source
     notes = [n for n in (assignment.note, _left_out_note(stored, len(texts))) if n]
     assignment = replace(assignment, note=" ".join(notes) or None)
     if stored > len(texts):
         assignment.details["left_out_no_words"] = stored - len(texts)
     say("saving")
     table = compute_topic_table(
-        replies, vectors, assignment.topics, assignment.keywords, label_texts=texts
+        replies,
+        vectors,
+        assignment.topics,
+        assignment.keywords,
+        label_texts=texts,
+        stem=label_stemmer(langs.languages),
     )
     run_id = save_topic_run(store, replies, assignment, table, opts, embedder.name, new)
     return TopicRunResult(

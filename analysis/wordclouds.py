@@ -2,12 +2,12 @@
 
 The frequencies are built here rather than by `wordcloud`'s own text
 processing so that a word can be weighted by the likes of the replies it is
-in, and so that the platform noise and the question's own words can be
-removed. The counting follows `wordcloud` 1.9.6 where it can: case is folded
-to the most common spelling, simple plurals are merged into the singular
-("services" into "service" when both occur), and adjacent non-stop-word pairs
-whose Dunning likelihood score exceeds 30 become one two-word entry
-("front line"), their counts taken off the single words.
+in, and so that the stop words of the replies' languages, the platform noise
+and the question's own words can be removed. The counting follows `wordcloud`
+1.9.6 where it can: case is folded to the most common spelling, simple plurals
+are merged into the singular ("services" into "service" when both occur), and
+adjacent non-stop-word pairs whose Dunning likelihood score exceeds 30 become
+one two-word entry ("front line"), their counts taken off the single words.
 
 Drawing uses `wordcloud`'s bundled DroidSansMono font (never a system font,
 so a PNG is the same on every machine) and a fixed random seed, so the same
@@ -33,6 +33,7 @@ from matplotlib import colormaps
 from matplotlib.colors import ListedColormap
 from wordcloud import STOPWORDS, WordCloud
 
+from analysis.languages import compute_reply_languages, stop_words_for
 from analysis.text import redact_contacts, split_hashtags
 from store import Store, fetch_one
 
@@ -42,8 +43,9 @@ DEFAULT_SEED = 20260302
 MAX_WORDS = 200
 # wordcloud's default: a pair is a collocation above this likelihood score.
 COLLOCATION_THRESHOLD = 30.0
-# The tool's headline question (README): its words are dropped when the store
-# holds no root post text to take the question from (e.g. a bare CSV import).
+# The demo thread's question. Its words are dropped from the demo's clouds
+# because the demo stores its post; a store without a post adds no question
+# words (another thread's question would hide this thread's words).
 DEFAULT_QUESTION = "What kind of leadership do our public services need?"
 # Platform noise: retweet markers, HTML entities, URL pieces, link shorteners.
 PLATFORM_NOISE = frozenset({"rt", "amp", "https", "http", "t.co", "co", "www", "com", "via"})
@@ -99,23 +101,43 @@ def compute_question_words(text: str | None) -> set[str]:
 
 
 def load_question_words(store: Store) -> set[str]:
-    """Question words of every root post in the store (the headline question's if none has text)."""
+    """Question words of every root post in the store (none when no post has text)."""
     rows = store.con.execute(
         "SELECT text FROM threads WHERE text IS NOT NULL AND trim(text) <> '' ORDER BY thread_id"
     ).fetchall()
-    texts = [r[0] for r in rows] or [DEFAULT_QUESTION]
     words: set[str] = set()
-    for t in texts:
+    for (t,) in rows:
         words |= compute_question_words(t)
     return words
 
 
+def language_stopwords(languages: Iterable[str]) -> frozenset[str]:
+    """The stop words of these languages as clouds count words.
+
+    English is wordcloud's own list (it has the contractions the cloud keeps
+    whole, "don't", and keeps words such as "front" and "system" that
+    scikit-learn's list drops); other languages come from analysis.languages
+    (stopwordsiso).
+    """
+    langs = {lang.lower() for lang in languages}
+    english = STOPWORDS if "en" in langs else set()
+    return frozenset(english) | stop_words_for(langs - {"en"})
+
+
 def build_stopwords(
-    question_words: Iterable[str] = (), extra: Iterable[str] = ()
+    question_words: Iterable[str] = (),
+    extra: Iterable[str] = (),
+    languages: Iterable[str] = ("en",),
 ) -> frozenset[str]:
-    """wordcloud's English stop words + platform noise + the question's words + the user's."""
+    """The languages' stop words + platform noise + the question's words + the user's."""
     user = {w.strip().lower().replace("’", "'") for w in extra if w.strip()}
-    return frozenset(STOPWORDS | PLATFORM_NOISE | set(question_words) | user)
+    return frozenset(language_stopwords(languages) | PLATFORM_NOISE | set(question_words) | user)
+
+
+def load_stopwords(store: Store, extra: Iterable[str] = ()) -> frozenset[str]:
+    """build_stopwords for the stored replies: their languages and their thread's question."""
+    langs = compute_reply_languages(store).languages
+    return build_stopwords(load_question_words(store), extra, langs)
 
 
 @cache
@@ -490,7 +512,7 @@ def render_wordclouds(
             + " No file written."
         )
         return []
-    stop = build_stopwords(load_question_words(store), stopwords)
+    stop = load_stopwords(store, stopwords)
     written: list[Path] = []
     for stem, frame in groups:
         freqs = compute_word_frequencies(

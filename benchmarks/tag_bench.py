@@ -6,14 +6,16 @@ terms mixed with filler), then times in this same run:
   naive    a per-reply Python `re` loop over the same terms (on a 100k slice, scaled to N)
   polars   a bare polars str.contains_any scan over the same terms (one per theme, lowercased text)
 and prints the ratios (targets: >= 20x faster than naive; <= 3x the polars scan) and the
-tag run's peak RSS (target <= 3 GiB).
+tag run's peak RSS (target <= 3 GiB). With --language CODE it also times the same codebook
+with `language = CODE` (stemmed matching) and prints that ratio (target <= 1.5x).
 
-    python benchmarks/tag_bench.py [--rows 1000000] [--keep DIR]
+    python benchmarks/tag_bench.py [--rows 1000000] [--keep DIR] [--language en]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import re
 import resource
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.codebook import load_codebook
+from analysis.codebook import load_codebook, to_toml
 from store import Store
 
 FILLER = (
@@ -105,6 +107,7 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", help="work folder to keep")
+    parser.add_argument("--language", help="also time the codebook with this language (stemmed)")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="rs-tag-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -129,6 +132,29 @@ def main() -> None:
     print(f"speed-up  naive / tag:                          {naive / tag:7.1f}x  (target >= 20x)")
     print(f"ratio     tag / polars scan:                    {tag / scan:7.2f}   (target <= 3)")
     print(f"peak RSS  replyscope tag:                       {peak:7.2f} GiB (target <= 3 GiB)")
+    if args.language:
+        stemmed = time_tag(db, stemmed_codebook(work, args.language))
+        plain = time_tag(db)  # run again after it, so both ran on a warm store
+        print(f"stemmed   tag, codebook language {args.language}:         {stemmed:7.2f} s")
+        print(f"plain     tag again, no language:               {plain:7.2f} s")
+        ratio = stemmed / plain
+        print(f"ratio     stemmed / plain:                      {ratio:7.2f}   (target <= 1.5)")
+
+
+def stemmed_codebook(work: Path, language: str) -> Path:
+    """The default codebook with `language` set, written to the work folder."""
+    path = work / f"codebook-{language}.toml"
+    path.write_text(to_toml(dataclasses.replace(load_codebook(None), language=language)))
+    return path
+
+
+def time_tag(db: Path, codebook: Path | None = None) -> float:
+    """Seconds for `replyscope tag` (with the default codebook, or this one)."""
+    cmd = [sys.executable, "-m", "cli", "--quiet", "--db", str(db), "tag"]
+    cmd += ["--codebook", str(codebook)] if codebook else []
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])
+    return time.perf_counter() - t0
 
 
 if __name__ == "__main__":

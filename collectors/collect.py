@@ -7,6 +7,11 @@ cursor state after it. This module saves each step in its own transaction
 — page, replies and cursor together — so a run killed at any moment keeps
 everything it received, and running the same command again resumes from the
 saved cursor instead of starting over.
+
+Every run ends by itself: each request has an overall deadline and a
+bounded number of attempts (`HttpPolicy`), and the client carries the run's
+`RequestLedger`, rebuilt from the stored pages on resume, so nothing is asked
+for twice; a server that repeats itself ends the run as interrupted.
 """
 
 from __future__ import annotations
@@ -14,11 +19,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from collectors.errors import ImportProblem
-from collectors.http import Event, FetchError, HttpClient, HttpPolicy
+from collectors.http import (
+    Event,
+    FetchError,
+    HttpClient,
+    HttpPolicy,
+    RequestLedger,
+    ServerRepeated,
+)
 from collectors.model import ParseContext
 from collectors.platforms import COLLECTABLE, platform_module
 from collectors.platforms.base import Harvester, Step, Target
@@ -28,7 +40,14 @@ from collectors.rows.sink import MergeCounts, fill_depths_from_store, save_batch
 from collectors.urls import parse_post_url
 from store import RunCounts, Store, fetch_one, finish_run, now_utc, start_run
 
-__all__ = ["CollectResult", "Target", "client_for", "collect", "resolve_target"]
+__all__ = [
+    "CollectResult",
+    "ServerRepeated",
+    "Target",
+    "client_for",
+    "collect",
+    "resolve_target",
+]
 
 
 @dataclass
@@ -47,6 +66,7 @@ class CollectResult:
     notes: dict[str, int] = field(default_factory=dict)
     finished: bool = False
     message: str = ""
+    _state: dict[str, Any] = field(default_factory=dict, repr=False)  # where a resumed run was
 
 
 def resolve_target(url: str, *, api_base: str | None = None, archive: bool = False) -> Target:
@@ -76,10 +96,23 @@ def harvester_for(platform: str) -> Harvester:
 
 
 def client_for(
-    target: Target, *, on_event: Callable[[Event], None] | None = None, **kw: Any
+    target: Target,
+    *,
+    on_event: Callable[[Event], None] | None = None,
+    deadline: float | None = None,
+    attempts: int | None = None,
+    **kw: Any,
 ) -> HttpClient:
-    """An HttpClient with the platform's pacing (credentials are added by the harvester)."""
+    """An HttpClient with the platform's pacing (credentials are added by the harvester).
+
+    `deadline` (seconds for one request, connect to last byte) and `attempts`
+    (tries per request) override the defaults of `HttpPolicy`.
+    """
     policy: HttpPolicy = platform_module(target.platform).http_policy(os.environ)
+    if deadline is not None:
+        policy = replace(policy, deadline=deadline, timeout=min(policy.timeout, deadline))
+    if attempts is not None:
+        policy = replace(policy, max_attempts=attempts)
     return HttpClient(target.platform, policy=policy, on_event=on_event, **kw)
 
 
@@ -96,6 +129,58 @@ def _unfinished(store: Store, target: Target) -> tuple[int, dict[str, Any], int]
     return int(row[0]), json.loads(row[1]) if row[1] else {}, int(row[2])
 
 
+def _open_run(store: Store, target: Target, limit: int | None) -> CollectResult:
+    """Resume the unfinished run of this post (its state in `_state`), or start one."""
+    previous = _unfinished(store, target)
+    if previous:
+        run_id, state, pages = previous
+        store.con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
+        return CollectResult(run_id, target, resumed=True, pages=pages, _state=state)
+    run_id = start_run(
+        store,
+        "collect",
+        parameters={
+            "url": target.url,
+            "limit": limit,
+            "api_base": target.api_base,
+            "archive": target.archive,
+        },
+        input_url=target.url,
+        fmt=f"{target.platform}-api",
+        platform=target.platform,
+    )
+    store.con.execute(
+        "INSERT INTO collect_state (run_id, thread_id, platform, url, state, pages, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, 0, ?)",
+        [run_id, target.thread_id, target.platform, target.url, json.dumps({}), now_utc()],
+    )
+    return CollectResult(run_id, target, resumed=False)
+
+
+def _ledger(store: Store, run_id: int, platform: str) -> RequestLedger:
+    """What the run has fetched so far, from its stored pages (empty for a new run)."""
+    keys_of = getattr(platform_module(platform), "request_keys", None)
+    ledger = RequestLedger(keys_of=keys_of) if keys_of else RequestLedger()
+    pages = store.con.execute(
+        "SELECT locator, sha256(payload) FROM raw_records WHERE run_id = ? ORDER BY record_no",
+        [run_id],
+    ).fetchall()
+    for url, digest in pages:
+        ledger.remember(str(url), str(digest))
+    return ledger
+
+
+def repeat_message(platform: str, ledger: RequestLedger) -> str:
+    """What to tell the person when the server repeated itself during a run."""
+    n = ledger.repeat_count
+    times = "once" if n == 1 else f"{n} times"
+    return (
+        f"{platform}: the server repeated itself {times} ({'; '.join(ledger.repeats)}). "
+        "Nothing was asked for twice: everything else it sent is stored, and the run is "
+        "marked interrupted. Running the same command again will not get more from this server."
+    )
+
+
 def collect(
     store: Store,
     target: Target,
@@ -104,49 +189,21 @@ def collect(
     limit: int | None = None,
     on_step: Callable[[CollectResult], None] | None = None,
 ) -> CollectResult:
-    """Harvest the replies of target into the store, resuming an unfinished run of it."""
+    """Harvest the replies of target into the store, resuming an unfinished run of it.
+
+    Ends by itself however the server answers: when it repeats itself (see
+    `collectors.platforms.base`) the run is marked interrupted and
+    `ServerRepeated` says so, after everything else was fetched and stored.
+    """
     # Missing credentials are said before a run exists, not as an empty interrupted run.
     checker = getattr(platform_module(target.platform), "check_credentials", None)
     if checker is not None:
         checker(os.environ)
-    previous = _unfinished(store, target)
-    if previous:
-        run_id, state, pages = previous
-        store.con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
-    else:
-        run_id = start_run(
-            store,
-            "collect",
-            parameters={
-                "url": target.url,
-                "limit": limit,
-                "api_base": target.api_base,
-                "archive": target.archive,
-            },
-            input_url=target.url,
-            fmt=f"{target.platform}-api",
-            platform=target.platform,
-        )
-        state, pages = {}, 0
-        store.con.execute(
-            "INSERT INTO collect_state (run_id, thread_id, platform, url, state, pages, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, 0, ?)",
-            [run_id, target.thread_id, target.platform, target.url, json.dumps(state), now_utc()],
-        )
-    result = CollectResult(run_id=run_id, target=target, resumed=previous is not None, pages=pages)
+    result = _open_run(store, target, limit)
     ctx = ParseContext(platform=target.platform, thread=target.native_id, source=target.url)
-    harvest = harvester_for(target.platform)
+    client.ledger = ledger = _ledger(store, result.run_id, target.platform)
     try:
-        for step in harvest(client, target, state, ctx):
-            _save_step(store, run_id, target, step, result)
-            state = step.state
-            result.requests, result.waited = client.requests, client.waited
-            if on_step:
-                on_step(result)
-            if limit is not None and result.added + result.updated + result.unchanged >= limit:
-                result.message = f"stopped at --limit {limit}"
-                break
-        result.finished = True
+        _harvest(store, target, client, ctx, result, limit, on_step)
     except (FetchError, KeyboardInterrupt) as err:
         result.message = str(err) or type(err).__name__
         _finish(store, result, status="interrupted", ctx=ctx)
@@ -155,8 +212,36 @@ def collect(
         result.message = f"{type(err).__name__}: {err}"
         _finish(store, result, status="interrupted", ctx=ctx)
         raise
+    finally:
+        client.ledger = None
+    if ledger.repeat_count:
+        result.finished = False
+        result.message = repeat_message(target.platform, ledger)
+        _finish(store, result, status="interrupted", ctx=ctx)
+        raise ServerRepeated(result.message)
     _finish(store, result, status="ok", ctx=ctx)
     return result
+
+
+def _harvest(
+    store: Store,
+    target: Target,
+    client: HttpClient,
+    ctx: ParseContext,
+    result: CollectResult,
+    limit: int | None,
+    on_step: Callable[[CollectResult], None] | None,
+) -> None:
+    """Run the platform's fetcher, saving each step, until it ends or --limit is reached."""
+    for step in harvester_for(target.platform)(client, target, result._state, ctx):
+        _save_step(store, result.run_id, target, step, result)
+        result.requests, result.waited = client.requests, client.waited
+        if on_step:
+            on_step(result)
+        if limit is not None and result.added + result.updated + result.unchanged >= limit:
+            result.message = f"stopped at --limit {limit}"
+            break
+    result.finished = True
 
 
 def _finish(store: Store, result: CollectResult, *, status: str, ctx: ParseContext) -> None:

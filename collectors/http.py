@@ -1,12 +1,15 @@
 """The one place replyscope makes HTTP requests.
 
-`HttpClient.get_json` wraps httpx with what a long harvest needs: timeouts;
-retries with exponential backoff and full jitter on transport errors, 5xx
-and unreadable bodies; a bounded number of attempts; 429 handled by waiting
+`HttpClient.get_json` wraps httpx with what a long harvest needs: timeouts
+and an overall deadline per request (connecting and reading the whole answer,
+see `collectors.deadline`); retries with exponential backoff and full jitter
+on transport errors, 5xx and unreadable bodies; a bounded number of attempts; 429 handled by waiting
 for the reset the server announces (Retry-After, x-rate-limit-reset,
 RateLimit-Reset, X-Ratelimit-Reset), capped; pacing from remaining-quota
 headers and a minimum interval; an injectable clock and sleep for tests; and
-an event callback so the CLI can say "waiting 42 s (rate limited by reddit)".
+an event callback so the CLI can say "waiting 42 s (rate limited by reddit)";
+and, during a harvest, a `RequestLedger` of everything the run has asked for,
+so no request is made twice however a server answers.
 
 Secrets: credentials travel in headers, never in stored URLs; `redact_url`
 removes key/token query parameters from anything that gets stored or shown.
@@ -14,11 +17,12 @@ removes key/token query parameters from anything that gets stored or shown.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from collectors.deadline import bound_every_read, within
 from store import tool_version
 
 USER_AGENT = f"replyscope/{tool_version()} (+https://github.com/replyscope; research use)"
@@ -67,6 +72,10 @@ class RateLimited(FetchError):
         self.reset_at = reset_at
 
 
+class ServerRepeated(FetchError):
+    """The server sent the run back to something it had already fetched (a loop)."""
+
+
 @dataclass
 class Event:
     """Something the person should see: a wait, a retry."""
@@ -74,8 +83,12 @@ class Event:
     kind: str  # "wait" or "retry"
     seconds: float
     reason: str
+    attempt: int = 0  # retries: the attempt that comes after the wait
+    attempts: int = 0  # retries: how many attempts there are in all
 
     def __str__(self) -> str:
+        if self.kind == "retry" and self.attempt:
+            return f"retry {self.attempt}/{self.attempts} in {self.seconds:.0f} s ({self.reason})"
         return f"waiting {self.seconds:.0f} s ({self.reason})"
 
 
@@ -83,8 +96,9 @@ class Event:
 class HttpPolicy:
     """Limits of one client; defaults suit public APIs on a laptop."""
 
-    timeout: float = 30.0
-    max_attempts: int = 6
+    timeout: float = 30.0  # connecting, and the longest silence while reading
+    deadline: float = 60.0  # one attempt in all: connect, status, headers and the whole body
+    max_attempts: int = 6  # the retry budget: attempts per request before giving up
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     max_wait: float = 900.0  # longest wait for a rate-limit reset before giving up
@@ -101,6 +115,70 @@ class Page:
     text: str
     retrieved_at: datetime
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def request_key(url: str, params: Mapping[str, Any] | None = None) -> str:
+    """How a request is remembered and stored: its full URL with params, secrets redacted."""
+    # httpx.URL(url, params=None) drops the URL's own query: merge instead.
+    full = httpx.URL(url)
+    if params:
+        full = full.copy_merge_params(params)
+    return redact_url(str(full))
+
+
+def answer_hash(text: str) -> str:
+    """sha256 of an answer's text (the same as DuckDB's sha256 of the stored payload)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _no_keys(url: str) -> Iterable[str]:
+    del url
+    return ()
+
+
+@dataclass
+class RequestLedger:
+    """What one harvest run has asked for and been answered, across resumes.
+
+    `urls` holds every request that got an answer (its `request_key`), and
+    `keys` what the platform derives from them (`keys_of`; e.g. Reddit's
+    comment ids, asked for in batches that change). `answers` maps the
+    sha256 of each answer to the first request that got it. `repeats`
+    describes the times the server sent the run back to something already
+    fetched; the runner marks such a run interrupted and says so.
+    """
+
+    keys_of: Callable[[str], Iterable[str]] = _no_keys
+    urls: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    answers: dict[str, str] = field(default_factory=dict)
+    repeats: list[str] = field(default_factory=list)
+    repeat_count: int = 0
+
+    def remember(self, url: str, digest: str) -> None:
+        """Note a request that was answered, and the answer's hash."""
+        self.urls.add(url)
+        self.keys.update(self.keys_of(url))
+        self.answers.setdefault(digest, url)
+
+    def asked(self, url: str) -> bool:
+        """Whether this run already got an answer to this request (a `request_key`)."""
+        return url in self.urls
+
+    def asked_key(self, key: str) -> bool:
+        """Whether a request of this run already asked for this key (see `keys_of`)."""
+        return key in self.keys
+
+    def same_answer(self, page: Page) -> str | None:
+        """The other request that got this very answer earlier in the run, if any."""
+        first = self.answers.get(answer_hash(page.text))
+        return first if first is not None and first != page.url else None
+
+    def repeat(self, what: str) -> None:
+        """Count one repeat by the server; the first few are kept to be shown."""
+        self.repeat_count += 1
+        if what not in self.repeats and len(self.repeats) < 3:
+            self.repeats.append(what)
 
 
 def redact_url(url: str) -> str:
@@ -180,6 +258,8 @@ class HttpClient:
         self.rng = rng or random.Random()
         self.requests = 0
         self.waited = 0.0
+        # Set by the harvest runner for one run: GETs it remembers are never made again.
+        self.ledger: RequestLedger | None = None
         self._next_allowed = 0.0
         self._client = httpx.Client(
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
@@ -187,6 +267,8 @@ class HttpClient:
             transport=transport,
             follow_redirects=True,
         )
+        if transport is None:
+            bound_every_read(self._client)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -202,10 +284,10 @@ class HttpClient:
         """Add or replace a header on every later request (e.g. a fresh OAuth token)."""
         self._client.headers[name] = value
 
-    def _wait(self, seconds: float, reason: str, kind: str = "wait") -> None:
+    def _wait(self, seconds: float, reason: str, kind: str = "wait", attempt: int = 0) -> None:
         if seconds <= 0:
             return
-        self.on_event(Event(kind, seconds, reason))
+        self.on_event(Event(kind, seconds, reason, attempt, self.policy.max_attempts))
         self.waited += seconds
         self.sleep(seconds)
 
@@ -234,17 +316,23 @@ class HttpClient:
         return self._request("POST", url, data=data, auth=auth)
 
     def _request(self, method: str, url: str, **kw: Any) -> Page:
-        # httpx.URL(url, params=None) drops the URL's own query: merge instead.
-        full = httpx.URL(url)
-        if kw.get("params"):
-            full = full.copy_merge_params(kw["params"])
-        shown = redact_url(str(full))
+        shown = request_key(url, kw.get("params"))
+        remembered = self.ledger if method == "GET" else None  # token POSTs may repeat
+        if remembered is not None and remembered.asked(shown):
+            # Fetchers skip what they asked before; reaching here means a loop they missed.
+            raise ServerRepeated(
+                f"{self.platform}: the server sent this run back to {shown}, which it had "
+                "already fetched; it is repeating itself, so the run stops here.",
+                url=shown,
+            )
         last_problem = ""
         for attempt in range(1, self.policy.max_attempts + 1):
             self._pace()
             self.requests += 1
             outcome = self._attempt(method, url, kw, attempt, shown)
             if isinstance(outcome, Page):
+                if remembered is not None:
+                    remembered.remember(shown, answer_hash(outcome.text))
                 return outcome
             last_problem = outcome
         raise FetchError(
@@ -261,13 +349,20 @@ class HttpClient:
         Raises what no retry can mend: refusals, other 4xx, a rate limit that
         resets later than `max_wait`.
         """
+        started = time.monotonic()
         try:
-            response = self._client.request(
-                method, url, **{k: v for k, v in kw.items() if v is not None}
-            )
+            # The whole answer is read inside: the deadline covers connect to last byte.
+            with within(self.policy.deadline):
+                response = self._client.request(
+                    method, url, **{k: v for k, v in kw.items() if v is not None}
+                )
+        except httpx.TimeoutException:
+            problem = f"no complete answer within {time.monotonic() - started:.0f} s"
+            self._retry_wait(attempt, f"{self.platform} timed out: {problem}")
+            return problem
         except httpx.TransportError as err:
             problem = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-            self._retry_wait(attempt, f"{self.platform} did not answer ({problem}); retrying")
+            self._retry_wait(attempt, f"{self.platform} did not answer ({problem})")
             return problem
         now = self.clock()
         self._note_quota(response, now)
@@ -276,14 +371,14 @@ class HttpClient:
             return "HTTP 429, rate limited"
         if response.status_code >= 500:
             problem = f"HTTP {response.status_code}"
-            self._retry_wait(attempt, f"{self.platform} answered {problem}; retrying")
+            self._retry_wait(attempt, f"{self.platform} answered {problem}")
             return problem
         self._raise_for_status(response, shown)
         try:
             payload = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             problem = "an unreadable (not JSON) answer"
-            self._retry_wait(attempt, f"{self.platform} sent {problem}; retrying")
+            self._retry_wait(attempt, f"{self.platform} sent {problem}")
             return problem
         return Page(
             url=shown,
@@ -297,7 +392,7 @@ class HttpClient:
     def _retry_wait(self, attempt: int, reason: str) -> None:
         """Back off before the next attempt (none after the last)."""
         if attempt < self.policy.max_attempts:
-            self._wait(self._backoff(attempt), reason, "retry")
+            self._wait(self._backoff(attempt), reason, "retry", attempt + 1)
 
     def _wait_for_reset(
         self, response: httpx.Response, now: float, attempt: int, shown: str

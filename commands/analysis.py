@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 import click
 
 from commands.common import Ctx, open_store, render_table, say
+from commands.scope import thread_option
 from reports.terminal import render_theme_table
 from store import Store
+from store_scope import scoped_threads
 
 if TYPE_CHECKING:
     from analysis.misses import MissedReply, Misses
+    from analysis.themes import TagResult
 
 
 @click.command("tag")
@@ -34,19 +37,42 @@ if TYPE_CHECKING:
     default=None,
     help="For semantic tagging: wordllama, minilm, tfidf or a model folder.",
 )
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="For semantic tagging: one similarity threshold for every theme "
+    "(default: calibrated per theme on the coded sample, else the demo-tuned one).",
+)
+@thread_option
 @click.pass_obj
-def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: str | None) -> None:
+def tag_cmd(
+    ctx: Ctx,
+    codebook_path: Path | None,
+    method: str | None,
+    embedder: str | None,
+    threshold: float | None,
+    thread: str | None,
+) -> None:
     """Tag every reply with the themes of a codebook, with the matched terms as evidence.
 
     Each run is kept; views and reports use the latest. Human corrections
-    (`replyscope review import`) win over automatic tags.
+    (`replyscope review import`) win over automatic tags. Semantic tagging
+    calibrates each theme's threshold on the latest coded sample (else it
+    says the threshold is uncalibrated), and with the English embedders
+    (wordllama, minilm) leaves out replies in other languages. With --thread
+    only that thread's replies are tagged: reports on that thread use the
+    run, whole-store reports keep the latest whole-store run.
 
     \b
     Examples:
       replyscope tag
       replyscope tag --codebook my_codebook.toml --method both
+      replyscope tag --method semantic --embedder ./my-multilingual-model
+      replyscope tag --thread reddit:9mu3ty --codebook ufc.toml
     """
     from analysis.codebook import CodebookError, load_codebook, require_usable
+    from analysis.embed import EmbedderError
     from analysis.themes import DEFAULT_METHOD, tag_store
     from textsafety import plural
 
@@ -58,14 +84,28 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
     except CodebookError as err:
         raise click.ClickException(_error_lines(err)) from err
     chosen = method or DEFAULT_METHOD
-    with open_store(ctx) as store:
+    if threshold is not None and chosen == "keyword":
+        raise click.ClickException(
+            "--threshold is for semantic tagging: add --method semantic (or both)."
+        )
+    with open_store(ctx, thread=thread) as store:
+        scope = scoped_threads(store)
         try:
-            result = tag_store(store, codebook, method=chosen, embedder=embedder)
+            result = tag_store(
+                store,
+                codebook,
+                method=chosen,
+                embedder=embedder,
+                threshold=threshold,
+                parameters={"thread": scope[0]} if scope else None,
+            )
         except CodebookError as err:
             raise click.ClickException(_error_lines(err)) from err
-        except (ValueError, RuntimeError) as err:
+        except (ValueError, RuntimeError, EmbedderError) as err:
             raise click.ClickException(str(err)) from err
-        validated = _revalidate(store)
+        # A coded sample is drawn from the whole store: it cannot score one thread's run.
+        validated = "" if scope else _revalidate(store)
+        misfit = _fit_warning(store, result, default=codebook_path is None)
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
@@ -74,10 +114,38 @@ def tag_cmd(ctx: Ctx, codebook_path: Path | None, method: str | None, embedder: 
         f"({plural(len(codebook.themes), 'theme')}, method {chosen}), run {result.run_id}: "
         f"{plural(result.tagged, 'reply', 'replies')} ({share:.0%}) "
         f"{'carries' if result.tagged == 1 else 'carry'} at least one theme, "
-        f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes",
+        f"{plural(result.tags, 'tag')} in all. See them with: replyscope themes"
+        + (f" --thread {scope[0]}" if scope else ""),
     )
+    for note in result.notes:  # semantic: how the thresholds were set, replies skipped
+        say(ctx, note)
     if validated:
         say(ctx, validated)
+    if misfit:
+        click.echo(misfit, err=True)  # a warning, shown even with --quiet
+
+
+def _fit_warning(store: Store, result: TagResult, *, default: bool) -> str:
+    """The warning `tag` prints when its codebook fits the replies badly, with what to do."""
+    from analysis.codebook_fit import compute_codebook_fit
+    from analysis.themes import load_reply_texts
+
+    counts = dict(result.stats.select("theme_id", "replies").iter_rows())
+    problems = compute_codebook_fit(
+        result.codebook, load_reply_texts(store)["text"], result.tagged, counts
+    )
+    if not problems:
+        return ""
+    which = (
+        "the bundled default codebook (public-service leadership; no --codebook was given)"
+        if default
+        else f"the codebook {result.codebook.name}"
+    )
+    return (
+        f"Warning: {which} fits these replies badly: {'; '.join(problems)}. Its figures describe "
+        "another question. Draft a codebook from these replies instead: replyscope codebook "
+        "draft -o mine.toml, review it, then: replyscope tag --codebook mine.toml"
+    )
 
 
 def _revalidate(store: Store) -> str:
@@ -116,8 +184,9 @@ def _error_lines(err: Exception) -> str:
     is_flag=True,
     help="Show the automatic tags' figures even when a coded sample corrects them.",
 )
+@thread_option
 @click.pass_obj
-def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool) -> None:
+def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool, thread: str | None) -> None:
     """Show each theme's share of replies and of likes, and how far to trust them.
 
     After `replyscope validate` on a coded sample: shares corrected for
@@ -130,12 +199,19 @@ def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool) -> None:
     Examples:
       replyscope themes
       replyscope themes --automatic --count-campaigns-once
+      replyscope themes --thread reddit:9mu3ty
     """
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, thread=thread) as store:
         text = render_theme_table(store, campaigns_once=count_campaigns_once, automatic=automatic)
+        scope = scoped_threads(store)
     if not text:
         raise click.ClickException("no tagging run yet: run `replyscope tag` first.")
     click.echo(text)
+    if scope:
+        click.echo(
+            f"\nOne thread: {scope[0]}. A validation sample is drawn from the whole store, so "
+            "one thread's figures are the automatic tags' (not corrected for tagging error)."
+        )
 
 
 @click.group("codebook")
@@ -185,6 +261,7 @@ def codebook_show_cmd(path: Path | None) -> None:
       replyscope codebook show codebook.toml
     """
     from analysis.codebook import CodebookError, load_codebook
+    from analysis.languages import SNOWBALL
     from textsafety import plural
 
     try:
@@ -194,6 +271,11 @@ def codebook_show_cmd(path: Path | None) -> None:
     click.echo(
         f"{cb.name} — version {cb.version} — {plural(len(cb.themes), 'theme')} — hash {cb.hash}"
     )
+    if cb.language:
+        click.echo(
+            f"language: {cb.language} (terms match every form with the same Snowball stem: "
+            f"{SNOWBALL[cb.language]})"
+        )
     for t in cb.themes:
         click.echo(f"\n{t.id}: {t.label}" + (f" (under {t.parent})" if t.parent else ""))
         if t.description:
@@ -209,24 +291,24 @@ def codebook_show_cmd(path: Path | None) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--broad",
-    default=0.5,
+    default=0.15,
     show_default=True,
-    help="Flag terms that match more than this share of replies.",
+    help="Flag terms that match more than this share of replies (too broad to tell themes apart).",
 )
 @click.pass_obj
 def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
     """Check a codebook: duplicate ids, empty themes, terms that can never match, and more.
 
-    With replies in the store it also lists terms that match nothing or
-    almost everything.
+    With replies in the store it also lists terms that match no reply, with
+    the closest stored words (same stem, or a letter or two apart), and terms
+    that match more than --broad of the replies.
 
     \b
     Example:
       replyscope codebook check codebook.toml
     """
-    from analysis.codebook import CodebookError, Finding, check_codebook, load_codebook
-    from analysis.keywords import term_match_counts
-    from analysis.themes import load_reply_texts
+    from analysis.codebook import CodebookError, check_codebook, load_codebook
+    from analysis.codebook_check import load_term_findings
     from store import StoreError
     from textsafety import plural
 
@@ -238,31 +320,9 @@ def codebook_check_cmd(ctx: Ctx, path: Path, broad: float) -> None:
     if ctx.db.exists():
         try:
             with open_store(ctx, read_only=True) as store:
-                texts = load_reply_texts(store)["text"]
+                findings += load_term_findings(store, cb, broad=broad)
         except (click.ClickException, StoreError):
-            texts = None
-        if texts is not None and len(texts):
-            for theme, term, kind, n in term_match_counts(texts, cb).iter_rows():
-                if kind != "include":
-                    continue
-                if n == 0:
-                    findings.append(
-                        Finding(
-                            "warning",
-                            theme,
-                            f"term {term!r} matches none of the "
-                            f"{plural(len(texts), 'stored reply', 'stored replies')}",
-                        )
-                    )
-                elif n > broad * len(texts):
-                    findings.append(
-                        Finding(
-                            "warning",
-                            theme,
-                            f"term {term!r} matches {n} of {len(texts)} replies: too broad to tell "
-                            "themes apart",
-                        )
-                    )
+            pass  # no readable store: the checks of the file alone
     errors = [f for f in findings if f.level == "error"]
     for f in findings:
         click.echo(str(f))

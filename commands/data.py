@@ -9,12 +9,13 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from commands.common import Ctx, Phases, open_store, render_table, say
+from commands.common import Ctx, HarvestProgress, Phases, one_line, open_store, render_table, say
 from store import Store, query
 
 
@@ -139,7 +140,7 @@ def import_cmd(
     failures = 0
     with open_store(ctx, create=True) as store:
         for n, path in enumerate(paths, start=1):
-            phase = Phases(ctx, f"[{n}/{len(paths)}] {path.name}")
+            phase = Phases(ctx, one_line(f"[{n}/{len(paths)}] {path.name}"))
             try:
                 result = import_file(store, path, opts, phase)
             except ImportProblem as err:
@@ -149,13 +150,14 @@ def import_cmd(
                 # Every error line names its file, also for option problems (--format).
                 if str(path) not in message:
                     message = f"{path}: {message}"
-                click.echo(f"Error: {message}", err=True)
+                click.echo(f"Error: {one_line(message)}", err=True)
                 continue
             except OSError as err:
                 phase.done()
                 failures += 1
                 click.echo(
-                    f"Error: {path}: cannot be read ({err.strerror or err}). Check the file's "
+                    f"Error: {one_line(str(path))}: cannot be read ({err.strerror or err}). "
+                    "Check the file's "
                     "permissions (ls -l) or copy it somewhere you can read it.",
                     err=True,
                 )
@@ -164,7 +166,8 @@ def import_cmd(
                 phase.done()
                 failures += 1
                 click.echo(
-                    f"Error: {path}: unexpected problem ({type(err).__name__}: {err}). Nothing "
+                    f"Error: {one_line(str(path))}: unexpected problem "
+                    f"({type(err).__name__}: {one_line(str(err))}). Nothing "
                     "from this "
                     "file was stored; please report it with --format and the first rows of the "
                     "file.",
@@ -172,7 +175,7 @@ def import_cmd(
                 )
                 continue
             phase.done()
-            say(ctx, describe_import(result))
+            say(ctx, one_line(describe_import(result)))
     if failures:
         raise SystemExit(1)
 
@@ -194,6 +197,21 @@ def import_cmd(
 @click.option(
     "--archive", is_flag=True, help="X only: search the full archive (needs academic/pro access)."
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest one request may take, from connecting to the last byte of the answer.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0, max=20),
+    default=5,
+    show_default=True,
+    help="How often a request that failed (timeout, dropped connection, 5xx) is tried again.",
+)
 @click.pass_obj
 def collect_cmd(
     ctx: Ctx,
@@ -202,6 +220,8 @@ def collect_cmd(
     limit: int | None,
     api_base: str | None,
     archive: bool,
+    timeout: float,
+    retries: int,
 ) -> None:
     """Harvest every reply to a post from the platform's API into the store.
 
@@ -209,7 +229,10 @@ def collect_cmd(
     variables only (X_BEARER_TOKEN, YOUTUBE_API_KEY, REDDIT_CLIENT_ID and
     REDDIT_CLIENT_SECRET, MASTODON_ACCESS_TOKEN); Bluesky needs none. An
     interrupted harvest keeps what it saved; run the same command again to
-    continue.
+    continue. Every run ends by itself: a request that gets no complete
+    answer within --timeout seconds is tried again up to --retries times, and
+    a server that repeats itself (the same page, a looping cursor) ends the
+    run, marked interrupted, with what it sent stored.
 
     \b
     Examples:
@@ -228,41 +251,49 @@ def collect_cmd(
         raise click.UsageError("give a post URL, or --from FILE with one URL per line.")
     with open_store(ctx, create=True) as store:
         failures = sum(
-            not _collect_one(ctx, store, link, api_base=api_base, archive=archive, limit=limit)
+            not _collect_one(
+                ctx,
+                store,
+                link,
+                CollectOptions(api_base, archive, limit, deadline=timeout, attempts=retries + 1),
+            )
             for link in urls
         )
     if failures:
         raise SystemExit(1)
 
 
-def _collect_one(
-    ctx: Ctx, store: Store, link: str, *, api_base: str | None, archive: bool, limit: int | None
-) -> bool:
+@dataclass(frozen=True)
+class CollectOptions:
+    """The options of `collect` that shape each harvest."""
+
+    api_base: str | None
+    archive: bool
+    limit: int | None
+    deadline: float
+    attempts: int
+
+
+def _collect_one(ctx: Ctx, store: Store, link: str, options: CollectOptions) -> bool:
     """Harvest one post's replies with progress on stderr; False (error printed) on failure."""
-    from collectors.collect import CollectResult, client_for, collect, resolve_target
+    from collectors.collect import client_for, collect, resolve_target
     from collectors.errors import ImportProblem
-    from collectors.http import Event, FetchError
+    from collectors.http import FetchError, ServerRepeated
     from commands.summary import describe_collect
 
     try:
-        target = resolve_target(link, api_base=api_base, archive=archive)
+        target = resolve_target(link, api_base=options.api_base, archive=options.archive)
     except ImportProblem as err:
         click.echo(f"Error: {err}", err=True)
         return False
-    line = Phases(ctx, target.platform)
-
-    def show_event(event: Event) -> None:
-        line(str(event))
-
-    def show_step(progress: CollectResult) -> None:
-        stored = progress.added + progress.updated + progress.unchanged
-        line(f"{stored} replies, {progress.pages} pages")
-
-    client = client_for(target, on_event=show_event)
+    line = HarvestProgress(ctx, target.platform)
+    client = client_for(
+        target, on_event=line.event, deadline=options.deadline, attempts=options.attempts
+    )
     stored_before = _reply_count(store)
     try:
         with client:
-            result = collect(store, target, client=client, limit=limit, on_step=show_step)
+            result = collect(store, target, client=client, limit=options.limit, on_step=line.step)
     except KeyboardInterrupt:
         line.done()
         click.echo(
@@ -273,12 +304,16 @@ def _collect_one(
     except FetchError as err:
         line.done()
         got = _reply_count(store) - stored_before
-        kept = (
-            f" The {got} new replies received before the error are stored; run the same "
-            "command again to continue."
-            if got > 0
-            else ""
-        )
+        if isinstance(err, ServerRepeated):
+            # Running again cannot help: the server, not the network, is at fault.
+            kept = f" The {got} new replies received are stored." if got > 0 else ""
+        elif got > 0:
+            kept = (
+                f" The {got} new replies received before the error are stored; run the same "
+                "command again to continue."
+            )
+        else:
+            kept = ""
         click.echo(f"Error: {err}{kept}", err=True)
         return False
     line.done()
@@ -320,7 +355,7 @@ def status_cmd(ctx: Ctx) -> None:
     """
     from commands.summary import render_status
 
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, raw=True) as store:
         click.echo(render_status(store))
 
 
@@ -348,7 +383,7 @@ def rejects_cmd(ctx: Ctx, run_id: int | None, limit: int) -> None:
         params.append(run_id)
     sql += " ORDER BY run_id, record_no LIMIT ?"
     params.append(limit)
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx, read_only=True, raw=True) as store:
         if (
             run_id is not None
             and not query(store, "SELECT 1 FROM runs WHERE run_id = ?", [run_id])[1]
@@ -405,7 +440,7 @@ def sql_cmd(ctx: Ctx, statement: str, fmt: str, export_to: Path | None) -> None:
     if export_to is not None:
         _sql_export(ctx, statement, export_to)
         return
-    with open_store(ctx, read_only=True, sandboxed=True) as store:
+    with open_store(ctx, read_only=True, raw=True, sandboxed=True) as store:
         names, rows = _run_sql(store, statement)
     if fmt == "json":
         click.echo(
@@ -487,7 +522,7 @@ def _sql_export(ctx: Ctx, statement: str, out: Path) -> None:
         target = prepare_output(out, None)
     except OutputError as err:
         raise click.ClickException(str(err)) from err
-    with open_store(ctx, read_only=True, sandboxed=True) as store:
+    with open_store(ctx, read_only=True, raw=True, sandboxed=True) as store:
         try:
             n = export_query(store, check_read_query(store.con, statement), fmt, target)
         except (StoreError, ExportError, OutputError) as err:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from commands.common import Ctx, open_store, say
+from commands.scope import thread_option
 
 
 @click.command("report")
@@ -18,22 +19,30 @@ from commands.common import Ctx, open_store, say
     show_default=True,
     help="The HTML file to write (an existing directory gets DIR/report.html).",
 )
-@click.option("--title", help="Title at the top of the report.")
+@click.option(
+    "--title",
+    help="Title at the top of the report (kept in the store: later reports reuse it).",
+)
 @click.option(
     "--show-authors",
     is_flag=True,
     help="Show real account handles instead of pseudonyms (the report says so at the top).",
 )
+@thread_option
 @click.pass_obj
-def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) -> None:
+def report_cmd(
+    ctx: Ctx, output: Path, title: str | None, show_authors: bool, thread: str | None
+) -> None:
     """Write one self-contained HTML report: themes, engagement, topics, tone, quality, validation.
 
     The file loads nothing from any other host, prints cleanly and reads on a
-    phone. Authors are pseudonymised unless --show-authors is given.
+    phone. Authors are pseudonymised unless --show-authors is given. A title
+    given once is kept for later reports; --thread reports one thread only.
 
     \b
-    Example:
+    Examples:
       replyscope report -o report.html --title "What leadership do our services need?"
+      replyscope report --thread reddit:9mu3ty -o thread.html
     """
     from reports.html import render_report
     from reports.output import OutputError, prepare_output
@@ -43,7 +52,7 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
         target = prepare_output(output, "report.html")
     except OutputError as err:
         raise click.ClickException(str(err)) from err
-    with open_store(ctx) as store:
+    with open_store(ctx, thread=thread, reading=True) as store:
         try:
             result = render_report(store, target, title=title, show_authors=show_authors)
         except OutputError as err:
@@ -84,8 +93,11 @@ def report_cmd(ctx: Ctx, output: Path, title: str | None, show_authors: bool) ->
 @click.option(
     "--show-authors", is_flag=True, help="Keep real account handles (default: pseudonyms)."
 )
+@thread_option
 @click.pass_obj
-def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors: bool) -> None:
+def export_cmd(
+    ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors: bool, thread: str | None
+) -> None:
     """Export replies (themes, topic, tone, flags), theme figures or topics: CSV, XLSX or Parquet.
 
     Authors are pseudonymised unless --show-authors is given; cells that
@@ -95,6 +107,7 @@ def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors:
     Examples:
       replyscope export -o replies.xlsx
       replyscope export --what themes --format csv -o themes.csv
+      replyscope export --thread reddit:9mu3ty -o thread.csv
     """
     from reports.export import ExportError, export
     from reports.output import OutputError, prepare_output
@@ -118,7 +131,7 @@ def export_cmd(ctx: Ctx, what: str, fmt: str | None, output: Path, show_authors:
     except OutputError as err:
         raise click.ClickException(str(err)) from err
     notes: list[str] = []
-    with open_store(ctx) as store:
+    with open_store(ctx, thread=thread, reading=True) as store:
         try:
             n = export(store, what, chosen, output, show_authors=show_authors, notes=notes)
         except (ExportError, OutputError) as err:

@@ -58,10 +58,12 @@ def wordcloud_cmd(
 ) -> None:
     """Draw word clouds of the replies as PNG files: all.png, theme-<id>.png or topic-<id>.png.
 
-    Left out: common English words, platform noise (rt, amp, links, @handles,
-    numbers), the words of the question in the root post, and --stopword
-    words. Two-word phrases that occur together often ("front line") are
-    kept as one entry. The same replies always give byte-identical PNGs.
+    Left out: the stop words of the replies' languages (German ones for a
+    German thread; languages from `replyscope quality`, else detected),
+    platform noise (rt, amp, links, @handles, numbers), the words of the
+    question in the root post, and --stopword words. Two-word phrases that
+    occur together often ("front line") are kept as one entry. The same
+    replies always give byte-identical PNGs.
 
     \b
     Examples:

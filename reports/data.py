@@ -127,6 +127,11 @@ class ReportData:
     trust: Trust | None = None
     unvalidated_sample: int | None = None
     sql: dict[str, str] = field(default_factory=lambda: dict(SQL))
+    # Every thread by its post (Comparison), and how many more `replyscope threads` lists.
+    comparison_threads: list[dict[str, Any]] = field(default_factory=list)
+    comparison_more: int = 0
+    # The one thread a `--thread` report covers (label, id, threads in the store), else None.
+    scope: dict[str, Any] | None = None
 
 
 def reply_rows(
@@ -242,11 +247,14 @@ def _automatic_findings(themes: list[dict[str, Any]]) -> list[Markup]:
             (big["share"] or 0) * 100,
         )
     ]
-    # Resonance only means something with enough replies behind it.
+    # Resonance only means something with enough replies behind it, and not
+    # when one reply holds its likes (the figure would be that reply's).
     solid = [
         t
         for t in voiced
-        if t["replies_shown"] >= max(5, 0.02 * t["replies_in_scope"]) and t["resonance"] is not None
+        if t["replies_shown"] >= max(5, 0.02 * t["replies_in_scope"])
+        and t["resonance"] is not None
+        and not t.get("dominance")
     ]
     if solid:
         res = max(solid, key=lambda t: (t["resonance"], t["theme_id"]))

@@ -99,7 +99,7 @@ def _wordclouds(store: Store, d: ReportData) -> dict[str, str]:
     try:
         from analysis import wordclouds as wc
 
-        stop = wc.build_stopwords(wc.load_question_words(store))
+        stop = wc.load_stopwords(store)
         out: dict[str, str] = {}
         for stem, frame in wc.load_wordcloud_groups(store, "theme", sample=CLOUD_SAMPLE):
             # The store hands over about CLOUD_SAMPLE replies per theme (by key

@@ -18,7 +18,8 @@ from reports.data import (
 )
 from reports.privacy import Pseudonymiser
 from reports.queries import has_any_rows, query_rows
-from reports.trust import TRUST_SQL, load_trust, ppi_sql, unvalidated_sample
+from reports.threads import report_title, scope_note, short_labels
+from reports.trust import TRUST_SQL, load_dominance_notes, load_trust, ppi_sql, unvalidated_sample
 from store import Store, fetch_one
 
 
@@ -87,9 +88,14 @@ def over_time(store: Store) -> tuple[list[str], list[tuple[str, list[float]]], s
     return labels, [(t, [by_topic[t].get(b, 0.0) for b in buckets]) for t in biggest], unit
 
 
+CHART_GROUPS = 4  # groups drawn side by side (the legend fits four)
+LIST_THREADS = 50  # threads listed in the comparison table; the rest: `replyscope threads`
+
+
 def comparison(
-    store: Store, themes: list[dict[str, Any]]
+    store: Store, themes: list[dict[str, Any]], labels: dict[str, str], p: Pseudonymiser
 ) -> tuple[list[str], list[str], list[list[float]]] | None:
+    """Theme shares of the largest platforms or threads (threads named by `labels`)."""
     groups = store.con.execute(
         "SELECT count(DISTINCT platform), count(DISTINCT thread_id) FROM replies"
     ).fetchall()[0]
@@ -104,14 +110,61 @@ def comparison(
             GROUP BY ALL"""
     ).fetchall()
     totals = dict(store.con.execute(f"SELECT {key}, count(*) FROM replies GROUP BY 1").fetchall())
-    names = sorted(totals, key=lambda k: (-totals[k], k is None, str(k)))[:6]
+    names = sorted(totals, key=lambda k: (-totals[k], k is None, str(k)))[:CHART_GROUPS]
     cols = [t["theme_id"] for t in themes]
     cells = {(g, t): n for g, t, n in rows}
+    shown = [
+        "no thread"
+        if n is None
+        # Thread ids can embed an account (Bluesky at://did:…): keyed like exports.
+        else labels.get(n) or p.thread_id(n) or str(n)
+        if key == "thread_id"
+        else str(n)
+        for n in names
+    ]
     return (
-        ["no thread" if n is None else str(n) for n in names],
+        short_labels(shown, 24),
         cols,
         [[cells.get((g, c), 0) / max(totals[g], 1) for c in cols] for g in names],
     )
+
+
+# Per thread: replies with any theme, and the commonest theme (ties: the first id).
+THREAD_THEMES_SQL = """SELECT r.thread_id, r.tagged, t.theme_id AS top_theme, t.n AS top_n
+FROM (SELECT thread_id, count(*) FILTER (len(themes) > 0) AS tagged
+      FROM _report_replies GROUP BY 1) r
+LEFT JOIN (SELECT thread_id, theme_id, n FROM (
+               SELECT thread_id, theme_id, count(*) AS n FROM (
+                   SELECT thread_id, unnest(themes) AS theme_id FROM _report_replies)
+               GROUP BY ALL)
+           QUALIFY row_number() OVER (PARTITION BY thread_id ORDER BY n DESC, theme_id) = 1) t
+  USING (thread_id)"""
+
+
+def thread_list(store: Store, p: Pseudonymiser) -> tuple[list[dict[str, Any]], int]:
+    """Every thread (up to LIST_THREADS) with its label, replies, dates and commonest theme."""
+    from reports.threads import load_threads, thread_label
+
+    threads, total = load_threads(store, LIST_THREADS)
+    figures = {r["thread_id"]: r for r in query_rows(store, THREAD_THEMES_SQL)}
+    out = []
+    for t in threads:
+        f = figures.get(t["thread_id"], {})
+        n = int(t["replies"] or 0)
+        out.append(
+            {
+                "thread_id": t["thread_id"],  # for the chart's labels; not shown
+                "label": thread_label(t, p),
+                "id": p.thread_id(str(t["thread_id"])),
+                "replies": n,
+                "first": t["first_at"],
+                "last": t["last_at"],
+                "tagged": (f.get("tagged") or 0) / n if n else None,
+                "top_theme": f.get("top_theme"),
+                "top_share": (f.get("top_n") or 0) / n if n else None,
+            }
+        )
+    return out, total
 
 
 def method(store: Store) -> dict[str, Any]:
@@ -232,7 +285,14 @@ def build_themes(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
         ).fetchall()
     )
     trust = load_trust(store) if themes else None
+    # Counted in the scope the figures beside them use (campaigns once when corrected).
+    driven = (
+        load_dominance_notes(store, campaigns_once=campaigns_once or trust is not None)
+        if themes
+        else {}
+    )
     for t in themes:
+        t["dominance"] = driven.get(t["theme_id"])
         t["description"] = descriptions.get(t["theme_id"], "")
         # With campaigns counted once a count can be fractional (a campaign
         # whose copies only partly carry the theme): show it as it is.
@@ -341,13 +401,14 @@ def build_tone(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
 
 
 def build_comparison(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
-    """Section 6: theme shares per platform or thread."""
-    found = comparison(store, so_far["themes"])
-    if found is None:
-        return {"comparison": None}
-    groups, cols, shares = found
-    # Thread ids can embed an account (Bluesky at://did:…): shown keyed like exports.
-    return {"comparison": ([p.thread_id(g) or g for g in groups], cols, shares)}
+    """Section 6: theme shares per platform or thread, and every thread by its post."""
+    threads, total = thread_list(store, p) if so_far["summary"]["threads"] > 1 else ([], 0)
+    labels = {t["thread_id"]: t["label"] for t in threads}
+    return {
+        "comparison": comparison(store, so_far["themes"], labels, p),
+        "comparison_threads": threads,
+        "comparison_more": max(total - len(threads), 0),
+    }
 
 
 QUALITY_COUNTS_SQL = """SELECT count(*) FILTER (campaign_id IS NOT NULL) AS in_campaigns,
@@ -418,13 +479,14 @@ SECTIONS: list[Callable[[Store, Pseudonymiser, Fields], Fields]] = [
 
 
 def load_report_data(store: Store, p: Pseudonymiser, *, title: str | None = None) -> ReportData:
-    """Gather every section's figures from the store (all its threads)."""
+    """Gather every section's figures from the store (all its threads, or the one scoped to)."""
     _evaluate_replies(store)
     fields: Fields = {}
     for build in SECTIONS:
         fields.update(build(store, p, fields))
     return ReportData(
-        title=title or "What people said: theme report",
+        title=report_title(store, title, p),
+        scope=scope_note(store, p),
         headlines=headlines(
             fields["themes"],
             fields["topics"],

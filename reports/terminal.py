@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,12 +53,31 @@ def render_theme_table(
     far each theme can be trusted; otherwise the automatic tags' figures,
     labelled as not validated.
     """
-    from reports.trust import load_trust
+    from reports.trust import load_dominance_notes, load_trust
 
     trust = None if automatic else load_trust(store)
+    # The corrected figures count each campaign once; so do the notes beside them.
+    notes = load_dominance_notes(store, campaigns_once=trust is not None or campaigns_once)
     if trust is not None:
-        return render_trust_table(store, trust)
-    return _render_automatic(store, campaigns_once=campaigns_once, validated_elsewhere=automatic)
+        text = render_trust_table(store, trust, driven=set(notes))
+    else:
+        text = _render_automatic(
+            store, campaigns_once=campaigns_once, validated_elsewhere=automatic, driven=set(notes)
+        )
+    return text + render_dominance(notes) if text else text
+
+
+def render_dominance(notes: dict[str, str]) -> str:
+    """The '* one reply drives these likes figures' block under a theme table ('' if none)."""
+    if not notes:
+        return ""
+    lines = ["", "", "* Likes figures that one reply drives:"]
+    lines += [f"- {theme_id}: {note}" for theme_id, note in notes.items()]
+    return "\n".join(lines)
+
+
+def _mark(text: str, theme_id: str, driven: Collection[str]) -> str:
+    return f"{text} *" if theme_id in driven else text
 
 
 TRUST_HEAD = [
@@ -73,7 +92,7 @@ TRUST_HEAD = [
 ]
 
 
-def _trust_rows(store: Store, trust: Trust) -> list[tuple[str, ...]]:
+def _trust_rows(store: Store, trust: Trust, driven: Collection[str]) -> list[tuple[str, ...]]:
     """One row per validated theme, then the current codebook's themes the sample lacks."""
     from reports.trust import share_text
 
@@ -95,7 +114,7 @@ def _trust_rows(store: Store, trust: Trust) -> list[tuple[str, ...]]:
                 t.label,
                 share_text(t.get("share"), t.get("share_low"), t.get("share_high")),
                 _pct(t.get("raw_share")),
-                likes,
+                _mark(likes, t.theme_id, driven),
                 _pct(t.get("raw_likes_share")),
                 _two(t.get("f1")),
                 status,
@@ -112,7 +131,7 @@ def _trust_rows(store: Store, trust: Trust) -> list[tuple[str, ...]]:
     return table
 
 
-def render_trust_table(store: Store, trust: Trust) -> str:
+def render_trust_table(store: Store, trust: Trust, driven: Collection[str] = ()) -> str:
     """Corrected shares (PPI), automatic shares and agreement per theme."""
     from textsafety import plural
 
@@ -120,7 +139,7 @@ def render_trust_table(store: Store, trust: Trust) -> str:
         trust.design, "random sample"
     )
     lines = [
-        render_table(TRUST_HEAD, _trust_rows(store, trust), max_width=40),
+        render_table(TRUST_HEAD, _trust_rows(store, trust, driven), max_width=40),
         "",
         f"Corrected for tagging error with {design} {trust.sample_id}: "
         f"{plural(trust.n_coded, 'reply', 'replies')} hand-coded by "
@@ -143,9 +162,12 @@ def render_trust_table(store: Store, trust: Trust) -> str:
     return "\n".join(lines)
 
 
-def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere: bool) -> str:
+def _render_automatic(
+    store: Store, *, campaigns_once: bool, validated_elsewhere: bool, driven: Collection[str]
+) -> str:
     """The automatic tags' figures with bootstrap intervals (sampling only, not tagging error)."""
     from analysis.themes import latest_stats
+    from reports.trust import tag_run_notes
 
     frame = latest_stats(store, campaigns_once=campaigns_once)
     if frame.height == 0:
@@ -160,9 +182,13 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
             # Weighted (campaigns counted once) counts can be fractional: 1.5.
             count(r["replies_weighted"] if r.get("replies_weighted") is not None else r["replies"]),
             f"{_pct(r['share'])} ({_pct(r['share_low'])}–{_pct(r['share_high'])})",
-            f"{_pct(r['likes_share'])} "
-            f"({_pct(r['likes_share_low'])}–{_pct(r['likes_share_high'])})",
-            "" if r["resonance"] is None else f"{r['resonance']:.2f}",
+            _mark(
+                f"{_pct(r['likes_share'])} "
+                f"({_pct(r['likes_share_low'])}–{_pct(r['likes_share_high'])})",
+                r["theme_id"],
+                driven,
+            ),
+            "" if r["resonance"] is None else _mark(f"{r['resonance']:.2f}", r["theme_id"], driven),
         )
         for r in rows
     ]
@@ -191,6 +217,7 @@ def _render_automatic(store: Store, *, campaigns_once: bool, validated_elsewhere
         + f"\n\n{plural(rows[0]['replies_in_scope'], 'reply', 'replies')} in scope; "
         + f"tagging run {rows[0]['run_id']}. "
         + f"Resonance = likes share ÷ reply share.{once}"
+        + "".join(f"\nNote: {n}" for n in tag_run_notes(store, int(rows[0]["run_id"])))
     )
 
 

@@ -279,8 +279,21 @@ def load_trust(store: Store) -> Trust | None:
         drawn_from=int(info[2]) if info else int(first["population"]),
         agreement=agreement,
         themes=_trust_themes(store, rows, run_id),
-        warnings=_validation_notes(store, run_id) + _staleness(store, run_id, sample_id),
+        warnings=_validation_notes(store, run_id)
+        + _staleness(store, run_id, sample_id)
+        + tag_run_notes(store, int(first["tag_run_id"])),
     )
+
+
+def tag_run_notes(store: Store, run_id: int) -> list[str]:
+    """What a tagging run said about itself: semantic thresholds (calibrated or not), skips."""
+    row = fetch_one(
+        store.con, "SELECT json_extract(parameters, '$.notes') FROM runs WHERE run_id = ?", [run_id]
+    )
+    if not row or row[0] is None:
+        return []
+    notes = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return [str(n) for n in notes or []]
 
 
 def _validation_notes(store: Store, run_id: int) -> list[str]:
@@ -339,3 +352,30 @@ def unvalidated_sample(store: Store) -> int | None:
         return latest_coded_sample(store)
     except Exception:
         return None  # a store from before schema 8 opened read-only
+
+
+def _res(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}"
+
+
+def dominance_note(row: dict[str, Any]) -> str:
+    """The warning for one compute_like_dominance row: who holds the likes, figures without it."""
+    if row["driver_in_theme"] and row["driver_theme_share"] > row["driver_all_share"]:
+        held = f"One reply holds {_pct(row['driver_theme_share'])} of this theme's likes"
+    else:
+        where = "in" if row["driver_in_theme"] else "not in"
+        held = f"One reply ({where} this theme) holds {_pct(row['driver_all_share'])} of all likes"
+    return (
+        f"{held}: without it the likes share is {_pct(row['likes_share_without'])} "
+        f"(not {_pct(row['likes_share'])}) and resonance {_res(row['resonance_without'])} "
+        f"(not {_res(row['resonance'])}). Treat this theme's likes figures as one reply's, "
+        "not the theme's."
+    )
+
+
+def load_dominance_notes(store: Store, *, campaigns_once: bool = False) -> dict[str, str]:
+    """theme_id -> warning, for the themes whose likes figures one reply drives."""
+    from analysis.themes import load_like_dominance
+
+    frame = load_like_dominance(store, campaigns_once=campaigns_once)
+    return {row["theme_id"]: dominance_note(row) for row in frame.iter_rows(named=True)}

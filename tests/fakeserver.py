@@ -2,7 +2,8 @@
 
 Tests give it a `route(request) -> Reply` function. Replies: `Json` (any
 status and headers), `Raw` bytes (malformed bodies), `Slow` (answers after a
-delay, to trip timeouts) and `Reset` (drops the connection without an answer).
+delay, to trip timeouts), `Trickle` (one byte at a time, to trip the overall
+deadline) and `Reset` (drops the connection without an answer).
 Every request is logged in `server.requests`.
 """
 
@@ -59,11 +60,21 @@ class Slow:
 
 
 @dataclass
+class Trickle:
+    """An answer sent one byte every `interval` seconds: the body, or everything from the
+    status line on (`headers_too`). It goes on until the client hangs up."""
+
+    reply: Json
+    interval: float
+    headers_too: bool = False
+
+
+@dataclass
 class Reset:
     """Close the connection without answering (a reset mid-thread)."""
 
 
-Reply = Json | Raw | Slow | Reset
+Reply = Json | Raw | Slow | Trickle | Reset
 Route = Callable[[Request], Reply]
 
 
@@ -96,6 +107,9 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(reply, Slow):
             time.sleep(reply.seconds)
             reply = reply.reply
+        if isinstance(reply, Trickle):
+            self._trickle(reply)
+            return
         data = json.dumps(reply.payload).encode() if isinstance(reply, Json) else reply.body
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")
@@ -105,6 +119,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(data)
+
+    def _trickle(self, reply: Trickle) -> None:
+        body = json.dumps(reply.reply.payload).encode()
+        head = (
+            f"HTTP/1.1 {reply.reply.status} OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            if not reply.headers_too:
+                self.wfile.write(head)
+                self.wfile.flush()
+                head = b""
+            for i in range(len(head + body)):
+                time.sleep(reply.interval)
+                self.wfile.write((head + body)[i : i + 1])
+                self.wfile.flush()
 
     do_GET = _serve
     do_POST = _serve

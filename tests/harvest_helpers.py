@@ -3,6 +3,7 @@ on 127.0.0.1, `replyscope collect --api-base`, a Ctrl-C after some pages, and re
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -77,6 +78,15 @@ def stored_replies(db: Path, columns: str = REPLY_COLUMNS) -> list[tuple[Any, ..
 def run_count_and_status(db: Path) -> tuple[Any, ...] | None:
     """(number of runs, the status of one): (1, "ok") after a resumed harvest."""
     return fetch_one(db, "SELECT count(*), any_value(status) FROM runs")
+
+
+def last_run(db: Path) -> tuple[str, str, int, dict[str, Any]]:
+    """(status, message, rows added, summary) of the latest run."""
+    row = fetch_one(
+        db, "SELECT status, message, rows_added, summary FROM runs ORDER BY run_id DESC LIMIT 1"
+    )
+    assert row is not None, "no run recorded"
+    return str(row[0]), str(row[1] or ""), int(row[2]), json.loads(row[3] or "{}")
 
 
 def snapshot_counts(db: Path) -> tuple[Any, ...] | None:

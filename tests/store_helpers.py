@@ -11,7 +11,7 @@ from typing import Any
 
 from click.testing import Result
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, sample
 
 # Three replies: one about listening, one about funding, one about neither.
 THREE: list[tuple[Any, ...]] = [
@@ -27,6 +27,36 @@ THREE: list[tuple[Any, ...]] = [
 ]
 # The same three as (id, text), for `make_db`.
 THREE_TEXTS: list[tuple[str, str]] = [(str(r[0]), str(r[1])) for r in THREE]
+
+# 967 real German TikTok comments on a post about Annalena Baerbock (no post text in the file).
+BAERBOCK = "tiktok/tiktokcommentscraper_funke-baerbock-post_comments.csv"
+
+# German replies for the always-run language tests: "die" is in 6 of 10.
+GERMAN: list[tuple[str, str]] = [
+    ("g1", "Ich finde sie so Sympathischen, ehrlich"),
+    ("g2", "Eine bodenständige Frau, die zuhört"),
+    ("g3", "Die Grünen Parteien wählen wir nicht"),
+    ("g4", "Sie ist die Kanzlerin der Herzen"),
+    ("g5", "Sympathisch und natürlich, die Frau"),
+    ("g6", "Die Politik der Grünen ist teuer"),
+    ("g7", "Wer soll das bezahlen? Die Steuern steigen"),
+    ("g8", "Sympathisch ist sie schon"),
+    ("g9", "Nein danke, niemals"),
+    ("g10", "Wahlkampf mit dem Bus quer durch das Land"),
+]
+
+
+def german_sample_store(tmp_path: Path, *steps: str) -> Path:
+    """The Baerbock comments imported through the CLI, then each command in `steps` run.
+
+    Skips the test when ../shared/samples is absent.
+    """
+    db = tmp_path / "baerbock.duckdb"
+    run_ok(db, "import", str(sample(BAERBOCK)))
+    for step in steps:
+        run_ok(db, step)
+    return db
+
 
 # A contact address a reply may hold, and its parts: none may come back as a word anywhere.
 ADDRESS = "jane.doe.whistle@protonmail.com"

@@ -21,6 +21,7 @@ BOTTOM = {
     "store_views": set(),
     "store_schema": {"store_views"},
     "store": {"store_schema", "store_views"},
+    "store_scope": {"store"},
     "textsafety": set(),
 }
 OURS = {*PACKAGES, *BOTTOM, "cli"}

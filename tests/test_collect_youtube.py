@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from collectors.collect import CollectResult
-from collectors.http import AuthError, FetchError, HttpPolicy, RateLimited
+from collectors.http import AuthError, FetchError, HttpPolicy, RateLimited, ServerRepeated
 from collectors.platforms import youtube
 from collectors.platforms.youtube import (
     NOTE_DISABLED,
@@ -32,6 +32,7 @@ from tests.harvest_helpers import (
     fetch_all,
     fetch_one,
     harvest,
+    last_run,
     run_count_and_status,
     stop_after,
     stored_replies,
@@ -539,11 +540,12 @@ def test_a_page_token_that_repeats_does_not_loop_forever(tmp_path: Path) -> None
         "nextPageToken": "p100",  # the token that was just used
     }
     app.faults.append(("/comments", {"parentId": _tid(7), "pageToken": "p100"}, Json(looping)))
-    with serve(app) as server:
-        result = _harvest(tmp_path / "l.duckdb", server.base)
-    # Thread 7 stops at 101 of its 130 replies; the rest of the video is complete.
-    assert result.finished and (result.added, result.pages) == (192 - 29, 5)
-    assert result.notes == {
-        "youtube: a page repeated its own page token; paging stopped there": 1,
-        NOTE_HELD_BACK: 29,
-    }
+    db = tmp_path / "l.duckdb"
+    with serve(app) as server, pytest.raises(ServerRepeated, match="repeated itself once"):
+        _harvest(db, server.base)
+    # Thread 7 stops at 101 of its 130 replies; the rest of the video is complete,
+    # and the run is marked interrupted with the reason.
+    status, message, added, summary = last_run(db)
+    assert (status, added, summary["pages"]) == ("interrupted", 192 - 29, 5)
+    assert f"replies to {_tid(7)} led back to a page fetched" in message
+    assert summary[NOTE_HELD_BACK] == 29

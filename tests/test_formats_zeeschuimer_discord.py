@@ -10,6 +10,7 @@ no real capture of either was available.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -306,6 +307,47 @@ def test_instagram_fixture_comments_nested_in_posts(store: Store) -> None:
     assert (child["parent_id"], child["depth"]) == ("17990000000000001", 2)
     hidden = one(store, "C7hidden003")
     assert (hidden["like_count"], hidden["depth"]) == (None, 0)
+
+
+# ------------------------------------------- any module: detection and envelope fields
+
+NEUTRAL = {
+    X_SAMPLE: ("capture", "zeeschuimer-twitter", 104),
+    TT_SAMPLE: ("export.csv", "zeeschuimer-tiktok", 96),
+    IG_SAMPLE: ("data.json", "zeeschuimer-instagram", 23),
+}
+
+
+@pytest.mark.samples
+@pytest.mark.parametrize("rel", list(NEUTRAL), ids=["x", "tiktok", "instagram"])
+def test_samples_are_read_by_content_under_neutral_names(
+    store: Store, tmp_path: Path, rel: str
+) -> None:
+    name, fmt, n_lines = NEUTRAL[rel]
+    raw = lines(sample(rel))
+    # The file name says nothing (no "zeeschuimer", no platform, even a .csv suffix).
+    path = tmp_path / name
+    shutil.copyfile(sample(rel), path)
+    result = import_file(store, path, ImportOptions())
+    assert (result.fmt, result.rows_in) == (fmt, n_lines)
+    # The envelope's `id` (Zeeschuimer's row number) is never a reply or thread id.
+    stored = {r["reply_id"] for r in rows(store)} | {
+        t[0] for t in store.con.execute("SELECT native_id FROM threads").fetchall()
+    }
+    envelope_ids = {str(line["id"]) for line in raw}
+    assert envelope_ids and not stored & envelope_ids
+    # Every stored id is the platform's own: tweet and conversation ids, TikTok video
+    # ids, Instagram shortcodes.
+    platform_ids = {str(line["item_id"]) for line in raw}
+    for line in raw:
+        data = line["data"]
+        platform_ids |= {str(data.get("code")), str(data.get("id"))}
+        platform_ids.add(str(data.get("legacy", {}).get("conversation_id_str")))
+    assert stored <= platform_ids
+    if rel == X_SAMPLE:
+        # nav_index ends in NaN on every line of this capture: no effect on reading.
+        assert all(str(line["nav_index"]).endswith(":NaN") for line in raw)
+        assert len(rows(store, "parent_id IS NOT NULL")) == 57
 
 
 # ------------------------------------------------------------------------ Discord

@@ -13,6 +13,8 @@ from collectors.http import (
     HttpClient,
     HttpPolicy,
     RateLimited,
+    RequestLedger,
+    ServerRepeated,
     redact_url,
     reset_delay,
 )
@@ -151,3 +153,19 @@ def test_secrets_never_reach_stored_urls() -> None:
 def test_reset_delay_parses_http_dates() -> None:
     assert reset_delay({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 1445412470.0) == 10.0
     assert reset_delay({}, 0) is None
+
+
+def test_with_a_run_ledger_no_get_is_made_twice() -> None:
+    t, events = FakeTime(), []
+    route = Scripted().on("/p", Json({"n": 1})).on("/token", Json({"access_token": "x"}))
+    with serve(route) as server, _client(t, events) as client:
+        client.ledger = RequestLedger()
+        client.get_json(f"{server.base}/p", params={"cursor": "a"})
+        client.get_json(f"{server.base}/p", params={"cursor": "b"})
+        with pytest.raises(ServerRepeated, match=r"back to .*/p\?cursor=a, which it had already"):
+            client.get_json(f"{server.base}/p?cursor=a")
+        # Token requests (POST) may be repeated: a token is renewed at the same URL.
+        client.post_form(f"{server.base}/token", {"grant_type": "client_credentials"})
+        client.post_form(f"{server.base}/token", {"grant_type": "client_credentials"})
+        assert len(server.requests) == 4
+    assert client.ledger.urls == {f"{server.base}/p?cursor=a", f"{server.base}/p?cursor=b"}

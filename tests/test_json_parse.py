@@ -108,10 +108,10 @@ def test_map_to_an_object_asks_for_a_key_inside_it(tmp_path: Path) -> None:
 
 
 def test_generic_json_without_text_key_lists_the_keys(tmp_path: Path) -> None:
-    path = write_file(tmp_path, "notext.json", [{"id": "1", "comment": {"body": "hello there"}}])
+    path = write_file(tmp_path, "notext.json", [{"id": "1", "payload": {"words": "hello there"}}])
     line = _error(tmp_path, path)
     assert "no key with the reply text" in line
-    assert "'comment.body'" in line and "--map text=" in line
+    assert "'payload.words'" in line and "--map text='payload.words'" in line
 
 
 PUSHSHIFT = {

@@ -238,7 +238,7 @@ def test_codebook_commands(tmp_path: Path, db: Path, runner: CliRunner) -> None:
     )
     assert checked.exit_code == 0, checked.output
     assert "'bureaucracy' matches none of the 8 stored replies" in checked.output
-    assert "'listen*' matches 4 of 8 replies: too broad" in checked.output
+    assert "'listen*' matches 4 of 8 replies (50%), more than 30%: too broad" in checked.output
     sheet = tmp_path / "cb.csv"
     sheet.write_text(
         "theme,label,description,term\nlistening,Listening,x,listen*\n", encoding="utf-8"

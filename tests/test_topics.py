@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.codebook import Codebook, Theme, check_codebook, load_codebook
+from analysis.draft_terms import theme_id_from_label
+from analysis.languages import stop_words_for
 from analysis.themes import tag_store
 from analysis.topic_clusters import cap_outliers
 from analysis.topic_labels import (
@@ -23,8 +25,8 @@ from analysis.topic_labels import (
     clean_for_words,
     compute_label,
     make_vectorizer,
+    question_words,
     stop_words,
-    theme_id_from_label,
 )
 from analysis.topics import (
     MAX_OUTLIER_SHARE,
@@ -38,7 +40,15 @@ from analysis.topics import (
 from commands.common import Ctx
 from commands.topics import codebook_suggest_cmd, topics_cmd
 from store import Store, fetch_one
-from tests.store_helpers import ADDRESS, ADDRESS_PARTS, THREE_TEXTS, make_db, run
+from tests.store_helpers import (
+    ADDRESS,
+    ADDRESS_PARTS,
+    THREE_TEXTS,
+    german_sample_store,
+    make_db,
+    run,
+    run_ok,
+)
 
 # Four planted clusters of clearly different vocabulary.
 CLUSTERS = {
@@ -410,3 +420,41 @@ def test_addresses_never_become_topic_words_or_labels(tmp_path: Path) -> None:
         words.update(row["label"].lower().replace(",", " ").split())
     assert "whistleblow" in words  # the rest of those replies is still there
     assert not words & ADDRESS_PARTS, words & ADDRESS_PARTS
+
+
+# --- languages: the replies' own stop words, no other question's words ----------------
+
+
+def test_question_words_come_only_from_the_stores_own_posts() -> None:
+    assert question_words([]) == []  # not the demo's "leadership, public, services"
+    assert question_words(["Was haltet ihr von Baerbock?"]) == [
+        "baerbock",
+        "haltet",
+        "ihr",
+        "von",
+        "was",
+    ]
+    assert "die" in stop_words(languages=["de"]) and "die" not in stop_words()
+    assert "dont" in stop_words() and "dont" not in stop_words(languages=["de"])
+
+
+@pytest.mark.samples
+@pytest.mark.usefixtures("no_network")
+def test_german_thread_topic_labels_have_no_german_stop_words(tmp_path: Path) -> None:
+    db = german_sample_store(tmp_path, "quality")
+    run_ok(db, "topics")
+    with Store.open(db, read_only=True) as s:
+        labels = [
+            r[0] for r in s.con.execute("SELECT label FROM topics WHERE topic_id >= 0").fetchall()
+        ]
+        details = json.loads(
+            s.con.execute("SELECT parameters::VARCHAR FROM topic_runs").fetchone()[0]  # type: ignore[index]
+        )
+    german = stop_words_for(["de"])
+    words = {w for label in labels for w in label.lower().replace(",", " ").split()}
+    assert len(labels) >= 5
+    assert not words & german, sorted(words & german)
+    # The file holds no post: no question's words (not the demo's) are left out of this run.
+    assert details["stop_words_added"] == []
+    assert details["stop_word_languages"] == ["de"]
+    assert details["languages_from"].startswith("quality run ")

@@ -12,6 +12,7 @@ from wordcloud import WordCloud
 
 import analysis.tone as tone_mod
 from analysis.codebook import parse_codebook
+from analysis.languages import stop_words_for
 from analysis.themes import tag_store
 from analysis.tone import (
     ToneError,
@@ -30,6 +31,7 @@ from analysis.wordclouds import (
     emoji_name,
     font_path,
     load_question_words,
+    load_stopwords,
     load_wordcloud_groups,
     render_wordcloud_png,
     render_wordclouds,
@@ -39,7 +41,7 @@ from cli import main
 from collectors.files import ImportOptions, import_file
 from commands.visuals import COMMANDS
 from store import Store, fetch_one
-from tests.store_helpers import ADDRESS, ADDRESS_PARTS
+from tests.store_helpers import ADDRESS, ADDRESS_PARTS, german_sample_store
 
 # The lead registers COMMANDS in cli.py; until then the tests add them here.
 for _cmd in COMMANDS:
@@ -259,8 +261,8 @@ def test_png_is_byte_identical_for_the_same_input(tmp_path: Path) -> None:
 
 
 def test_by_theme_writes_one_file_per_theme_with_replies(tagged: Store, tmp_path: Path) -> None:
-    # The CSV has no root post text: the headline question's words are dropped.
-    assert load_question_words(tagged) == DEMO_WORDS
+    # The CSV has no root post text: no question's words are dropped (not the demo's either).
+    assert load_question_words(tagged) == set()
     notes: list[str] = []
     paths = render_wordclouds(tagged, "theme", "likes", tmp_path / "out", say=notes.append)
     assert [p.name for p in paths] == [
@@ -512,3 +514,30 @@ def test_addresses_never_reach_word_clouds() -> None:
     parts = {p for k in freqs for p in k.lower().split()}
     assert not parts & (ADDRESS_PARTS | {"jsmith", "nhs", "net", "joe", "bloggs", "example"})
     assert {"email", "contact"} <= parts
+
+
+# --- languages ---------------------------------------------------------------------------
+
+
+def test_stop_words_follow_the_replies_languages() -> None:
+    german = build_stopwords(languages=["de"])
+    assert {"die", "sie", "ist", "und", "für", "fur"} <= german and "the" in build_stopwords()
+    assert "the" not in german and "don't" not in german
+    # English keeps wordcloud's own list (with its contractions), so English clouds are unchanged.
+    assert build_stopwords(languages=["en"]) == build_stopwords()
+    assert "front" not in build_stopwords() and "don't" in build_stopwords()
+
+
+@pytest.mark.samples
+def test_german_thread_word_cloud_has_no_german_stop_words(tmp_path: Path) -> None:
+    db = german_sample_store(tmp_path)
+    with Store.open(db, read_only=True) as s:
+        stop = load_stopwords(s)
+        ((_, frame),) = load_wordcloud_groups(s, "none")
+    freqs = compute_word_frequencies(frame["text"], frame["like_count"], stop, "count")
+    top = [w.lower() for w in list(freqs)[:100]]
+    assert "sympathisch" in top[:3]
+    words = {p for w in top for p in w.split()}
+    assert not words & stop_words_for(["de"]), sorted(words & stop_words_for(["de"]))
+    # No post in the file: no other thread's question words are left out.
+    assert not {"leadership", "public", "services"} & stop

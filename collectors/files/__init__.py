@@ -2,7 +2,8 @@
 
 read → detect → parse → normalise → save, in these modules:
 
-- `readers`: bytes to records or cells (encodings, JSON/NDJSON/JS, CSV dialects, XLSX).
+- `readers`: file kinds, encodings, CSV dialects and the size limits; `jsonread`: JSON/NDJSON/JS
+  records with their own text; `xlsx` (+ `xlsxparts`): XLSX sheets streamed in bounded memory.
 - `options`: what the person asked for (ImportOptions), the parsed batch (Parsed), format lookup.
 - `json_parse` (+ `jsonrecords`): JSON records → detect a format → the raw table `_raw`.
 - `table_parse` (+ `header`, `preamble`, `tableload`): spreadsheet cells → header, columns,

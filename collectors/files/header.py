@@ -46,6 +46,7 @@ GENERIC_COLUMNS: dict[str, tuple[str, ...]] = {
         "commentid",
         "tweetid",
         "idstr",
+        "uri",  # Bluesky's at:// post URI (cid is a content hash, only a fallback)
         "cid",
         "postid",
         "statusid",

@@ -17,10 +17,11 @@ import duckdb
 import polars as pl
 
 from collectors.errors import ImportProblem
+from collectors.files import jsonkeys as jk
 from collectors.files import jsonrecords as jr
 from collectors.files.header import GENERIC_COLUMNS, map_field, squash
+from collectors.files.jsonread import JsonProblem, JsonRecord, member_items, read_json_records
 from collectors.files.options import ImportOptions, Parsed, ParseNotes, find_format
-from collectors.files.readers import JsonProblem, JsonRecord, read_json_records
 from collectors.files.tableload import RAW_T
 from collectors.formats import record_formats
 from collectors.formats.base import RecordFormat, RecordRejected
@@ -52,6 +53,9 @@ def parse_json(
     forced = find_format(opts.fmt, "json") if opts.fmt and not generic else None
     assert forced is None or isinstance(forced, RecordFormat)
     _unwrap_document(found, forced, generic)
+    twice = [r for r in found.records if r.duplicate_keys]
+    if twice:
+        found.notes.duplicate_keys = (len(twice), twice[0].locator, twice[0].duplicate_keys[0])
     problem = jr.not_records_problem(path, found.records)
     if problem is not None:
         raise problem
@@ -62,15 +66,23 @@ def parse_json(
     )
     rows: list[dict[str, Any]] = []
     payloads: list[tuple[int, str, str]] = list(found.extra)
+    # Generic records: where the reply fields sit when not at the top (value.post.record.text).
+    nested = jk.NestedReader(
+        jk.plan_keys([r.value for r in found.records[: jk.SAMPLE_RECORDS]])
+        if fmt is None
+        else jk.KeyPlan()
+    )
     for rec in found.records:
         payload = rec.raw if rec.raw is not None else json.dumps(rec.value, ensure_ascii=False)
         payloads.append((rec.record_no, rec.locator, payload))
         if fmt is None:
-            _generic_rows(rec, payload, opts, rows, found.rejects)
+            _generic_rows(rec, payload, opts, nested, rows, found.rejects)
         else:
             _format_rows(rec, payload, fmt, ctx, rows, found.rejects)
     if fmt is None and not any("text" in row for row in rows):
         raise jr.no_text_problem(path, [r.value for r in found.records])
+    if nested.note():
+        ctx.note(str(nested.note()), n=len(rows))
     platform = opts.platform or (fmt.platform if fmt else None) or "other"
     register_raw(con, raw_frame(rows), RAW_T)
     found.notes.formats = ctx.notes
@@ -129,8 +141,14 @@ def _unwrap_document(found: _Records, forced: RecordFormat | None, generic: bool
     key = None if known else jr.wrapped_key(doc)
     if key is None:
         return
+    document = found.records[0]
     found.records, rest = jr.unwrap(doc, key)
     found.notes.unwrapped = (key, len(found.records))
+    # Each item keeps its own text as read (and the keys it gives twice).
+    texts = member_items(document.raw, key) if document.raw is not None else None
+    if texts is not None and len(texts) == len(found.records):
+        for rec, (raw, dups) in zip(found.records, texts, strict=True):
+            rec.raw, rec.duplicate_keys = raw, dups
     if rest:
         found.extra.append((0, f'document (without "{key}")', json.dumps(rest, ensure_ascii=False)))
 
@@ -160,6 +178,7 @@ def _generic_rows(
     rec: JsonRecord,
     payload: str,
     opts: ImportOptions,
+    nested: jk.NestedReader,
     rows: list[dict[str, Any]],
     rejects: list[Reject],
 ) -> None:
@@ -170,7 +189,11 @@ def _generic_rows(
         rejects.append(Reject(rec.record_no, rec.locator, reason, payload[:RAW_CUT]))
         return
     rows.append(
-        {**_generic_record(rec.value, opts), "_record_no": rec.record_no, "_locator": rec.locator}
+        {
+            **_generic_record(rec.value, opts, nested),
+            "_record_no": rec.record_no,
+            "_locator": rec.locator,
+        }
     )
 
 
@@ -240,8 +263,8 @@ def _safe_locate(fmt: RecordFormat, value: Any) -> dict[str, Any]:
         return {}
 
 
-def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
-    """A JSON object read with the generic key names (and --map, dotted paths allowed)."""
+def _generic_record(value: Any, opts: ImportOptions, nested: jk.NestedReader) -> dict[str, Any]:
+    """A JSON object read by its key names, nested ones too (and --map, dotted paths allowed)."""
     if not isinstance(value, dict):
         return {}
     flat = {k: v for k, v in value.items() if not isinstance(v, dict | list)}
@@ -252,6 +275,7 @@ def _generic_record(value: Any, opts: ImportOptions) -> dict[str, Any]:
             if spelling in keys:
                 row[fld] = flat[keys[spelling]]
                 break
+    nested.read(value, row)
     for fld, col in opts.mapping.items():
         found, mapped = jr.lookup(value, col)
         name = map_field(fld)

@@ -8,13 +8,15 @@ plain words what a JSON file holds when it holds no reply records at all.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from collectors.errors import ImportProblem
-from collectors.files.readers import JsonRecord
+from collectors.files.jsonkeys import leaf_paths, prose_path
+from collectors.files.jsonread import JsonRecord
 from collectors.formats.base import SubRecord
 from collectors.rows.sink import Reject
 
@@ -149,18 +151,18 @@ def lookup(obj: Any, key: str) -> tuple[bool, Any]:
 
 
 def record_keys(values: Iterable[Any], limit: int = 1000) -> list[str]:
-    """Keys seen in the first records, in order, with one level of nested keys (comment.body)."""
+    """Keys seen in the first records, in order: top-level keys, then nested leaves (comment.body).
+
+    Nested leaves are found at any depth (bounded), shallowest first.
+    """
     seen: dict[str, None] = {}
-    for n, value in enumerate(values):
-        if n >= limit:
-            break
-        if not isinstance(value, Mapping):
-            continue
-        for k, v in value.items():
-            seen.setdefault(str(k), None)
-            if isinstance(v, Mapping):
-                for sub in v:
-                    seen.setdefault(f"{k}.{sub}", None)
+    sample = list(itertools.islice(values, limit))
+    for value in sample:
+        if isinstance(value, Mapping):
+            for k in value:
+                seen.setdefault(str(k), None)
+    for path in leaf_paths(sample):
+        seen.setdefault(path, None)
     return list(seen)
 
 
@@ -189,16 +191,21 @@ def check_mapping(path: Path, values: list[Any], mapping: Mapping[str, str]) -> 
 
 
 def no_text_problem(path: Path, values: list[Any]) -> ImportProblem:
-    """The error for generic records in which no key holds the reply text."""
+    """The error for generic records in which no key holds the reply text.
+
+    The --map example is the leaf whose values read like prose (words, letters),
+    never an id or a URL; when none does, the example names no key.
+    """
     keys = record_keys(values)
-    first = next((v for v in values if isinstance(v, Mapping)), {})
-    guess = next(
-        (k for k in keys if isinstance(lookup(first, k)[1], str) and " " in lookup(first, k)[1]),
-        keys[0] if keys else "KEY",
-    )
+    prose = prose_path(values)
+    if prose is None:
+        hint = "e.g. --map text=KEY (no key holds sentences in the first records)"
+    else:
+        example = prose[1] if len(prose[1]) <= 40 else prose[1][:37] + "..."
+        hint = f"e.g. --map text={prose[0]!r} (it holds {example!r})"
     return ImportProblem(
         f"{path}: no key with the reply text was found in the records. The keys are: "
-        f"{_shown(keys)}. Say which one holds the text, e.g. --map text={guess!r}."
+        f"{_shown(keys)}. Say which one holds the text, {hint}."
     )
 
 

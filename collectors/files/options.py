@@ -51,6 +51,9 @@ class ParseNotes:
     header_row: int | None = None  # the header's row number, when rows came above it
     preamble_time_zone: str | None = None  # what the preamble's time zone did to dates
     unwrapped: tuple[str, int] | None = None  # records read from the list under this key
+    cells_beyond_header: int = 0  # XLSX rows with cells right of the header's columns
+    # JSON records with a key given twice: (how many, first one's place, the key).
+    duplicate_keys: tuple[int, str, str] | None = None
     # The format parsers' own notes (ParseContext.notes): plain sentence -> count.
     formats: dict[str, int] = field(default_factory=dict)
 
@@ -67,6 +70,19 @@ class ParseNotes:
             out["header_row"] = self.header_row
         if self.preamble_time_zone:
             out["preamble time zone"] = self.preamble_time_zone
+        if self.cells_beyond_header:
+            n = self.cells_beyond_header
+            out["cells beyond the header"] = (
+                f"{n} row{'s' if n != 1 else ''} had cells right of the header's last column; "
+                "those cells were left out"
+            )
+        if self.duplicate_keys is not None:
+            n, where, key = self.duplicate_keys
+            out["keys given twice"] = (
+                f"{n} record{'s' if n != 1 else ''} gave a key twice in one object (e.g. "
+                f"{key[:40]!r} in {where}); the last value was used, as JSON readers do, and "
+                "raw_records keeps each record as read"
+            )
         if self.unwrapped is not None:
             key, n = self.unwrapped
             out[f'records read from the "{key}" list of the top-level object'] = n

@@ -23,9 +23,10 @@ from collectors.errors import ImportProblem
 from collectors.files.header import HEADER_SCAN_ROWS
 from collectors.files.json_parse import parse_json
 from collectors.files.options import ImportOptions, Parsed
-from collectors.files.readers import check_path, decode, detect_kind, read_xlsx_cells
+from collectors.files.readers import check_path, decode, detect_kind
 from collectors.files.table_parse import has_text_column, parse_table
 from collectors.files.tableload import RAW_T, SRC_T, label_rejected_rows, save_table_records
+from collectors.files.xlsx import Workbook, read_xlsx
 from collectors.rows.normalise import REJECTS_T, REPLIES_T, ROOTS_T, Normalised, normalise_into
 from collectors.rows.rawframes import drop_temp
 from collectors.rows.sink import fill_depths_from_store, save_batch, save_raw_frame, save_rejects
@@ -80,10 +81,18 @@ def parse_file(con: duckdb.DuckDBPyConnection, path: Path, opts: ImportOptions) 
             f"{path}: old-style .xls workbooks are not supported; save it as .xlsx in Excel."
         )
     if kind == "xlsx":
-        cells, sheet, sheets = read_xlsx_cells(
-            path, opts.sheet, has_text_column(opts), HEADER_SCAN_ROWS + 5
-        )
-        return parse_table(con, path, cells, opts, sheet=sheet, csv_text=None, sheets=sheets)
+        with Workbook(path) as book:
+            rows = read_xlsx(book, opts.sheet, has_text_column(opts), HEADER_SCAN_ROWS + 5)
+            return parse_table(
+                con,
+                path,
+                rows.head,
+                opts,
+                sheet=rows.name,
+                csv_text=None,
+                sheets=book.names,
+                more=rows,
+            )
     if kind == "json":
         return parse_json(con, path, decode(path.read_bytes())[0], opts)
     head_text, encoding = decode(head, strict=False)

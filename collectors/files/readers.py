@@ -1,4 +1,4 @@
-"""Read export files as they are: encodings, JSON/NDJSON/JS, CSV dialects, XLSX.
+"""Read export files as they are: kinds, encodings, CSV dialects (JSON: jsonread, XLSX: xlsx).
 
 Readers only get records or cells out of a file; they never guess what the
 fields mean (that is the formats' job). Problems the user must fix raise
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
-import itertools
 import json
+import os
 import re
+import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,11 +25,29 @@ from typing import Any
 from collectors.errors import ImportProblem
 
 MAX_CELL_BYTES = 1_000_000
+# No cell of any file is read beyond this: its row is rejected instead (the
+# reply text has its own, smaller limit when rows are normalised).
+CELL_LIMIT_BYTES = 64 * MAX_CELL_BYTES
+EXCEL_COLUMNS = 16_384  # Excel's columns, A to XFD: a cell further right is a damaged file
+# Columns a table may have. Exports have dozens (flattened JSON exports a few
+# hundred); every column costs DuckDB memory and time in each step, so a
+# wider file is refused rather than read at a gigabyte for a few kilobytes.
+MAX_COLUMNS = 4_096
 
 
 def check_path(path: Path) -> None:
     """Fail early, clearly, for missing files, directories and empty files."""
     if not path.exists():
+        if _symlink_loop(path):
+            raise ImportProblem(
+                f"{path}: symlink loop (the link leads back to itself); "
+                "point it at the export file, or pass the file itself."
+            )
+        if path.is_symlink():
+            raise ImportProblem(
+                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist. "
+                "Check the link, or pass the export file itself."
+            )
         raise ImportProblem(
             f"{path}: no such file. Check the path (and quote it if it has spaces)."
         )
@@ -36,8 +55,23 @@ def check_path(path: Path) -> None:
         raise ImportProblem(
             f"{path} is a directory. Pass the export files inside it, e.g. {path}/*.csv."
         )
+    if not path.is_file():
+        # Reading a FIFO would wait for a writer for ever.
+        raise ImportProblem(
+            f"{path}: not a regular file (a FIFO, socket or device); save the export to a "
+            "file and import that."
+        )
     if path.stat().st_size == 0:
         raise ImportProblem(f"{path}: the file is empty (0 bytes). Export it again.")
+
+
+def _symlink_loop(path: Path) -> bool:
+    """Whether following the path's links goes round in a circle (Path.exists says False)."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
 
 
 _ARCHIVES = {
@@ -116,7 +150,10 @@ def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            mimetype = zf.read("mimetype")[:200] if "mimetype" in names else b""
+            mimetype = b""
+            if "mimetype" in names:
+                with zf.open("mimetype") as member:  # never the whole member: it may be huge
+                    mimetype = member.read(200)
     except (zipfile.BadZipFile, OSError, KeyError):
         return "xlsx"  # a damaged workbook: openpyxl's error says to save it again
     if "xl/workbook.xml" in names or any(n.startswith("xl/workbook") for n in names):
@@ -253,87 +290,6 @@ def decode(data: bytes, *, strict: bool = True) -> tuple[str, str]:
     return decoded.text, decoded.encoding
 
 
-@dataclass
-class JsonRecord:
-    """One top-level record of a JSON-shaped file."""
-
-    record_no: int
-    locator: str
-    value: Any
-    raw: str | None = None  # the record's own text when cheap to keep (NDJSON line)
-
-
-@dataclass
-class JsonProblem:
-    """A record that could not be parsed (an NDJSON line), kept for `rejects`."""
-
-    record_no: int
-    locator: str
-    reason: str
-    raw: str
-
-
-_JS_PREFIX = re.compile(r"^\s*window\.YTD\.[\w.]+\s*=\s*")
-
-
-def read_json_records(path: Path, text: str) -> Iterator[JsonRecord | JsonProblem]:
-    """Yield top-level records: array elements, NDJSON lines, or the one object."""
-    body = text.lstrip("\ufeff")
-    m = _JS_PREFIX.match(body)
-    if m:
-        body = body[m.end() :]
-    try:
-        doc = json.loads(body)
-    except json.JSONDecodeError as err:
-        # NDJSON: the first line parses and more data follows ("Extra data"),
-        # or the first line is the broken one and the later lines are records.
-        if err.msg.startswith("Extra data") or later_lines_are_records(body):
-            yield from _read_ndjson(body)
-            return
-        line = err.lineno
-        raise ImportProblem(
-            f"{path}: the JSON is broken at line {line}, column {err.colno} ({err.msg}); "
-            "the file may be truncated. Export or download it again."
-        ) from err
-    if isinstance(doc, list):
-        for i, item in enumerate(doc, start=1):
-            yield JsonRecord(record_no=i, locator=f"item {i}", value=item)
-    else:
-        yield JsonRecord(record_no=1, locator="document", value=doc)
-
-
-def later_lines_are_records(body: str, sample: int = 200) -> bool:
-    """True when most non-blank lines after the first parse as JSON objects/arrays (NDJSON)."""
-    lines = [line for line in body.splitlines()[1:] if line.strip()][:sample]
-    if not lines:
-        return False
-    good = 0
-    for line in lines:
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        good += isinstance(value, dict | list)
-    return good * 2 > len(lines)
-
-
-def _read_ndjson(body: str) -> Iterator[JsonRecord | JsonProblem]:
-    for lineno, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield JsonProblem(
-                lineno,
-                f"line {lineno}",
-                f"invalid JSON ({err.msg}, column {err.colno}): the line is broken or cut off",
-                line[:10_000],
-            )
-            continue
-        yield JsonRecord(record_no=lineno, locator=f"line {lineno}", value=value, raw=line)
-
-
 # --- tables -----------------------------------------------------------------
 
 
@@ -402,7 +358,9 @@ def parse_csv_text(
     many lines that look like rows) becomes a CsvProblem, and reading goes on
     from the next physical line.
     """
-    csv.field_size_limit(64 * MAX_CELL_BYTES)
+    # Cells of any size are read (the text is in memory already), and a row
+    # with one over CELL_LIMIT_BYTES becomes a problem, not the whole file.
+    csv.field_size_limit(sys.maxsize)
     rows: list[list[str]] = []
     problems: list[CsvProblem] = []
     widths: Counter[int] = Counter()
@@ -438,6 +396,10 @@ def parse_csv_text(
                     restart = start + len(first)
                     lines_before += line_no + 1
                     break
+                if sum(map(len, row)) > CELL_LIMIT_BYTES and (big := _oversized(row)):
+                    problems.append(CsvProblem(len(rows), big, _row_excerpt(row)))
+                    rows.append([])
+                    continue
                 rows.append(row)
                 if len(row) >= 2:
                     widths[len(row)] += 1
@@ -450,6 +412,22 @@ def parse_csv_text(
         if restart is None or restart >= len(text):
             return rows, problems
         buf.seek(restart)
+
+
+def _oversized(row: list[str]) -> str | None:
+    """Why a CSV row cannot be kept when one of its cells is over CELL_LIMIT_BYTES."""
+    for i, cell in enumerate(row, start=1):
+        if len(cell) > CELL_LIMIT_BYTES:
+            return (
+                f"cell {i} holds {len(cell) / 1e6:.1f} MB of text, more than a cell is read "
+                f"({CELL_LIMIT_BYTES / 1e6:.0f} MB): the row was not read"
+            )
+    return None
+
+
+def _row_excerpt(row: list[str], cut: int = 200) -> str:
+    """A row's cells, each cut short, for `rejects` (never the huge cell itself)."""
+    return ",".join(c if len(c) <= cut else c[:cut] + "…" for c in row)[:10_000]
 
 
 def _first_line(text: str, start: int) -> str:
@@ -507,67 +485,3 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-SheetTest = Callable[[list[list[str | None]]], bool]
-
-
-def read_xlsx_cells(
-    path: Path, sheet: str | None, usable: SheetTest | None = None, scan_rows: int = 45
-) -> tuple[list[list[str | None]], str, list[str]]:
-    """All cells of one sheet as text, its name, and the names of all sheets.
-
-    The sheet is the named one; else the first whose first `scan_rows` rows
-    pass `usable` (a header with a text column); else the first with data.
-    The workbook is opened from a file object, so its contents decide, not
-    its name (an .xlsx saved as .csv opens all the same).
-    """
-    import openpyxl
-
-    with path.open("rb") as fh:
-        try:
-            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-        except Exception as err:
-            raise ImportProblem(
-                f"{path}: cannot be opened as an Excel workbook ({type(err).__name__}: {err}). "
-                "Open it in Excel and save it again as .xlsx."
-            ) from err
-        try:
-            names = [str(n) for n in wb.sheetnames]
-            if sheet is not None and sheet not in names:
-                raise ImportProblem(
-                    f"{path}: there is no sheet {sheet!r}; "
-                    f"the sheets are {', '.join(map(repr, names))}. "
-                    "Use --sheet NAME."
-                )
-            fallback: str | None = None
-            for name in [sheet] if sheet else names:
-                if not hasattr(wb[name], "iter_rows"):
-                    if sheet:
-                        raise ImportProblem(
-                            f"{path}: sheet {sheet!r} is a chart, not a table of replies; "
-                            "choose a sheet with data (--sheet NAME)."
-                        )
-                    continue  # a chart sheet: nothing to read
-                rows_it = wb[name].iter_rows(values_only=True)
-                head = [
-                    [_cell_text(v) for v in row] for row in itertools.islice(rows_it, scan_rows)
-                ]
-                if not any(any(c not in (None, "") for c in row) for row in head):
-                    # A sheet may start with many blank rows: look at all of it.
-                    head += [[_cell_text(v) for v in row] for row in rows_it]
-                    if not any(any(c not in (None, "") for c in row) for row in head):
-                        continue
-                    rows_it = iter(())
-                if sheet or usable is None or usable(head):
-                    rest = [[_cell_text(v) for v in row] for row in rows_it]
-                    return head + rest, name, names
-                fallback = fallback or name
-            if fallback is None:
-                raise ImportProblem(f"{path}: the workbook has no data in any sheet.")
-            rows = [
-                [_cell_text(v) for v in row] for row in wb[fallback].iter_rows(values_only=True)
-            ]
-            return rows, fallback, names
-        finally:
-            wb.close()

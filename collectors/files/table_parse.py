@@ -9,9 +9,10 @@ split by unquoted commas, reject the rest); build `_raw` from `_src`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -27,7 +28,7 @@ from collectors.files.header import (
 )
 from collectors.files.options import ImportOptions, Parsed, ParseNotes, find_format
 from collectors.files.preamble import read_preamble
-from collectors.files.readers import decode_bytes, parse_csv_text, sniff_dialect
+from collectors.files.readers import MAX_COLUMNS, decode_bytes, parse_csv_text, sniff_dialect
 from collectors.files.tableload import SRC_T, build_raw, load_cells, load_csv_fast
 from collectors.formats.base import TableFormat
 from collectors.model import ParseContext
@@ -35,7 +36,11 @@ from collectors.rows.normalise import BatchOptions
 from collectors.rows.sink import Reject
 from store import fetch_one
 
+if TYPE_CHECKING:
+    from collectors.files.xlsx import SheetRows
+
 Cells = list[list[str | None]]
+BATCH_CELLS = 2_000_000  # cells per batch of rows put into _src (a few tens of MB)
 
 
 def _forced_format(opts: ImportOptions) -> TableFormat | None:
@@ -70,10 +75,15 @@ def parse_table(
     sheet: str | None,
     csv_text: tuple[str, str] | None,
     sheets: list[str] | None = None,
+    more: SheetRows | None = None,
 ) -> Parsed:
-    """Find header and format, load the rows into _src (DuckDB or Python), build _raw."""
+    """Find header and format, load the rows into _src (DuckDB or Python), build _raw.
+
+    For XLSX, `cells` are the sheet's first rows and `more` streams the rest.
+    """
     where = f"{path}" + (f" (sheet {sheet!r})" if sheet else "")
     probe, dialect = _probe(path, cells, csv_text)
+    _check_width(probe, where)
     if not any(any(c not in (None, "") for c in row) for row in probe):
         raise ImportProblem(f"{where}: the file has no rows. Export it again.")
     h, fmt = find_header(probe, _forced_format(opts))
@@ -85,7 +95,12 @@ def parse_table(
     plan = _plan(header, fmt, opts, where, sheet, sheets)
     notes = ParseNotes()
     fast = csv_text is not None and _load_fast(con, path, csv_text[1], dialect, probe, h)
-    rejects = [] if fast else _load_carefully(con, path, cells, dialect, h, plan, notes)
+    if fast:
+        rejects = []
+    elif more is not None:
+        rejects = _load_sheet(con, cells or [], more, h, plan, notes)
+    else:
+        rejects = _load_carefully(con, path, cells, dialect, h, plan, notes)
     if not rejects and (fetch_one(con, f"SELECT count(*) FROM {SRC_T}") or (0,))[0] == 0:
         raise ImportProblem(
             f"{where}: the file has a header row but no data rows; export it again "
@@ -134,6 +149,35 @@ def _probe(
     dialect = sniff_dialect(text)
     head_rows, _ = parse_csv_text(path, text, dialect, limit=HEADER_SCAN_ROWS + 5)
     return [list(r) for r in head_rows], dialect
+
+
+def _check_width(probe: Cells, where: str) -> None:
+    """Refuse a table wider than a spreadsheet can be, before anything works on its columns."""
+    for i, row in enumerate(probe, start=1):
+        if len(row) > MAX_COLUMNS:
+            raise ImportProblem(
+                f"{where}: row {i} has {len(row):,} cells, more than the {MAX_COLUMNS:,} columns "
+                "replyscope reads (a reply export has a few dozen): it is not a table of replies, "
+                "or its delimiter was misread. If it is real, keep only the columns you need."
+            )
+
+
+def _too_wide(body: Cells, numbers: list[int]) -> tuple[Cells, list[int], list[Reject]]:
+    """Rows with more cells than a spreadsheet has columns become rejects."""
+    if all(len(r) <= MAX_COLUMNS for r in body):
+        return body, numbers, []
+    keep = [i for i, r in enumerate(body) if len(r) <= MAX_COLUMNS]
+    rejects = [
+        Reject(
+            numbers[i],
+            f"row {numbers[i]}",
+            f"row has {len(r):,} cells, more than the {MAX_COLUMNS:,} columns replyscope reads",
+            ",".join(str(c or "") for c in r[:100])[:10_000],
+        )
+        for i, r in enumerate(body)
+        if len(r) > MAX_COLUMNS
+    ]
+    return [body[i] for i in keep], [numbers[i] for i in keep], rejects
 
 
 def _plan(
@@ -201,6 +245,8 @@ def _load_carefully(
         ]
     width = len(plan.header)
     body, numbers = _body_rows(cells, h)
+    body, numbers, wide = _too_wide(body, numbers)
+    rejects += wide
     if dialect and any(len(r) > width for r in body):
         trimmed = drop_empty_tails(body, width)
         if trimmed:
@@ -213,8 +259,41 @@ def _load_carefully(
         rejects += wide_rejects
         if repaired:
             notes.rows_rejoined = f"{repaired} rows had unquoted commas; their cells were re-joined"
-    load_cells(con, body, numbers, width)
+    load_cells(con, [(body, numbers)], width)
     return rejects
+
+
+def _load_sheet(
+    con: duckdb.DuckDBPyConnection,
+    head: Cells,
+    more: SheetRows,
+    h: int,
+    plan: TablePlan,
+    notes: ParseNotes,
+) -> list[Reject]:
+    """An XLSX sheet's data rows into _src, streamed in batches (never all in memory at once)."""
+    body, numbers = _body_rows(head, h)
+    load_cells(con, chain([(body, numbers)], _batches(more)), len(plan.header))
+    if more.cut_rows:
+        notes.cells_beyond_header = more.cut_rows
+    where = f"sheet {more.name!r} row "
+    return [Reject(p.row_no, f"{where}{p.row_no}", p.reason, p.raw) for p in more.problems]
+
+
+def _batches(rows: SheetRows) -> Iterator[tuple[Cells, list[int]]]:
+    """The streamed rows in batches of about BATCH_CELLS cells."""
+    batch: Cells = []
+    numbers: list[int] = []
+    size = 0
+    for number, row in rows:
+        batch.append(row)
+        numbers.append(number)
+        size += len(row)
+        if size >= BATCH_CELLS:
+            yield batch, numbers
+            batch, numbers, size = [], [], 0
+    if batch:
+        yield batch, numbers
 
 
 def _body_rows(cells: Cells, h: int) -> tuple[Cells, list[int]]:

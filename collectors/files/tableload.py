@@ -9,6 +9,7 @@ goes through Python's csv module with the repairs in collectors.files.header.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,7 @@ from collectors.files.header import TablePlan
 from collectors.files.readers import SWALLOWED_ROWS
 from collectors.formats.base import TableFormat, norm_header
 from collectors.model import ParseContext
+from store import fetch_one
 
 SRC_T, RAW_T = "_src", "_raw"
 _RAW_RECORDS = (
@@ -98,31 +100,49 @@ def _swallowed_rows(con: duckdb.DuckDBPyConnection, width: int, delim: str) -> b
         f"lambda x: strlen(x) - strlen(replace(x, '{sep}', '')) "
         f">= {max(width - 1, 1) * len(delim)})) >= {n}"
     )
+    # Only columns holding a cell that long are looked at: one cheap pass, so
+    # that a wide table does not build (and DuckDB bind) a huge expression.
+    longest = fetch_one(
+        con, f"SELECT {', '.join(f'max(strlen(c{i}))' for i in range(width))} FROM {SRC_T}"
+    )
+    columns = [i for i, m in enumerate(longest or ()) if m is not None and m >= least]
+    if not columns:
+        return False
     cond = " OR ".join(
         f"(CASE WHEN strlen(c{i}) >= {least} AND contains(c{i}, chr(10)) "
         f"AND strlen(c{i}) - strlen(replace(c{i}, chr(10), '')) >= {n} "
         f"THEN {row_like.format(i=i)} ELSE false END)"
-        for i in range(width)
+        for i in columns
     )
     return con.execute(f"SELECT 1 FROM {SRC_T} WHERE {cond} LIMIT 1").fetchone() is not None
 
 
 def load_cells(
-    con: duckdb.DuckDBPyConnection, rows: list[list[str | None]], numbers: list[int], width: int
+    con: duckdb.DuckDBPyConnection,
+    batches: Iterable[tuple[list[list[str | None]], list[int]]],
+    width: int,
 ) -> None:
-    """Put already-parsed rows (XLSX, or CSV via Python) into _src."""
-    data: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
-    for row in rows:
-        for i in range(width):
-            data[f"c{i}"].append(row[i] if i < len(row) else None)
-    frame = pl.DataFrame(data, schema={k: pl.String for k in data}).with_columns(
-        pl.Series("_record_no", numbers, dtype=pl.Int64)
-    )
-    con.register("_cells", frame.to_arrow())
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {SRC_T} AS SELECT * FROM _cells")
-    finally:
-        con.unregister("_cells")
+    """Put already-parsed rows (XLSX, or CSV via Python) into _src, a batch at a time."""
+    created = False
+    for rows, numbers in batches:
+        if created and not rows:
+            continue
+        data: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
+        for row in rows:
+            for i in range(width):
+                data[f"c{i}"].append(row[i] if i < len(row) else None)
+        frame = pl.DataFrame(data, schema={k: pl.String for k in data}).with_columns(
+            pl.Series("_record_no", numbers, dtype=pl.Int64)
+        )
+        con.register("_cells", frame.to_arrow())
+        try:
+            if created:
+                con.execute(f"INSERT INTO {SRC_T} SELECT * FROM _cells")
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {SRC_T} AS SELECT * FROM _cells")
+                created = True
+        finally:
+            con.unregister("_cells")
 
 
 def build_raw(

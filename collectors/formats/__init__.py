@@ -8,6 +8,7 @@ parse, locate for JSON records; header, columns, derive for spreadsheets):
   twint, twarc-csv, Apify, LinkedIn).
 - `platform_json`: saved API responses of the live platforms (Bluesky, Mastodon,
   Reddit, YouTube); their parsers live in collectors.platforms.
+- `bluesky_v2`: Bluesky's flat getPostThreadV2 thread (what the Bluesky app reads).
 - `x_json` (+ `x_graphql`): X/Twitter exports; API v2 pages are parsed by
   collectors.platforms.x.
 - `social_json`: Apify Instagram/Facebook/TikTok items, Facebook's data download.
@@ -23,6 +24,7 @@ from collectors.formats.base import RecordFormat, TableFormat
 def record_formats() -> list[RecordFormat]:
     """All JSON-shaped formats, highest priority first."""
     from collectors.formats import (
+        bluesky_v2,
         discord_json,
         platform_json,
         social_json,
@@ -33,6 +35,7 @@ def record_formats() -> list[RecordFormat]:
     found = [
         *x_json.FORMATS,
         *platform_json.FORMATS,
+        *bluesky_v2.FORMATS,
         *social_json.FORMATS,
         *zeeschuimer.FORMATS,
         *discord_json.FORMATS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from collectors.formats.base import RecordDetector, RecordFormat, SubRecord
+from collectors.formats.base import RecordDetector, RecordFormat, RecordLocator, SubRecord
 from collectors.model import ParseContext, RawReply, get_path
 from collectors.platforms import bluesky, mastodon, reddit, youtube
 from collectors.textutil import as_str
@@ -109,7 +109,8 @@ _BSKY_MEDIA = {
 }
 
 
-def _bluesky_media(post: Any) -> str | None:
+def bluesky_media(post: Any) -> str | None:
+    """What a post without text carries (image, video, link, quote), from its embed."""
     embed = get_path(post, "embed") or get_path(post, "record", "embed")
     kind = get_path(embed, "$type")
     if not isinstance(kind, str):
@@ -139,7 +140,7 @@ def locate_bluesky_thread(record: Any) -> dict[str, SubRecord]:
         uri = as_str(get_path(post, "uri"))
         if uri is not None and uri not in out:
             where = f"{path} ({uri})" if path else uri
-            out[uri] = SubRecord(where, post, _bluesky_media(post))
+            out[uri] = SubRecord(where, post, bluesky_media(post))
         parent = node.get("parent")
         if isinstance(parent, Mapping):
             stack.append((f"{path}.parent" if path else "parent", parent))
@@ -150,17 +151,43 @@ def locate_bluesky_thread(record: Any) -> dict[str, SubRecord]:
     return out
 
 
-def parse_bluesky_thread(record: Any, ctx: ParseContext) -> list[RawReply]:
-    """bluesky.parse_thread, noting posts without text (they are rejected: nothing to analyse)."""
-    rows = bluesky.parse_thread(record, ctx)
+def note_posts_without_text(
+    rows: list[RawReply], record: Any, locate: RecordLocator, ctx: ParseContext
+) -> list[RawReply]:
+    """Count Bluesky posts without text by what they hold (rejected: nothing to analyse)."""
     blank = [r for r in rows if not (isinstance(r.get("text"), str) and r["text"].strip())]
-    if blank:
-        where = locate_bluesky_thread(record)
-        for row in blank:
-            sub = where.get(str(row.get("reply_id")))
-            media = f" ({sub.media})" if sub and sub.media else ""
-            ctx.note(f"bluesky post without text{media}: rejected, no text to analyse")
+    where = locate(record) if blank else {}
+    for row in blank:
+        sub = where.get(str(row.get("reply_id")))
+        media = f" ({sub.media})" if sub and sub.media else ""
+        ctx.note(f"bluesky post without text{media}: rejected, no text to analyse")
     return rows
+
+
+def _replies_left_out(record: Any) -> int:
+    """Replies the posts of a getPostThread tree count (replyCount) but the file does not hold."""
+    missing = 0
+    stack = [record.get("thread") if isinstance(record, Mapping) else None]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        replies = node.get("replies")
+        children: list[Any] = replies if isinstance(replies, list) else []
+        count = get_path(node, "post", "replyCount")
+        if isinstance(count, int) and count > len(children):
+            missing += count - len(children)
+        stack.extend(children)
+    return missing
+
+
+def parse_bluesky_thread(record: Any, ctx: ParseContext) -> list[RawReply]:
+    """bluesky.parse_thread, noting posts without text and replies counted but not in the file."""
+    rows = bluesky.parse_thread(record, ctx)
+    missing = _replies_left_out(record)
+    if missing:
+        ctx.note("bluesky: replies not in file (replyCount > replies)", n=missing)
+    return note_posts_without_text(rows, record, locate_bluesky_thread, ctx)
 
 
 # Mastodon media_attachments[].type -> what a status without text shows.

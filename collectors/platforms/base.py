@@ -4,8 +4,18 @@ A platform module (bluesky, mastodon, reddit, x, youtube) provides
 `fetch_thread(client, target, state, ctx)`, a generator of `Step`s (one per
 response page), and `http_policy(env)`, its pacing; optionally
 `check_credentials(env)`, which fails before a run starts when a credential
-is missing. These types are all a platform module needs from the runner, so
-platform modules never import it.
+is missing; optionally `request_keys(url)`, what a request asks for beyond
+its URL (Reddit: the comment ids of a morechildren batch). These types and
+helpers are all a platform module needs from the runner, so platform modules
+never import it.
+
+Collectors that always end: the runner gives the client a `RequestLedger`
+of everything the run has fetched (rebuilt from the stored pages when a run
+resumes), and the client refuses to make a GET twice. Fetchers ask
+`asked_before`, `key_asked_before` and `answered_before` before following a
+link, id or cursor a server gave them: a repeat is skipped and counted, and
+the runner then ends the run as interrupted with a message saying what the
+server repeated.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from collectors.http import HttpClient, Page
+from collectors.http import HttpClient, Page, RequestLedger, request_key
 from collectors.model import ParseContext, RawReply
 
 
@@ -48,3 +58,45 @@ class Harvester(Protocol):
     def __call__(
         self, client: HttpClient, target: Target, state: dict[str, Any], ctx: ParseContext
     ) -> Iterator[Step]: ...
+
+
+def ledger_of(client: HttpClient) -> RequestLedger:
+    """The client's ledger for this run (a fresh one when a fetcher runs without the runner)."""
+    if client.ledger is None:
+        client.ledger = RequestLedger()
+    return client.ledger
+
+
+def asked_before(client: HttpClient, url: str, what: str) -> bool:
+    """True (and counted as a repeat) when this run already fetched `url`; `what` says what it is.
+
+    A fetcher asks before following a link or cursor the server gave it, and
+    skips it when True: the server is sending the run round in a circle.
+    """
+    ledger = ledger_of(client)
+    if not ledger.asked(request_key(url)):
+        return False
+    ledger.repeat(what)
+    return True
+
+
+def key_asked_before(client: HttpClient, key: str, what: str) -> bool:
+    """True (and counted as a repeat) when a request of this run already asked for `key`."""
+    ledger = ledger_of(client)
+    if not ledger.asked_key(key):
+        return False
+    ledger.repeat(what)
+    return True
+
+
+def answered_before(client: HttpClient, page: Page) -> bool:
+    """True (and counted as a repeat) when another request of this run got this very answer.
+
+    Call it only for answers that hold something (replies, stubs, cursors):
+    two empty answers may well be alike.
+    """
+    first = ledger_of(client).same_answer(page)
+    if first is None:
+        return False
+    ledger_of(client).repeat(f"{page.url} answered exactly as {first} did")
+    return True

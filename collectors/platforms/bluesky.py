@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from collectors.http import FetchError, HttpClient, HttpPolicy
+from collectors.http import FetchError, HttpClient, HttpPolicy, Page
 from collectors.model import ParseContext, RawReply, get_path
-from collectors.platforms.base import Step, Target
+from collectors.platforms.base import Step, Target, answered_before, asked_before
 from collectors.textutil import as_str
 
 # Post records live in this collection; only they have a bsky.app permalink.
@@ -289,8 +289,8 @@ def fetch_thread(
     if "root" not in state:
         # bsky.app URLs name the author by handle; post URIs need the DID.
         who, _, rkey = target.native_id.removeprefix("at://").partition(f"/{POST_COLLECTION}/")
-        did = who
-        if not who.startswith("did:"):
+        did = state.get("did") or who  # resolved before a resume
+        if not did.startswith("did:"):
             page = client.get_json(resolve_handle_url(base, who))
             did = str(get_path(page.payload, "did") or "")
             if not did:
@@ -301,24 +301,45 @@ def fetch_thread(
         state = {"root": root, "queue": [root], "done": []}
     while state["queue"]:
         uri = state["queue"][0]
-        # Sub-trees come with their ancestors so depths stay exact.
-        page = client.get_json(
-            get_thread_url(base, uri, parent_height=0 if uri == state["root"] else MAX_DEPTH)
-        )
-        rows = parse_thread(page.payload, ctx)
-        if uri != state["root"]:
-            # The sub-tree's own post and its ancestors came with an earlier page.
-            rows = [r for r in rows if r.get("reply_id") not in _chain_uris(page.payload)]
-        done = [*state["done"], uri]
-        waiting = state["queue"][1:]
-        fresh = [
-            u
-            for u in cut_off_posts(page.payload)
-            if u not in done and u not in waiting and u != uri
-        ]
-        if uri in cut_off_posts(page.payload):
-            # Asked for this post's replies directly and still not all came:
-            # the server holds some back (deleted, blocked, muted); count it.
-            ctx.note("bluesky: replies the server did not return")
-        state = {**state, "queue": waiting + fresh, "done": done}
+        page = client.get_json(_thread_url(base, uri, state["root"]))
+        rows: list[RawReply] = []
+        fresh: list[str] = []
+        # The same answer as to another question has nothing new in it, and
+        # its cut-off posts would send the run round again.
+        if not answered_before(client, page):
+            rows, fresh = _sub_tree(client, base, page, uri, state, ctx)
+        state = {**state, "queue": state["queue"][1:] + fresh, "done": [*state["done"], uri]}
         yield Step(page=page, rows=rows, state=dict(state))
+
+
+def _thread_url(base: str, uri: str, root: str) -> str:
+    """getPostThread for the root, or for a sub-tree with its ancestors (so depths stay exact)."""
+    return get_thread_url(base, uri, parent_height=0 if uri == root else MAX_DEPTH)
+
+
+def _sub_tree(
+    client: HttpClient, base: str, page: Page, uri: str, state: dict[str, Any], ctx: ParseContext
+) -> tuple[list[RawReply], list[str]]:
+    """The rows of a thread answer for `uri`, and the cut-off posts still to fetch."""
+    rows = parse_thread(page.payload, ctx)
+    if uri != state["root"]:
+        # The sub-tree's own post and its ancestors came with an earlier page.
+        rows = [r for r in rows if r.get("reply_id") not in _chain_uris(page.payload)]
+    cut_off = cut_off_posts(page.payload)
+    if uri in cut_off:
+        # Asked for this post's replies directly and still not all came:
+        # the server holds some back (deleted, blocked, muted); count it.
+        ctx.note("bluesky: replies the server did not return")
+    waiting = set(state["queue"])
+    fresh = [
+        u
+        for u in dict.fromkeys(cut_off)
+        if u != uri
+        and u not in waiting
+        and not asked_before(
+            client,
+            _thread_url(base, u, state["root"]),
+            f"the replies to {uri} pointed back at {u}, already fetched",
+        )
+    ]
+    return rows, fresh

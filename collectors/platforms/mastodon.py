@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit
 
 from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, Page
 from collectors.model import ParseContext, RawReply
-from collectors.platforms.base import Step, Target
+from collectors.platforms.base import Step, Target, answered_before
 from collectors.textutil import as_str, html_to_text
 from collectors.urls import mastodon_instance
 
@@ -335,6 +335,12 @@ def _get(client: HttpClient, url: str, target: Target, *, with_token: bool) -> P
         raise
 
 
+def _descendants(page: Page) -> bool:
+    """Whether a context answer holds any descendant (two empty answers may well be alike)."""
+    found = page.payload.get("descendants") if isinstance(page.payload, Mapping) else None
+    return bool(found) and isinstance(found, list)
+
+
 def _has_header(page: Page, name: str) -> bool:
     return any(k.lower() == name for k in page.headers)
 
@@ -343,6 +349,32 @@ def _advance(state: dict[str, Any], asked: str, nodes: dict[str, list[Any]]) -> 
     """The state after the context of `asked` was received (or found gone)."""
     done = [*state["done"], asked]
     return {**state, "nodes": nodes, "done": done, "queue": statuses_to_expand(nodes, done)}
+
+
+def _first_state(page: Page, target: Target, ctx: ParseContext) -> dict[str, Any]:
+    """The state after the post itself was fetched: its row and its context to ask for."""
+    status = page.payload if isinstance(page.payload, Mapping) else {}
+    if not as_str(status.get("id")):
+        raise FetchError(f"mastodon: {page.url} did not answer with a status ({target.url}).")
+    root = target.native_id
+    root_url = str(status.get("url") or status.get("uri") or target.url)
+    root_row = parse_status(status, root, None, root_url)
+    root_row["is_root"] = True
+    root_row.pop("parent_id", None)
+    if status.get("in_reply_to_id") is not None:
+        ctx.note(NOTE_IS_REPLY)
+    count = status.get("replies_count")
+    # The root row waits for the first replies: the store only takes a row
+    # as the thread's post when replies to it come in the same batch.
+    return {
+        "root": root,
+        "root_url": root_url,
+        "root_row": root_row,
+        "nodes": {root: [0, count if isinstance(count, int) else 0, 0]},
+        "done": [],
+        # The root's context is asked for even when its count says 0 (counts lag).
+        "queue": [root],
+    }
 
 
 def fetch_thread(
@@ -357,28 +389,7 @@ def fetch_thread(
     state = dict(state)
     if "root" not in state:
         page = _get(client, status_url(base, target.native_id), target, with_token=bool(token))
-        status = page.payload if isinstance(page.payload, Mapping) else {}
-        if not as_str(status.get("id")):
-            raise FetchError(f"mastodon: {page.url} did not answer with a status ({target.url}).")
-        root = target.native_id
-        root_url = str(status.get("url") or status.get("uri") or target.url)
-        root_row = parse_status(status, root, None, root_url)
-        root_row["is_root"] = True
-        root_row.pop("parent_id", None)
-        if status.get("in_reply_to_id") is not None:
-            ctx.note(NOTE_IS_REPLY)
-        count = status.get("replies_count")
-        # The root row waits for the first replies: the store only takes a row
-        # as the thread's post when replies to it come in the same batch.
-        state = {
-            "root": root,
-            "root_url": root_url,
-            "root_row": root_row,
-            "nodes": {root: [0, count if isinstance(count, int) else 0, 0]},
-            "done": [],
-            # The root's context is asked for even when its count says 0 (counts lag).
-            "queue": [root],
-        }
+        state = _first_state(page, target, ctx)
         yield Step(page=page, rows=[], state=dict(state))
 
     while state["queue"]:
@@ -391,6 +402,12 @@ def fetch_thread(
             # Deleted or made private since we saw it; nothing below it to fetch.
             ctx.note(NOTE_DELETED)
             state = _advance(state, asked, dict(state["nodes"]))
+            continue
+        if _descendants(page) and answered_before(client, page):
+            # The very answer another status got: nothing new, and following
+            # it would only ask again what it sent before.
+            state = _advance(state, asked, dict(state["nodes"]))
+            yield Step(page=page, rows=[], state=dict(state))
             continue
         rows, nodes = absorb_context(page.payload, asked, state["nodes"], ctx)
         for row in rows:

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, Page
 from collectors.model import ParseContext, RawReply, get_path
-from collectors.platforms.base import Step, Target
+from collectors.platforms.base import Step, Target, key_asked_before
 from collectors.textutil import as_str
 
 REDDIT = "https://www.reddit.com"
@@ -455,22 +455,46 @@ def _rows(listing: Any, ctx: ParseContext) -> list[RawReply]:
     return rows
 
 
+def request_keys(url: str) -> list[str]:
+    """What a request asked for beyond its URL: "more:<id>" per morechildren id, "continue:<id>".
+
+    The run's `RequestLedger` keeps these, so an id is never asked for twice
+    however the batches fall (a server can send the run back and forth
+    between stubs, each batch a new URL).
+    """
+    parts = urlsplit(url)
+    path = parts.path.removesuffix(".json").rstrip("/")
+    if path.endswith("/api/morechildren"):
+        children = dict(parse_qsl(parts.query)).get("children", "")
+        return [f"more:{i}" for i in children.split(",") if i]
+    head, _, comment = path.rpartition("/")
+    if head.endswith("/_") and "/comments/" in head and comment:
+        return [f"continue:{comment}"]
+    return []
+
+
+def _new_ids(client: HttpClient, stub: MoreStub, received: set[str]) -> list[str]:
+    """The ids of a stub still to ask for; ids asked for before in the run count as repeats."""
+    ids = [i for i in stub.ids if i not in received]
+    what = "a morechildren stub pointed back at comment {}, already asked for"
+    return [i for i in ids if not key_asked_before(client, f"more:{i}", what.format(i))]
+
+
 def _advance(
-    state: dict[str, Any],
-    post_id: str,
-    listing: Any,
-    rows: list[RawReply],
-    *,
-    done: set[str],
+    client: HttpClient, state: dict[str, Any], post_id: str, listing: Any, rows: list[RawReply]
 ) -> dict[str, Any]:
-    """The state after a page: fix its depths, queue its stubs, keep the depths still needed."""
+    """The state after a page: fix its depths, queue its stubs, keep the depths still needed.
+
+    Stubs for ids or continue links this run already asked for are not
+    queued again (the ledger counts them as the server repeating itself).
+    """
     anchors: dict[str, int] = state["depth"]
     depth_of, offset = exact_depths(rows, {**anchors, post_id: 0})
     received = {str(r["reply_id"]) for r in rows if as_str(r.get("reply_id"))}
     # Drop queued ids this page delivered (answers may include replies of the asked ids).
     more = [[p, [i for i in ids if i not in received]] for p, ids in state["more"]]
     more = [g for g in more if g[1]]
-    cont: list[str] = [c for c in state["continue"] if c not in done]
+    cont: list[str] = list(state["continue"])
     for stub in more_stubs(listing):
         parent = stub.parent or post_id
         if parent not in depth_of and stub.depth is not None:
@@ -479,12 +503,13 @@ def _advance(
         if parent in depth_of and parent != post_id:
             anchors = {**anchors, parent: depth_of[parent]}
         if stub.ids:
-            # Never ask again for ids this page answered for (a misbehaving server could loop).
-            ids = [i for i in stub.ids if i not in received and i not in done]
+            ids = _new_ids(client, stub, received)
             if ids:
                 more.append([parent, ids])
-        elif parent != post_id and parent not in done and parent not in cont:
-            cont.append(parent)
+        elif parent != post_id and parent not in cont:
+            what = f"a continue-thread stub pointed back at comment {parent}, already fetched"
+            if not key_asked_before(client, f"continue:{parent}", what):
+                cont.append(parent)
     needed = {p for p, _ in more} | set(cont)
     return {
         "more": more,
@@ -506,7 +531,7 @@ def fetch_thread(
             raise FetchError(f"reddit: {page.url} did not return a thread listing", url=page.url)
         rows = _rows(payload[0], ctx) + _rows(payload[1], ctx)
         empty: dict[str, Any] = {"more": [], "continue": [], "depth": {}}
-        state = _advance(empty, post, payload[1], rows, done=set())
+        state = _advance(client, empty, post, payload[1], rows)
         yield Step(page=page, rows=rows, state=state)
     state = {**state}
     while state["more"] or state["continue"]:
@@ -529,7 +554,7 @@ def fetch_thread(
                 **state,
                 "more": [[p, [i for i in g if i not in asked]] for p, g in state["more"]],
             }
-            state = _advance(state, post, listing, rows, done=asked)
+            state = _advance(client, state, post, listing, rows)
         else:
             parent = state["continue"][0]
             page = api.get(continue_url(api.base, post, parent, oauth=api.oauth))
@@ -540,7 +565,8 @@ def fetch_thread(
                 )
             listing = payload[1]
             rows = _rows(listing, ctx)
-            state = _advance(state, post, listing, rows, done={parent})
+            state = {**state, "continue": state["continue"][1:]}
+            state = _advance(client, state, post, listing, rows)
             # The post and the continued comment itself came with earlier pages.
             rows = [r for r in rows if not r.get("is_root") and r.get("reply_id") != parent]
         yield Step(page=page, rows=rows, state=state)

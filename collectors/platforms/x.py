@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from collectors.http import AuthError, FetchError, HttpClient, HttpPolicy, Page
 from collectors.model import ParseContext, RawReply, get_path
-from collectors.platforms.base import Step, Target
+from collectors.platforms.base import Step, Target, asked_before
 from collectors.textutil import as_str
 
 # --- API v2 payloads (live pages and twarc2 files) -------------------------------
@@ -464,17 +464,14 @@ def _search_pages(
     """Every search page of the conversation, each with the root row when it has replies."""
     conversation = state["conversation_id"]
     start_time = start_time_param(state["root_created"])
-    while state["search_pages"] == 0 or state["next_token"]:
-        page = _get(
-            client,
-            search_url(
-                base,
-                conversation,
-                archive=target.archive,
-                start_time=start_time,
-                next_token=state["next_token"],
-            ),
+
+    def url(token: str | None) -> str:
+        return search_url(
+            base, conversation, archive=target.archive, start_time=start_time, next_token=token
         )
+
+    while state["search_pages"] == 0 or state["next_token"]:
+        page = _get(client, url(state["next_token"]))
         # The root comes from its lookup; search may return it too, and the
         # parser adds it when it is among a page's included tweets.
         rows = [r for r in parse_twarc2(page.payload, ctx) if r.get("reply_id") != conversation]
@@ -482,9 +479,9 @@ def _search_pages(
             # With its root in the same batch, a page's replies become a
             # thread (not stand-alone posts) and depths follow from parents.
             rows.append(cast(RawReply, dict(state["root"])))
-        state = {
-            **state,
-            "next_token": next_token(page.payload),
-            "search_pages": state["search_pages"] + 1,
-        }
+        token = next_token(page.payload)
+        what = f"search page {state['search_pages'] + 1} pointed back at a page already fetched"
+        if token and asked_before(client, url(token), what):
+            token = None  # a cursor loop: paging stops here
+        state = {**state, "next_token": token, "search_pages": state["search_pages"] + 1}
         yield Step(page=page, rows=rows, state=dict(state))

@@ -20,13 +20,14 @@ import os
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from collectors.http import AuthError, Event, FetchError, HttpClient, HttpPolicy, Page, RateLimited
 from collectors.model import ParseContext, RawReply, get_path
-from collectors.platforms.base import Step, Target
+from collectors.platforms.base import Step, Target, asked_before
 from collectors.textutil import as_str, html_to_text
 
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -448,10 +449,12 @@ def _get(client: HttpClient, url: str, now: Callable[[], datetime]) -> Page:
             client.sleep(wait)
 
 
-def _stuck(ctx: ParseContext) -> str | None:
-    """A page that points to itself as the next one: stop paging instead of looping forever."""
-    ctx.note("youtube: a page repeated its own page token; paging stopped there")
-    return None
+def _next_token(client: HttpClient, page: Page, url: Callable[[str], str], what: str) -> str | None:
+    """The page's nextPageToken, or None at the end or when it leads back to a page fetched."""
+    token = as_str(get_path(page.payload, "nextPageToken"))
+    if token is not None and asked_before(client, url(token), f"{what} led back to a page fetched"):
+        return None  # a token loop: paging stops here
+    return token
 
 
 def check_credentials(env: Mapping[str, str]) -> str:
@@ -523,9 +526,12 @@ def _thread_pages(
             for thread, total, _ in threads_needing_replies(page.payload)
             if thread not in queued
         ]
-        token = as_str(get_path(page.payload, "nextPageToken"))
-        if token is not None and token == state["token"]:
-            token = _stuck(ctx)
+        token = _next_token(
+            client,
+            page,
+            lambda t: comment_threads_url(base, video, t),
+            "a page of comment threads",
+        )
         state = {
             **state,
             "phase": "threads" if token else "replies",
@@ -556,9 +562,12 @@ def _reply_pages(
             continue
         rows = parse_comment_list(page.payload, ctx)
         got = int(state.get("reply_got") or 0) + len(rows)
-        token = as_str(get_path(page.payload, "nextPageToken"))
-        if token is not None and token == state.get("reply_token"):
-            token = _stuck(ctx)
+        token = _next_token(
+            client,
+            page,
+            partial(comments_url, base, parent),
+            f"a page of replies to {parent}",
+        )
         if token:
             state = {**state, "reply_token": token, "reply_got": got}
         else:

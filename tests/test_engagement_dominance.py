@@ -1,0 +1,119 @@
+"""One reply driving a theme's likes figures: the rule, the figures without it, where it shows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis.engagement import compute_like_dominance
+from tests.store_helpers import run_ok, write_replies_csv
+
+# r1 holds 45 of theme a's 100 likes; theme b is one reply; theme c's likes are spread.
+REPLIES = pl.DataFrame(
+    {
+        "key": [f"r{i}" for i in range(1, 11)],
+        "like_count": [45, 11, 11, 11, 11, 11, 25, 25, 25, 25],
+    }
+)
+TAGS = pl.DataFrame(
+    {
+        "key": ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r2", "r3", "r4", "r5", "r6"],
+        "theme_id": ["a"] * 6 + ["b"] + ["c"] * 5,
+    }
+)
+
+
+def test_a_reply_holding_45_percent_of_a_theme_drives_it_and_the_figures_without_it() -> None:
+    out = {
+        r["theme_id"]: r for r in compute_like_dominance(REPLIES, TAGS, ["a", "b", "c"]).to_dicts()
+    }
+    a = out["a"]
+    assert a["driver_key"] == "r1" and a["driver_in_theme"]
+    assert a["driver_theme_share"] == pytest.approx(0.45)
+    assert a["driver_all_share"] == pytest.approx(45 / 200)
+    assert a["likes_share"] == pytest.approx(0.5)
+    assert a["resonance"] == pytest.approx(0.5 / 0.6)
+    # Without r1: 55 of 155 likes, 5 of 9 replies.
+    assert a["likes_share_without"] == pytest.approx(55 / 155)
+    assert a["resonance_without"] == pytest.approx((55 / 155) / (5 / 9))
+    # A theme of one liked reply is that reply: nothing is left without it.
+    assert out["b"]["driver_theme_share"] == pytest.approx(1.0)
+    assert out["b"]["likes_share_without"] == 0.0 and out["b"]["resonance_without"] is None
+    assert "c" not in out  # its largest reply holds 20% of its likes
+
+
+def test_a_reply_holding_a_quarter_of_all_likes_drives_every_theme() -> None:
+    replies = REPLIES.with_columns(
+        like_count=pl.Series([5, 1, 1, 1, 1, 1, 200, 1, 1, 1])
+    )  # r7 (theme b) holds 200 of 213 likes
+    out = {r["theme_id"]: r for r in compute_like_dominance(replies, TAGS, ["a", "c"]).to_dicts()}
+    assert set(out) == {"a", "c"}
+    c = out["c"]
+    assert c["driver_key"] == "r7" and not c["driver_in_theme"]
+    assert c["driver_all_share"] == pytest.approx(200 / 213)
+    assert c["likes_share_without"] == pytest.approx(5 / 13)
+
+
+def test_campaign_weights_count_each_copy_as_a_part() -> None:
+    replies = pl.DataFrame(
+        {"key": ["x1", "x2", "y"], "like_count": [30, 30, 20], "weight": [0.5, 0.5, 1.0]}
+    )
+    tags = pl.DataFrame({"key": ["x1", "x2", "y"], "theme_id": ["t", "t", "t"]})
+    out = compute_like_dominance(replies, tags, ["t"]).to_dicts()
+    # Weighted likes 15, 15, 20 of 50: the largest holds 40%.
+    assert out[0]["driver_key"] == "y" and out[0]["driver_theme_share"] == pytest.approx(0.4)
+
+
+def test_no_likes_no_warning() -> None:
+    replies = REPLIES.with_columns(like_count=pl.lit(0))
+    assert compute_like_dominance(replies, TAGS, ["a"]).height == 0
+
+
+def _funding_store(tmp_path: Path) -> Path:
+    """20 replies: 6 about funding, one of them with 90 of the funding replies' 140 likes."""
+    rows = [
+        (
+            f"f{i}",
+            f"We need proper funding {i}, the cuts are killing services",
+            likes,
+            f"a{i}",
+            f"2025-03-{i + 1:02d}T10:00:00Z",
+        )
+        for i, likes in enumerate([90, 10, 10, 10, 10, 10])
+    ]
+    rows += [
+        (
+            f"o{i}",
+            f"Honestly the pizza number {i} was the best part of the day",
+            1,
+            f"b{i}",
+            f"2025-03-{i + 1:02d}T11:00:00Z",
+        )
+        for i in range(14)
+    ]
+    db = tmp_path / "d.duckdb"
+    run_ok(db, "import", str(write_replies_csv(tmp_path / "r.csv", rows)))
+    run_ok(db, "tag")
+    return db
+
+
+def test_themes_warns_and_gives_the_figures_without_the_reply(tmp_path: Path) -> None:
+    db = _funding_store(tmp_path)
+    out = run_ok(db, "themes").output
+    assert re.search(r"resources .*90\.9% \([^)]*\) \*\s+3\.03 \*", out), out
+    # Without it: 50 of 64 likes, 5 of 19 replies.
+    assert "One reply holds 64% of this theme's likes" in out
+    assert "without it the likes share is 78% (not 91%) and resonance 2.97 (not 3.03)" in out
+
+
+def test_report_warns_and_no_headline_states_the_resonance(tmp_path: Path) -> None:
+    db = _funding_store(tmp_path)
+    run_ok(db, "--quiet", "report", "-o", str(tmp_path / "r.html"))
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="likes-driven"' in html
+    assert html.count("One reply holds 64% of this theme&#39;s likes") == 2  # list + theme section
+    assert "resonance 2.97 (not 3.03)" in html
+    assert "most resonant" not in html
