@@ -91,8 +91,23 @@ def _is_duckdb_file(path: Path) -> bool:
         return True  # let DuckDB say what is wrong (permissions, locks)
 
 
-def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file, with a clear StoreError when it is locked or not a database."""
+# `replyscope sql` runs text a person may have copied from anywhere: its
+# connection reads this one file and nothing else (no files, no network, no
+# extension downloads), and the settings are locked so a query cannot undo them.
+SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+def connect(
+    path: Path, *, read_only: bool = False, sandboxed: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, with a clear StoreError when it is locked or not a database.
+
+    `sandboxed` (for `replyscope sql`): external access off and the configuration locked.
+    """
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a directory; pass a file path with --db.")
     if path.exists() and not path.is_file():
@@ -118,7 +133,9 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             "Choose another path with --db, e.g. --db replies.duckdb."
         )
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(
+            str(path), read_only=read_only, config=dict(SANDBOX_CONFIG) if sandboxed else {}
+        )
     except duckdb.IOException as err:
         text = str(err)
         if any(p in text for p in _LOCK_PATTERNS):
@@ -131,6 +148,8 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         ) from err
     # Timestamps are stored and shown in UTC whatever the laptop's zone.
     con.execute("SET TimeZone = 'UTC'")
+    if sandboxed:
+        con.execute("SET lock_configuration = true")
     return con
 
 
@@ -176,9 +195,9 @@ class Store:
     con: duckdb.DuckDBPyConnection
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False) -> Store:
-        """Open (creating and migrating if needed) the store at path."""
-        con = connect(path, read_only=read_only)
+    def open(cls, path: Path, *, read_only: bool = False, sandboxed: bool = False) -> Store:
+        """Open (creating and migrating if needed) the store at path (sandboxed: see connect)."""
+        con = connect(path, read_only=read_only, sandboxed=sandboxed)
         if read_only:
             version = schema_version(con)
             if version == 0:
@@ -196,7 +215,7 @@ class Store:
                     migrate(upgrade)
                 finally:
                     upgrade.close()
-                con = connect(path, read_only=True)
+                con = connect(path, read_only=True, sandboxed=sandboxed)
         else:
             migrate(con)
         return cls(path=path, con=con)
@@ -316,3 +335,138 @@ def query(
     cur = store.con.execute(sql, params or [])
     names = [d[0] for d in cur.description] if cur.description else []
     return names, cur.fetchall()
+
+
+# --- `replyscope sql`: one statement that only reads ---------------------------
+
+_EXPORT_HINT = "save a result with --export FILE (.csv, .parquet or .json)"
+_ALLOWED = "run one SELECT (or SHOW, DESCRIBE, SUMMARIZE, EXPLAIN)"
+# Why each kind of statement is refused, and the way that is allowed instead.
+_REFUSED: dict[str, str] = {
+    "COPY": f"COPY writes files; {_EXPORT_HINT}",
+    "EXPORT": (
+        "EXPORT DATABASE would copy the whole store, pseudonym salt included; copy the .duckdb "
+        f"file itself, or {_EXPORT_HINT}"
+    ),
+    "LOAD": (
+        "INSTALL and LOAD fetch or run extensions; replyscope sql works offline with DuckDB's "
+        f"built-in functions: {_ALLOWED}"
+    ),
+    "SET": f"SET, RESET and USE change the session's fixed settings; {_ALLOWED}",
+    "ATTACH": f"ATTACH and DETACH reach other databases; {_ALLOWED} on this store",
+    "DETACH": f"ATTACH and DETACH reach other databases; {_ALLOWED} on this store",
+    "PRAGMA": "PRAGMA is refused; use its SELECT form, e.g. SHOW TABLES or "
+    "SELECT * FROM pragma_table_info('replies')",
+    # DuckDB runs a PIVOT statement as several (it creates a type first).
+    "MULTI": "PIVOT runs as several statements; write it as one SELECT with "
+    "count(*) FILTER (WHERE …) columns",
+}
+_READS = ("SELECT", "EXPLAIN")
+# The table that holds the pseudonym salt.
+_PRIVATE_TABLE = "store_meta"
+# Table functions a query may use: introspection and generators. Every other one
+# (read_blob, read_duckdb, glob, pragma_storage_info, ...) reads files, the raw
+# database file itself (the sandbox lets DuckDB reach its own file) or stored bytes.
+_TABLE_FUNCTIONS = frozenset(
+    "RANGE GENERATE_SERIES UNNEST REPEAT REPEAT_ROW JSON_EACH JSON_TREE SUMMARY "
+    "PRAGMA_TABLE_INFO PRAGMA_SHOW PRAGMA_VERSION PRAGMA_PLATFORM PRAGMA_DATABASE_SIZE "
+    "PRAGMA_COLLATIONS PRAGMA_USER_AGENT ICU_CALENDAR_NAMES PG_TIMEZONE_NAMES "
+    "TEST_ALL_TYPES TEST_VECTOR_TYPES".split()
+)
+
+
+class QueryRefused(StoreError):
+    """A `replyscope sql` statement that would do more than read the store."""
+
+
+def _refuse(why: str) -> QueryRefused:
+    return QueryRefused(f"replyscope sql only reads the store: {why}.")
+
+
+def _kind(statement: duckdb.Statement) -> str:
+    return str(statement.type).rsplit(".", 1)[-1]
+
+
+def _explained(statement: str) -> str:
+    """The statement an EXPLAIN [ANALYZE] [(options)] wraps, found with DuckDB's tokenizer."""
+    tokens = duckdb.tokenize(statement)
+    depth = 0
+    for n, (pos, kind) in enumerate(tokens):
+        end = tokens[n + 1][0] if n + 1 < len(tokens) else len(statement)
+        word = statement[pos:end].strip().upper()
+        if kind == duckdb.token_type.comment or n == 0:
+            continue
+        if word == "(":
+            depth += 1
+        elif word == ")":
+            depth -= 1
+        elif depth == 0 and word not in ("ANALYZE", "ANALYSE", "VERBOSE"):
+            return statement[pos:]
+    return ""
+
+
+def _check_kind(statement: duckdb.Statement) -> None:
+    """Refuse anything but a read (an EXPLAIN must wrap one: EXPLAIN ANALYZE runs it)."""
+    kind = _kind(statement)
+    if kind in _REFUSED:
+        raise _refuse(_REFUSED[kind])
+    if kind not in _READS:
+        raise _refuse(
+            f"{kind} statements are refused; {_ALLOWED}, and change the store with the "
+            "replyscope commands"
+        )
+    if kind == "EXPLAIN":
+        inner = duckdb.extract_statements(_explained(statement.query))
+        if len(inner) != 1:
+            raise _refuse(f"EXPLAIN needs one statement to explain; {_ALLOWED}")
+        _check_kind(inner[0])
+
+
+def _plan_nodes(plan: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(plan, list):
+        for item in plan:
+            yield from _plan_nodes(item)
+    elif isinstance(plan, dict):
+        yield plan
+        yield from _plan_nodes(plan.get("children", []))
+
+
+def _check_plan(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Refuse a query whose plan reads the salt's table (by any name or view) or a file."""
+    rows = con.execute(f"EXPLAIN (FORMAT json) {statement}").fetchall()
+    for _key, plan in rows:
+        for node in _plan_nodes(json.loads(plan)):
+            info = node.get("extra_info")
+            info = info if isinstance(info, dict) else {}
+            if str(info.get("Table", "")).rsplit(".", 1)[-1] == _PRIVATE_TABLE:
+                raise _refuse(
+                    f"{_PRIVATE_TABLE} holds the pseudonym salt, which sql does not show; "
+                    "query any other table or view"
+                )
+            function = str(info.get("Function", "DUCKDB_"))
+            if not function.startswith("DUCKDB_") and function not in _TABLE_FUNCTIONS:
+                raise _refuse(
+                    f"{function.lower()}() reads files or raw storage, which sql does not; "
+                    "bring files in with replyscope import, and query the tables and views"
+                )
+
+
+def check_read_query(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The one read-only statement in `text` (QueryRefused, naming the allowed way, otherwise).
+
+    DuckDB's own parser splits and classifies the text, so a comment or a quote
+    cannot hide a second statement; the sandboxed connection (see connect) is
+    the second line of defence.
+    """
+    try:
+        statements = duckdb.extract_statements(text)
+    except duckdb.Error as err:
+        raise StoreError(f"SQL error: {str(err).splitlines()[0].rstrip('.')}.") from err
+    if len(statements) != 1:
+        raise _refuse(
+            f"give exactly one statement (found {len(statements)}); run them one at a time"
+        )
+    _check_kind(statements[0])
+    query_text = statements[0].query.strip().rstrip(";")
+    _check_plan(con, query_text if _kind(statements[0]) == "SELECT" else _explained(query_text))
+    return query_text

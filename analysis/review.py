@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
@@ -24,6 +25,18 @@ FIXED = ["platform", "reply_id", "likes", "text", "matched terms"]
 
 class ReviewError(Exception):
     """A review sheet that cannot be read; the message says which cell and how to fix it."""
+
+
+class SheetPrivacy(Protocol):
+    """What the sheet shows instead of reply text and ids (reports.privacy.Pseudonymiser)."""
+
+    def text(self, text: str) -> str:
+        """Reply text as outputs show it (contacts removed, handles pseudonymised)."""
+        ...
+
+    def reply_id(self, value: str | None) -> str | None:
+        """A reply id as outputs show it (a stable key when it could name an account)."""
+        ...
 
 
 def _latest_tag_run(store: Store) -> tuple[int, str]:
@@ -56,11 +69,20 @@ def review_frame(store: Store) -> tuple[pl.DataFrame, list[str]]:
     return frame, theme_ids
 
 
-def export_review(store: Store, out: Path) -> int:
-    """Write the review workbook (frozen header, filters, wrapped text); return the rows written."""
+def export_review(store: Store, out: Path, privacy: SheetPrivacy | None = None) -> int:
+    """Write the review workbook (frozen header, filters, wrapped text); return the rows written.
+
+    With `privacy`, reply text and ids are shown as in every output (import_review
+    then needs the same `privacy` to find the replies again).
+    """
     import xlsxwriter
 
     frame, theme_ids = review_frame(store)
+    if privacy is not None:
+        frame = frame.with_columns(
+            pl.Series("reply_id", [privacy.reply_id(v) for v in frame["reply_id"].to_list()]),
+            pl.Series("text", [privacy.text(v or "") for v in frame["text"].to_list()]),
+        )
     wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False})
     try:
         ws = wb.add_worksheet("review")
@@ -138,8 +160,11 @@ class _Change:
     tagged: bool
 
 
-def import_review(store: Store, path: Path) -> ReviewImport:
-    """Store the theme cells that differ from the current tags as overrides."""
+def import_review(store: Store, path: Path, privacy: SheetPrivacy | None = None) -> ReviewImport:
+    """Store the theme cells that differ from the current tags as overrides.
+
+    Sheets with keyed ids (exported with `privacy`) and with the stored ids both import.
+    """
     rows = _read_sheet(path)
     header = [str(h or "").strip() for h in rows[0]]
     if "platform" not in header or "reply_id" not in header:
@@ -152,7 +177,13 @@ def import_review(store: Store, path: Path) -> ReviewImport:
     if not themes_in_sheet:
         raise ReviewError(f"{path}: no theme columns ({', '.join(theme_ids)}) in the first row.")
     now = current.select("platform", "reply_id", *themes_in_sheet)
-    changes = _changed_cells(path, rows, header, now, themes_in_sheet)
+    aliases: dict[tuple[str, str], str] = {}
+    if privacy is not None:
+        for platform, reply_id in now.select("platform", "reply_id").iter_rows():
+            shown = privacy.reply_id(reply_id)
+            if shown is not None and shown != reply_id:
+                aliases[(platform, shown)] = reply_id
+    changes = _changed_cells(path, rows, header, now, themes_in_sheet, aliases)
     if changes:
         _save_overrides(store, path, changes)
     added = sum(1 for c in changes if c.tagged)
@@ -186,13 +217,18 @@ def _changed_cells(
     header: list[str],
     now: pl.DataFrame,
     themes: list[str],
+    aliases: dict[tuple[str, str], str],
 ) -> list[_Change]:
-    """The sheet's theme cells that differ from `now` (the current tags), in sheet order."""
+    """The sheet's theme cells that differ from `now` (the current tags), in sheet order.
+
+    `aliases` maps a keyed id as the sheet shows it back to the stored id.
+    """
     known = {(p, r): i for i, (p, r) in enumerate(now.select("platform", "reply_id").iter_rows())}
     ip, ir = header.index("platform"), header.index("reply_id")
     changes: list[_Change] = []
     for n, row in enumerate(rows[1:], start=2):
         key = (str(row[ip] or ""), str(row[ir] or ""))
+        key = (key[0], aliases.get(key, key[1]))
         if key not in known:
             if any(row):
                 raise ReviewError(

@@ -55,13 +55,15 @@ def open_store(
     thread: str | None = None,
     reading: bool | None = None,
     raw: bool = False,
+    sandboxed: bool = False,
 ) -> Iterator[Store]:
     """Open the store, turning store problems into click errors; only import/collect create it.
 
     `thread` scopes the session to one thread (`--thread`); otherwise runs made
     on one thread are hidden, so whole-store figures never come from them.
     `reading` sessions (default: read-only ones) scope every result table;
-    `raw` ones (`sql`) see the tables as stored.
+    `raw` ones (`sql`) see the tables as stored; `sandboxed` ones (`sql`) cannot
+    reach files, the network or extensions.
     """
     # A symlink that leads nowhere is left to Store.open, which says why (a loop).
     if not create and not ctx.db.exists() and not ctx.db.is_symlink():
@@ -71,7 +73,7 @@ def open_store(
             "or check --db / $REPLYSCOPE_DB."
         )
     try:
-        store = Store.open(ctx.db, read_only=read_only)
+        store = Store.open(ctx.db, read_only=read_only, sandboxed=sandboxed)
     except StoreError as err:
         raise click.ClickException(str(err)) from err
     try:

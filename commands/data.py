@@ -414,35 +414,34 @@ def _json_value(value: Any) -> Any:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the result to FILE (.csv, .parquet or .json) instead of printing it.",
+)
 @click.pass_obj
-def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
-    """Run one SQL query against the store (opened read-only) and print the result.
+def sql_cmd(ctx: Ctx, statement: str, fmt: str, export_to: Path | None) -> None:
+    """Run one read-only SQL query against the store and print the result.
+
+    The query reads the store and nothing else: no other files, no network,
+    no extensions, one statement (SELECT, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN).
+    To save a result, name the file with --export.
 
     \b
     Examples:
       replyscope sql "SELECT platform, count(*) FROM replies GROUP BY 1"
       replyscope sql "SELECT * FROM replies ORDER BY like_count DESC LIMIT 10" --format csv
+      replyscope sql "SELECT * FROM replies_tagged" --export replies.parquet
     """
-    import duckdb
-
     if not statement.strip():
         raise click.UsageError('give a query, e.g. replyscope sql "SELECT count(*) FROM replies".')
-    with open_store(ctx, read_only=True, raw=True) as store:
-        try:
-            names, rows = query(store, statement)
-        except duckdb.Error as err:
-            first = str(err).splitlines()[0].rstrip(".!")
-            if "read-only mode" in first:
-                raise click.ClickException(
-                    "replyscope sql only reads: the store is opened read-only. Change it with the "
-                    "replyscope commands (or the duckdb module on a copy)."
-                ) from err
-            hint = (
-                ' The tables and views are listed in the README (or: replyscope sql "SHOW TABLES").'
-                if isinstance(err, duckdb.CatalogException)
-                else ""
-            )
-            raise click.ClickException(f"SQL error: {first}.{hint}") from err
+    if export_to is not None:
+        _sql_export(ctx, statement, export_to)
+        return
+    with open_store(ctx, read_only=True, raw=True, sandboxed=True) as store:
+        names, rows = _run_sql(store, statement)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -460,3 +459,74 @@ def sql_cmd(ctx: Ctx, statement: str, fmt: str) -> None:
         click.echo(buf.getvalue(), nl=False)
     else:
         click.echo(render_table(names, rows))
+
+
+def _sql_error(err: Exception) -> click.ClickException:
+    """A DuckDB error of `replyscope sql` as one line with what to do."""
+    import duckdb
+
+    first = str(err).splitlines()[0].rstrip(".!")
+    if "read-only mode" in first:
+        return click.ClickException(
+            "replyscope sql only reads: the store is opened read-only. Change it with the "
+            "replyscope commands (or the duckdb module on a copy)."
+        )
+    if isinstance(err, duckdb.PermissionException):
+        return click.ClickException(
+            "replyscope sql only reads the store: other files, the network and extensions are "
+            f"off ({first}). Bring files in with replyscope import; save a result with "
+            "--export FILE."
+        )
+    hint = (
+        ' The tables and views are listed in docs/store.md (or: replyscope sql "SHOW TABLES").'
+        if isinstance(err, duckdb.CatalogException)
+        else ""
+    )
+    return click.ClickException(f"SQL error: {first}.{hint}")
+
+
+def _run_sql(store: Store, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The checked statement's column names and rows (refusals and errors: one line)."""
+    import duckdb
+
+    from store import StoreError, check_read_query
+
+    try:
+        return query(store, check_read_query(store.con, statement))
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    except duckdb.Error as err:
+        raise _sql_error(err) from err
+
+
+def _sql_export(ctx: Ctx, statement: str, out: Path) -> None:
+    """`sql --export FILE`: the checked statement's result written by replyscope to FILE."""
+    import duckdb
+
+    from reports.export import QUERY_FORMATS, ExportError, export_query
+    from reports.output import OutputError, prepare_output
+    from store import StoreError, check_read_query
+    from textsafety import plural
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in QUERY_FORMATS:
+        raise click.BadParameter(
+            f"cannot tell the format from {out.name!r}; name the file .csv, .parquet or .json.",
+            param_hint="--export",
+        )
+    if out.exists() and ctx.db.exists() and out.resolve() == ctx.db.resolve():
+        raise click.BadParameter(
+            "names the store itself; choose another file.", param_hint="--export"
+        )
+    try:
+        target = prepare_output(out, None)
+    except OutputError as err:
+        raise click.ClickException(str(err)) from err
+    with open_store(ctx, read_only=True, raw=True, sandboxed=True) as store:
+        try:
+            n = export_query(store, check_read_query(store.con, statement), fmt, target)
+        except (StoreError, ExportError, OutputError) as err:
+            raise click.ClickException(str(err)) from err
+        except duckdb.Error as err:
+            raise _sql_error(err) from err
+    say(ctx, f"Wrote {target} ({plural(n, 'row')}, {fmt}).")

@@ -47,7 +47,7 @@ def threads_cmd(ctx: Ctx, limit: int, show_authors: bool) -> None:
 
     table = [
         (
-            public_url(str(r["thread_id"]), p),
+            p.thread_id(str(r["thread_id"])) or "",
             r["platform"] or "",
             r["replies"],
             day(r["first_at"]),

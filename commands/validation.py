@@ -148,28 +148,42 @@ def review_sheet_cmd(ctx: Ctx, sample_id: int, output: Path) -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="The .xlsx to write."
 )
+@click.option(
+    "--show-authors",
+    is_flag=True,
+    help="Keep real handles and reply ids in the sheet (default: pseudonyms and keys).",
+)
 @click.pass_obj
-def review_export_cmd(ctx: Ctx, output: Path) -> None:
+def review_export_cmd(ctx: Ctx, output: Path, show_authors: bool) -> None:
     """Write one row per reply with a 1/blank column per theme, for people to correct.
 
-    Corrections are not a validation: they change the figures, but only a
-    blind random sample (`review sample`) measures the tagger.
+    Private like every output: handles in the text are pseudonymised, e-mail
+    addresses and phone numbers removed, and reply ids that embed an account
+    (Bluesky at://did:…) replaced by stable keys that `review import` maps
+    back; --show-authors keeps the real handles and ids. Corrections are not
+    a validation: they change the figures, but only a blind random sample
+    (`review sample`) measures the tagger.
 
     \b
-    Example:
+    Examples:
       replyscope review export -o review.xlsx
+      replyscope review export -o review-named.xlsx --show-authors
     """
     from analysis.review import ReviewError, export_review
+    from reports.privacy import pseudonymiser
 
-    with open_store(ctx, read_only=True) as store:
+    # Writable: the store's pseudonym salt is created on first use, so that
+    # `review import` finds the same keys again.
+    with open_store(ctx) as store:
         try:
-            n = export_review(store, output)
+            n = export_review(store, output, pseudonymiser(store, show_authors=show_authors))
         except ReviewError as err:
             raise click.ClickException(str(err)) from err
+    who = "real handles and ids" if show_authors else "authors pseudonymised"
     say(
         ctx,
-        f"Wrote {output} ({n} replies). Change the theme columns, save, then: replyscope review "
-        f"import {output}",
+        f"Wrote {output} ({n} replies, {who}). Change the theme columns, save, then: "
+        f"replyscope review import {output}",
     )
 
 
@@ -225,9 +239,11 @@ def review_import_cmd(ctx: Ctx, path: Path, coder: str | None, replace: bool) ->
             f"{path} is not a coding sheet from `review sample` (its first row needs reply_id, "
             "text and none); --coder and --replace are only for coding sheets."
         )
+    from reports.privacy import pseudonymiser
+
     with open_store(ctx) as store:
         try:
-            changes = import_review(store, path)
+            changes = import_review(store, path, pseudonymiser(store, show_authors=False))
         except ReviewError as err:
             raise click.ClickException(str(err)) from err
     say(

@@ -13,7 +13,6 @@ defused so that no cell runs as a formula.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from reports.privacy import pseudonymiser
 from store import Store
 from textsafety import defuse_cell, remove_links
 
-_REDDIT_USER = re.compile(r"\bu/([\w-]+)")
 CODING_SHEET = "coding"
 CODEBOOK_SHEET = "codebook"
 ABOUT_SHEET = "about"
@@ -77,9 +75,8 @@ def render_coding_sheet(store: Store, sample_id: int, out: Path) -> int:
 
     def clean(text: str) -> str:
         # The sheet goes to volunteers: besides the report's filter (pseudonymised
-        # @handles, no e-mails or phones), links and Reddit u/ names go too.
-        out = remove_links(p.text(text))
-        return _REDDIT_USER.sub(lambda m: "u/" + p.name(m.group(1)), out)
+        # handles, no e-mails or phones), links go too.
+        return remove_links(p.text(text))
 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """Exports of replies, themes and topics to CSV, XLSX or Parquet — safe to open in Excel.
 
-The same privacy default as the report: authors and @mentions pseudonymised,
-emails and phone numbers removed (`show_authors=True` keeps real handles).
+The same privacy default as the report: authors and handles pseudonymised, ids
+that embed an account keyed, e-mails and phone numbers removed
+(`show_authors=True` keeps real handles and ids).
 CSV and XLSX cells that a spreadsheet would run as a formula (starting with
 = + - @, tab or carriage return) get a leading ' so they stay text.
 """
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
+from typing import IO, Any
 
 import polars as pl
 
@@ -46,6 +49,14 @@ def load_export_frame(store: Store, what: str, *, show_authors: bool = False) ->
         return frame.with_columns(
             pl.Series("author", [p.name(a) for a in frame["author"].to_list()], dtype=pl.String),
             pl.Series("text", [p.text(t or "") for t in frame["text"].to_list()], dtype=pl.String),
+            # Ids that embed an account (Bluesky at://did:…) become stable keys.
+            *(
+                pl.Series(c, [p.reply_id(v) for v in frame[c].to_list()], dtype=pl.String)
+                for c in ("reply_id", "parent_id")
+            ),
+            pl.Series(
+                "thread_id", [p.thread_id(v) for v in frame["thread_id"].to_list()], dtype=pl.String
+            ),
         )
     if what == "themes":
         frame = pl.from_arrow(store.con.sql("SELECT * FROM theme_summary").to_arrow_table())
@@ -215,3 +226,78 @@ def _write_xlsx(frame: pl.DataFrame, out: Path, sheet: str) -> int:
             cause = err.args[0] if err.args and isinstance(err.args[0], OSError) else None
             raise cause or OSError(str(err)) from err
     return cut
+
+
+# --- `replyscope sql --export FILE`: one checked query's result, written by us ---
+
+QUERY_FORMATS = ("csv", "parquet", "json")
+_BATCH = 50_000  # rows per step: a large result never sits in memory whole
+
+
+def export_query(store: Store, statement: str, fmt: str, out: Path) -> int:
+    """Write a read-only query's result to `out` (csv, parquet or json); return its row count.
+
+    The query runs on the sandboxed connection (no file access), so replyscope
+    writes the one file the person named; CSV cells are defused as in every export.
+    """
+    if fmt not in QUERY_FORMATS:
+        raise ExportError(f"--export {out.name}: name the file .csv, .parquet or .json.")
+    reader = store.con.sql(statement).to_arrow_reader(_BATCH)
+    try:
+        if fmt == "parquet":
+            return _query_parquet(reader, out)
+        with out.open("w", newline="", encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
+            return (_query_csv if fmt == "csv" else _query_json)(reader, fh)
+    except OSError as err:
+        raise output_error(out, err) from err
+
+
+def _query_parquet(reader: Any, out: Path) -> int:
+    import pyarrow.parquet as pq
+
+    n = 0
+    with pq.ParquetWriter(str(out), reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+            n += batch.num_rows
+    return n
+
+
+def _query_csv(reader: Any, fh: IO[str]) -> int:
+    writer = csv.writer(fh)
+    writer.writerow(reader.schema.names)
+    n = 0
+    for batch in reader:
+        for row in batch.to_pylist():
+            writer.writerow(
+                [
+                    "" if v is None else defuse_cell(v) if isinstance(v, str) else v
+                    for v in row.values()
+                ]
+            )
+            n += 1
+    return n
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities are not JSON: they are written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _query_json(reader: Any, fh: IO[str]) -> int:
+    """A JSON array of objects, one per row, written row by row."""
+    fh.write("[")
+    n = 0
+    for batch in reader:
+        for row in batch.to_pylist():
+            fh.write(",\n " if n else "\n ")
+            fh.write(
+                json.dumps(
+                    {k: _json_safe(v) for k, v in row.items()}, default=str, ensure_ascii=False
+                )
+            )
+            n += 1
+    fh.write("\n]\n" if n else "]\n")
+    return n

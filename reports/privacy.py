@@ -1,9 +1,15 @@
-"""Privacy by default: stable pseudonyms for authors and @mentions, redacted emails and phones.
+"""Privacy by default: stable pseudonyms for authors, handles and ids that embed an account.
 
 Pseudonyms are an HMAC of the handle with a per-database salt kept in
 `store_meta` (created on first use, never shown), so the same person has the
 same pseudonym in every report from that database and different ones across
-databases. `--show-authors` turns pseudonymisation off (the report says so).
+databases. Reply, parent and thread ids that could name an account (a
+Bluesky `at://did:plc:…` URI, a profile URL, anything that is not a plain
+token of letters, digits, `_` and `-`) become stable keys `id-…` from the
+same salt, so a thread's structure survives and the account does not. What
+counts as a handle, an e-mail address or a phone number is defined once, in
+textsafety. `--show-authors` turns pseudonyms and keys off (the report says
+so); e-mail addresses and phone numbers are removed either way.
 """
 
 from __future__ import annotations
@@ -14,16 +20,14 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from store import Store, fetch_one
-from textsafety import redact_contacts
-
-if TYPE_CHECKING:
-    pass
+from textsafety import redact_contacts, replace_handles
 
 SALT_KEY = "pseudonym_salt"
-_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_][\w.\-]*[\w])")
+# An id that cannot name an account: one plain token (x/reddit/youtube/mastodon ids).
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_\-]{1,128}")
+ID_KEY_PREFIX = "id-"
 _ADJECTIVES = (
     "amber blue brisk calm coral crisp dusky early fern gentle golden hazel indigo ivory jade keen "
     "lilac lively mellow misty navy olive pale quiet rosy russet sage silver slate snowy sunny "
@@ -73,11 +77,25 @@ class Pseudonymiser:
         return self._cache[key]
 
     def text(self, text: str) -> str:
-        """Reply text with emails and phone numbers redacted and @mentions pseudonymised."""
-        out = redact_contacts(text)
+        """Reply text with e-mails and phone numbers redacted and handles pseudonymised."""
         if self.enabled:
-            out = _MENTION.sub(lambda m: "@" + self.name(m.group(1)), out)
-        return out
+            # Handles first: `@jane@mastodon.social` is a handle, not an e-mail address.
+            text = replace_handles(text, self.name)
+        return redact_contacts(text)
+
+    def reply_id(self, value: str | None) -> str | None:
+        """A reply or parent id as outputs show it: a stable key when it could name an account."""
+        if value is None or not self.enabled or _PLAIN_ID.fullmatch(value):
+            return value
+        digest = hmac.new(self.salt, b"id:" + value.encode("utf-8"), hashlib.sha256)
+        return ID_KEY_PREFIX + digest.hexdigest()[:16]
+
+    def thread_id(self, value: str | None) -> str | None:
+        """A `platform:native_id` thread id with its native part keyed as in reply_id."""
+        if value is None or ":" not in value:
+            return value
+        platform, native = value.split(":", 1)
+        return f"{platform}:{self.reply_id(native)}"
 
 
 def pseudonymiser(store: Store, *, show_authors: bool) -> Pseudonymiser:

@@ -93,7 +93,7 @@ LIST_THREADS = 50  # threads listed in the comparison table; the rest: `replysco
 
 
 def comparison(
-    store: Store, themes: list[dict[str, Any]], labels: dict[str, str]
+    store: Store, themes: list[dict[str, Any]], labels: dict[str, str], p: Pseudonymiser
 ) -> tuple[list[str], list[str], list[list[float]]] | None:
     """Theme shares of the largest platforms or threads (threads named by `labels`)."""
     groups = store.con.execute(
@@ -114,7 +114,12 @@ def comparison(
     cols = [t["theme_id"] for t in themes]
     cells = {(g, t): n for g, t, n in rows}
     shown = [
-        "no thread" if n is None else labels.get(n, str(n)) if key == "thread_id" else str(n)
+        "no thread"
+        if n is None
+        # Thread ids can embed an account (Bluesky at://did:…): keyed like exports.
+        else labels.get(n) or p.thread_id(n) or str(n)
+        if key == "thread_id"
+        else str(n)
         for n in names
     ]
     return (
@@ -138,7 +143,7 @@ LEFT JOIN (SELECT thread_id, theme_id, n FROM (
 
 def thread_list(store: Store, p: Pseudonymiser) -> tuple[list[dict[str, Any]], int]:
     """Every thread (up to LIST_THREADS) with its label, replies, dates and commonest theme."""
-    from reports.threads import load_threads, public_url, thread_label
+    from reports.threads import load_threads, thread_label
 
     threads, total = load_threads(store, LIST_THREADS)
     figures = {r["thread_id"]: r for r in query_rows(store, THREAD_THEMES_SQL)}
@@ -150,7 +155,7 @@ def thread_list(store: Store, p: Pseudonymiser) -> tuple[list[dict[str, Any]], i
             {
                 "thread_id": t["thread_id"],  # for the chart's labels; not shown
                 "label": thread_label(t, p),
-                "id": public_url(str(t["thread_id"]), p),
+                "id": p.thread_id(str(t["thread_id"])),
                 "replies": n,
                 "first": t["first_at"],
                 "last": t["last_at"],
@@ -400,7 +405,7 @@ def build_comparison(store: Store, p: Pseudonymiser, so_far: Fields) -> Fields:
     threads, total = thread_list(store, p) if so_far["summary"]["threads"] > 1 else ([], 0)
     labels = {t["thread_id"]: t["label"] for t in threads}
     return {
-        "comparison": comparison(store, so_far["themes"], labels),
+        "comparison": comparison(store, so_far["themes"], labels, p),
         "comparison_threads": threads,
         "comparison_more": max(total - len(threads), 0),
     }

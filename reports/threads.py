@@ -70,7 +70,7 @@ def thread_label(row: dict[str, Any], p: Pseudonymiser, width: int = LABEL_WIDTH
     url = str(row.get("url") or "")
     if url:
         return trim(re.sub(r"^https?://(www\.)?", "", public_url(url, p)), width)
-    return trim(public_url(str(row.get("thread_id") or "no thread"), p), width)
+    return trim(p.thread_id(str(row.get("thread_id") or "")) or "no thread", width)
 
 
 def report_title(store: Store, title: str | None, p: Pseudonymiser) -> str:
