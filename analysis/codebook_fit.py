@@ -23,6 +23,8 @@ from textsafety import plural
 MIN_TAGGED_SHARE = 0.10
 QUIET_THEME_SHARE = 0.01
 MIN_LANGUAGE_SHARE = 0.5  # the codebook's language must be that of at least half the replies
+CHECK_SAMPLE = 5000  # replies the bundled codebook is tried on before a plain `tag`
+CHECK_SEED = 11
 
 
 def codebook_language(codebook: Codebook) -> str | None:
@@ -80,4 +82,28 @@ def compute_codebook_fit(
         theme_counts=counts,
         language=language,
         reply_languages=compute_language_shares(texts) if language else None,
+    )
+
+
+def compute_default_misfit(texts: pl.Series) -> list[str]:
+    """The strong signs that the bundled codebook is for another question, on a sample of replies.
+
+    Plain `tag` uses the bundled codebook only when these are absent: its
+    language (English) is that of the replies, and it tags at least 10% of
+    them. The weaker sign (most themes nearly empty) only warns after the run.
+    """
+    from analysis.keywords import compute_keyword_tags
+
+    texts = texts.drop_nulls()
+    if texts.len() > CHECK_SAMPLE:
+        texts = texts.sample(CHECK_SAMPLE, seed=CHECK_SEED)
+    if texts.len() == 0:
+        return []
+    tags = compute_keyword_tags(texts, load_codebook(None))
+    return compute_fit_problems(
+        replies=texts.len(),
+        tagged=tags["row"].n_unique(),
+        theme_counts={},
+        language="en",
+        reply_languages=compute_language_shares(texts),
     )

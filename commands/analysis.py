@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     "--codebook",
     "codebook_path",
     type=click.Path(path_type=Path),
-    help="Codebook TOML (or CSV/XLSX sheet); default: the bundled one.",
+    help="Codebook TOML (or CSV/XLSX sheet). Without it: the bundled one, unless it clearly does "
+    "not fit the replies; `--codebook default` uses it anyway.",
 )
 @click.option(
     "--method",
@@ -76,6 +77,10 @@ def tag_cmd(
     from analysis.themes import DEFAULT_METHOD, tag_store
     from textsafety import plural
 
+    # `--codebook default` asks for the bundled codebook by name (unless a file is so called).
+    asked_default = codebook_path is not None and str(codebook_path) == "default"
+    if asked_default and not Path("default").exists():
+        codebook_path = None
     try:
         codebook = load_codebook(codebook_path)
         # The checks of `codebook check`: a codebook with errors is refused
@@ -90,6 +95,8 @@ def tag_cmd(
         )
     with open_store(ctx, thread=thread) as store:
         scope = scoped_threads(store)
+        if codebook_path is None and not asked_default:
+            _refuse_unfit_default(store)
         try:
             result = tag_store(
                 store,
@@ -106,6 +113,7 @@ def tag_cmd(
         # A coded sample is drawn from the whole store: it cannot score one thread's run.
         validated = "" if scope else _revalidate(store)
         misfit = _fit_warning(store, result, default=codebook_path is None)
+        # (asked for by name or not, the figures of a badly fitting codebook get the warning)
     share = result.tagged / result.replies if result.replies else 0
     say(
         ctx,
@@ -125,6 +133,21 @@ def tag_cmd(
         click.echo(misfit, err=True)  # a warning, shown even with --quiet
 
 
+def _refuse_unfit_default(store: Store) -> None:
+    """Refuse to tag with the bundled codebook when it is clearly for another question."""
+    from analysis.codebook_fit import compute_default_misfit
+    from analysis.themes import load_reply_texts
+
+    problems = compute_default_misfit(load_reply_texts(store)["text"])
+    if problems:
+        raise click.ClickException(
+            "the bundled codebook (public-service leadership, in English) does not fit these "
+            f"replies: {'; '.join(problems)}. Draft a codebook from them: replyscope codebook "
+            "draft -o mine.toml, review it, then: replyscope tag --codebook mine.toml "
+            "(or use the bundled one anyway: replyscope tag --codebook default)."
+        )
+
+
 def _fit_warning(store: Store, result: TagResult, *, default: bool) -> str:
     """The warning `tag` prints when its codebook fits the replies badly, with what to do."""
     from analysis.codebook_fit import compute_codebook_fit
@@ -137,7 +160,7 @@ def _fit_warning(store: Store, result: TagResult, *, default: bool) -> str:
     if not problems:
         return ""
     which = (
-        "the bundled default codebook (public-service leadership; no --codebook was given)"
+        "the bundled default codebook (public-service leadership)"
         if default
         else f"the codebook {result.codebook.name}"
     )

@@ -234,8 +234,13 @@ def test_ufc_draft_covers_every_topic_and_default_codebook_warns(tmp_path: Path)
 
 def test_german_draft_has_no_german_stop_words_and_folded_ids(tmp_path: Path) -> None:
     db = imported(tmp_path, BAERBOCK)
+    # Plain `tag` refuses the bundled (English) codebook on German replies...
     code, output = invoke(db, "tag")
-    assert code == 0 and "it is written in en, but" in output and "are in de" in output
+    assert code == 1 and "it is written in en, but" in output and "are in de" in output
+    assert "codebook draft" in output and "--codebook default" in output
+    # ...asked for by name it tags, with the warning.
+    code, output = invoke(db, "tag", "--codebook", "default")
+    assert code == 0 and "Warning" in output and "are in de" in output
     cb, _ = drafted(db)
     assert len(cb.themes) >= 5
     words = words_of(cb)
@@ -248,3 +253,22 @@ def test_german_draft_has_no_german_stop_words_and_folded_ids(tmp_path: Path) ->
         assert ascii_words(theme.label, "de")[: len(parts)] == parts, theme
         if "Süß" in theme.label.split(", ")[0]:
             assert theme.id.startswith("suess"), theme
+
+
+def test_plain_tag_refuses_the_bundled_codebook_on_another_question(tmp_path: Path) -> None:
+    from tests.store_helpers import run, run_ok, write_replies_csv
+
+    rows = [
+        (str(i), f"What a goal in minute {i}, the keeper had no chance at all", i, f"u{i}")
+        for i in range(30)
+    ]
+    csv_path = write_replies_csv(tmp_path / "r.csv", rows, ("id", "text", "likes", "author"))
+    db = tmp_path / "d.duckdb"
+    run_ok(db, "import", str(csv_path))
+    code, output = run(db, "tag")
+    assert code == 1 and "does not fit these replies" in output and "under 10%" in output
+    assert "replyscope codebook draft -o mine.toml" in output
+    runs = run_ok(db, "sql", "SELECT count(*) AS n FROM runs WHERE kind = 'tag'").output
+    assert re.search(r"\b0\b", runs), runs  # nothing was tagged
+    output = run_ok(db, "tag", "--codebook", "default").output
+    assert "Warning" in output and "fits these replies badly" in output

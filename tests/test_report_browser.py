@@ -108,8 +108,8 @@ def test_report_in_headless_chromium(report: Path) -> None:
         search.send_keys("pizza")
         shown = [r for r in table.find_elements("css selector", "tbody tr") if r.is_displayed()]
         assert 0 < len(shown) < 10 and all("pizza" in r.text.lower() for r in shown)
-        # The demo gave the store its title; a later report without --title keeps it.
-        assert driver.title.startswith("What kind of leadership do our public services need?")  # no hostile script ran
+        # No hostile script ran (it would have changed the title).
+        assert driver.title.startswith("What kind of leadership do our public services need?")
         shot = report.with_suffix(".png")
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(shot))
