@@ -73,7 +73,7 @@ def test_no_likes_no_warning() -> None:
 
 
 def _funding_store(tmp_path: Path) -> Path:
-    """20 replies: 6 about funding, one of them with 90 of the funding replies' 140 likes."""
+    """20 replies: 6 about funding, one of them with 45 of the funding replies' 100 likes."""
     rows = [
         (
             f"f{i}",
@@ -82,7 +82,7 @@ def _funding_store(tmp_path: Path) -> Path:
             f"a{i}",
             f"2025-03-{i + 1:02d}T10:00:00Z",
         )
-        for i, likes in enumerate([90, 10, 10, 10, 10, 10])
+        for i, likes in enumerate([45, 11, 11, 11, 11, 11])
     ]
     rows += [
         (
@@ -103,10 +103,10 @@ def _funding_store(tmp_path: Path) -> Path:
 def test_themes_warns_and_gives_the_figures_without_the_reply(tmp_path: Path) -> None:
     db = _funding_store(tmp_path)
     out = run_ok(db, "themes").output
-    assert re.search(r"resources .*90\.9% \([^)]*\) \*\s+3\.03 \*", out), out
-    # Without it: 50 of 64 likes, 5 of 19 replies.
-    assert "One reply holds 64% of this theme's likes" in out
-    assert "without it the likes share is 78% (not 91%) and resonance 2.97 (not 3.03)" in out
+    assert re.search(r"resources .*87\.7% \([^)]*\) \*\s+2\.92 \*", out), out
+    # Without it: 55 of 69 likes, 5 of 19 replies.
+    assert "One reply holds 45% of this theme's likes" in out
+    assert "without it the likes share is 80% (not 88%) and resonance 3.03 (not 2.92)" in out
 
 
 def test_report_warns_and_no_headline_states_the_resonance(tmp_path: Path) -> None:
@@ -114,6 +114,6 @@ def test_report_warns_and_no_headline_states_the_resonance(tmp_path: Path) -> No
     run_ok(db, "--quiet", "report", "-o", str(tmp_path / "r.html"))
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="likes-driven"' in html
-    assert html.count("One reply holds 64% of this theme&#39;s likes") == 2  # list + theme section
-    assert "resonance 2.97 (not 3.03)" in html
+    assert html.count("One reply holds 45% of this theme&#39;s likes") == 2  # list + theme section
+    assert "resonance 3.03 (not 2.92)" in html
     assert "most resonant" not in html
