@@ -73,7 +73,7 @@ def _lock_message(path: Path, err: Exception) -> str:
     )
 
 
-def _symlink_loop(path: Path) -> bool:
+def is_symlink_loop(path: Path) -> bool:
     """Whether following the path's links goes round in a circle (Path.exists says False)."""
     try:
         os.stat(path)
@@ -116,7 +116,7 @@ def connect(
             f"{path} is not a regular file (a FIFO, socket or device); "
             "pass a database file path with --db, e.g. --db replies.duckdb."
         )
-    if _symlink_loop(path):
+    if is_symlink_loop(path):
         raise StoreError(
             f"{path}: symlink loop (the link leads back to itself); "
             "point it at a database file, or pass the file itself with --db."

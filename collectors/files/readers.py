@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import errno
 import io
 import json
 import os
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.errors import ImportProblem
+from store import is_symlink_loop
 
 MAX_CELL_BYTES = 1_000_000
 # No cell of any file is read beyond this: its row is rejected instead (the
@@ -38,7 +38,7 @@ MAX_COLUMNS = 4_096
 def check_path(path: Path) -> None:
     """Fail early, clearly, for missing files, directories and empty files."""
     if not path.exists():
-        if _symlink_loop(path):
+        if is_symlink_loop(path):
             raise ImportProblem(
                 f"{path}: symlink loop (the link leads back to itself); "
                 "point it at the export file, or pass the file itself."
@@ -63,15 +63,6 @@ def check_path(path: Path) -> None:
         )
     if path.stat().st_size == 0:
         raise ImportProblem(f"{path}: the file is empty (0 bytes). Export it again.")
-
-
-def _symlink_loop(path: Path) -> bool:
-    """Whether following the path's links goes round in a circle (Path.exists says False)."""
-    try:
-        os.stat(path)
-    except OSError as err:
-        return err.errno == errno.ELOOP
-    return False
 
 
 _ARCHIVES = {
