@@ -77,6 +77,12 @@ def open_store(
     except StoreError as err:
         raise click.ClickException(str(err)) from err
     try:
+        if not (read_only or sandboxed):
+            from reports.privacy import store_salt
+
+            # The salt is made by the first writer, so that read-only commands
+            # (`threads`, `themes`) show the same keys and pseudonyms every time.
+            store_salt(store)
         if not (create or raw):
             apply_scope(store, thread, reading=read_only if reading is None else reading)
         yield store

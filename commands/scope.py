@@ -47,6 +47,8 @@ def resolve_thread(store: Store, value: str) -> str:
             )
     if not found:
         found = _known(store, "SELECT thread_id FROM threads WHERE native_id = ?", [text])
+    if not found:
+        found = _keyed(store, text)
     if len(found) == 1:
         return found[0]
     if found:
@@ -59,6 +61,33 @@ def resolve_thread(store: Store, value: str) -> str:
     raise click.ClickException(
         f"--thread {value}: no such thread in the store ({held} thread"
         f"{'' if held == 1 else 's'} stored); list them with `replyscope threads`."
+    )
+
+
+def _keyed(store: Store, text: str) -> list[str]:
+    """The threads whose id or URL, as `threads` and reports show them (keyed), is `text`.
+
+    An id that embeds an account (a Bluesky DID) is listed as `bluesky:id-…`
+    and its URL with a pseudonym: both must pick the thread they stand for.
+    """
+    from reports.privacy import pseudonymiser
+    from reports.threads import public_url
+
+    p = pseudonymiser(store, show_authors=False)
+    rows = store.con.execute(
+        "SELECT thread_id, NULL FROM replies UNION SELECT thread_id, url FROM threads"
+    ).fetchall()
+    bare = text.rstrip("/")
+    return sorted(
+        {
+            str(tid)
+            for tid, url in rows
+            if tid is not None
+            and (
+                p.thread_id(str(tid)) == text
+                or (url and public_url(str(url), p).rstrip("/") == bare)
+            )
+        }
     )
 
 

@@ -358,19 +358,29 @@ def _res(v: float | None) -> str:
     return "–" if v is None else f"{v:.2f}"
 
 
+def _share(v: float | None) -> str:
+    """A likes share, with a decimal under 10% so "0% (not 0%)" never happens."""
+    return "?" if v is None else f"{v * 100:.1f}%" if v < 0.1 else f"{v * 100:.0f}%"
+
+
 def dominance_note(row: dict[str, Any]) -> str:
     """The warning for one compute_like_dominance row: who holds the likes, figures without it."""
-    if row["driver_in_theme"] and row["driver_theme_share"] > row["driver_all_share"]:
+    figures = (
+        f"without it the likes share is {_share(row['likes_share_without'])} "
+        f"(not {_share(row['likes_share'])}) and resonance {_res(row['resonance_without'])} "
+        f"(not {_res(row['resonance'])})"
+    )
+    if not row["driver_in_theme"]:
+        # The theme lacks that reply: its figures are pulled down by it, not made of it.
+        return (
+            f"One reply (not in this theme) holds {_pct(row['driver_all_share'])} of all likes, "
+            f"which makes every other theme's likes share look small: {figures}."
+        )
+    if row["driver_theme_share"] > row["driver_all_share"]:
         held = f"One reply holds {_pct(row['driver_theme_share'])} of this theme's likes"
     else:
-        where = "in" if row["driver_in_theme"] else "not in"
-        held = f"One reply ({where} this theme) holds {_pct(row['driver_all_share'])} of all likes"
-    return (
-        f"{held}: without it the likes share is {_pct(row['likes_share_without'])} "
-        f"(not {_pct(row['likes_share'])}) and resonance {_res(row['resonance_without'])} "
-        f"(not {_res(row['resonance'])}). Treat this theme's likes figures as one reply's, "
-        "not the theme's."
-    )
+        held = f"One reply (in this theme) holds {_pct(row['driver_all_share'])} of all likes"
+    return f"{held}: {figures}. Treat this theme's likes figures as one reply's, not the theme's."
 
 
 def load_dominance_notes(store: Store, *, campaigns_once: bool = False) -> dict[str, str]:

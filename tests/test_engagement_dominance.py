@@ -117,3 +117,14 @@ def test_report_warns_and_no_headline_states_the_resonance(tmp_path: Path) -> No
     assert html.count("One reply holds 45% of this theme&#39;s likes") == 2  # list + theme section
     assert "resonance 3.03 (not 2.92)" in html
     assert "most resonant" not in html
+
+
+def test_note_for_a_theme_without_the_driving_reply_does_not_call_its_figures_that_reply() -> None:
+    from reports.trust import dominance_note
+
+    replies = REPLIES.with_columns(like_count=pl.Series([5, 1, 1, 1, 1, 1, 200, 1, 1, 1]))
+    row = compute_like_dominance(replies, TAGS, ["c"]).to_dicts()[0]
+    note = dominance_note(row)
+    assert "not in this theme" in note
+    assert "as one reply's" not in note  # its figures are not that reply's: it lacks it
+    assert "without it the likes share is 38% (not 2.3%)" in note  # small shares keep a decimal

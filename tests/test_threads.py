@@ -209,3 +209,20 @@ def test_report_thread_on_the_pushshift_sample(tmp_path: Path) -> None:
     listed = html[html.index('id="thread-list"') :]
     assert listed.count("reddit.com/r/ufc/comments/") >= 20
     assert "9mpl3m/rematch" in listed
+
+
+def test_thread_picked_by_the_key_and_url_that_threads_lists(tmp_path: Path) -> None:
+    """A Bluesky thread id embeds a DID: `threads` shows a key, and --thread takes it."""
+    db = tmp_path / "bsky.duckdb"
+    run_ok(db, "import", str(Path(__file__).parent / "fixtures" / "bsky_thread_v2.json"))
+    listed = run_ok(db, "threads").output
+    assert "did:plc" not in listed
+    key = re.search(r"bluesky:id-[0-9a-f]{16}", listed)
+    url = re.search(r"https://bsky\.app/profile/\S+/post/\w+", listed)
+    assert key and url
+    assert run_ok(db, "threads").output == listed  # the same keys every time
+    for i, value in enumerate((key.group(0), url.group(0))):
+        out = tmp_path / f"t{i}.csv"
+        run_ok(db, "export", "--thread", value, "-o", str(out))
+        text = out.read_text(encoding="utf-8")
+        assert len(text.strip().splitlines()) == 6 and "did:plc" not in text
