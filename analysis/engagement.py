@@ -195,6 +195,10 @@ def _bootstrap(
 # --- one reply driving the likes figures -------------------------------------------
 
 DOMINANCE = 0.25  # a reply holding more than this share of the likes drives the figure
+# ...when removing it moves the figures this much (else the warning is noise: on a
+# thread where one reply holds half of all likes, every theme would carry it).
+MATERIAL_LIKES_SHARE = 0.05  # 5 points of likes share
+MATERIAL_RESONANCE = 0.25
 
 _DOMINANCE_SCHEMA = {
     "theme_id": pl.String,
@@ -250,20 +254,39 @@ def _theme_dominance(
     total_l: float,
     total_n: float,
 ) -> tuple[object, ...] | None:
-    """One theme's dominance row, or None when no single reply drives its figures."""
+    """One theme's dominance row, or None when no single reply drives its figures.
+
+    Candidates: the theme's own most liked reply (over a quarter of the
+    theme's likes), then the most liked reply of all (over a quarter of all
+    likes); the first whose removal moves the figures materially is named.
+    """
     theme_l, theme_n = float(mine["c"].sum()), float(mine["w"].sum())
     if theme_n == 0:
         return None  # no replies, no figure to warn about
+    candidates = []
     top = mine.sort(["c", "key"], descending=[True, False]).row(0, named=True) if theme_l else None
     if top is not None and top["c"] > DOMINANCE * theme_l:
-        driver, in_theme = top, True
-    elif float(top_all["c"]) > DOMINANCE * total_l:
-        driver = top_all
+        candidates.append((top, True))
+    if float(top_all["c"]) > DOMINANCE * total_l and (top is None or top["key"] != top_all["key"]):
         in_theme = bool(mine.filter(pl.col("key") == top_all["key"]).height)
-        if not in_theme and theme_l == 0:
-            return None  # no likes with or without it
-    else:
-        return None
+        if in_theme or theme_l > 0:  # no likes with or without it: nothing moves
+            candidates.append((top_all, in_theme))
+    for driver, in_theme in candidates:
+        row = _without(theme_id, driver, in_theme, (theme_l, theme_n), (total_l, total_n))
+        if row is not None:
+            return row
+    return None
+
+
+def _without(
+    theme_id: str,
+    driver: dict[str, Any],
+    in_theme: bool,
+    theme: tuple[float, float],
+    total: tuple[float, float],
+) -> tuple[object, ...] | None:
+    """The dominance row for one driving reply, or None when removing it changes little."""
+    (theme_l, theme_n), (total_l, total_n) = theme, total
     c, w = float(driver["c"]), float(driver["w"])
     rest_l, rest_n = total_l - c, total_n - w
     theme_l_wo = theme_l - c if in_theme else theme_l
@@ -272,6 +295,10 @@ def _theme_dominance(
     share = theme_n / total_n if total_n else 0.0
     likes_wo = theme_l_wo / rest_l if rest_l > 0 else None
     share_wo = theme_n_wo / rest_n if rest_n > 0 else 0.0
+    resonance = likes_share / share if share else None
+    resonance_wo = likes_wo / share_wo if likes_wo is not None and share_wo > 0 else None
+    if not _material(likes_share, likes_wo, resonance, resonance_wo):
+        return None
     return (
         theme_id,
         str(driver["key"]),
@@ -280,7 +307,18 @@ def _theme_dominance(
         c / total_l,
         in_theme,
         likes_share,
-        likes_share / share if share else None,
+        resonance,
         likes_wo,
-        likes_wo / share_wo if likes_wo is not None and share_wo > 0 else None,
+        resonance_wo,
     )
+
+
+def _material(
+    likes: float, likes_wo: float | None, res: float | None, res_wo: float | None
+) -> bool:
+    """Whether the figures without the driving reply differ enough to be worth a warning."""
+    if likes_wo is None or (res is None) != (res_wo is None):
+        return True
+    if abs(likes_wo - likes) >= MATERIAL_LIKES_SHARE:
+        return True
+    return res is not None and res_wo is not None and abs(res_wo - res) >= MATERIAL_RESONANCE

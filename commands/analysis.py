@@ -228,8 +228,32 @@ def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool, thread: st
         text = render_theme_table(store, campaigns_once=count_campaigns_once, automatic=automatic)
         scope = scoped_threads(store)
     if not text:
-        raise click.ClickException("no tagging run yet: run `replyscope tag` first.")
+        raise click.ClickException(_no_tags_message(ctx, scope))
     click.echo(text)
+
+
+def _no_tags_message(ctx: Ctx, scope: list[str] | None) -> str:
+    """Why `themes` has nothing to show: no run at all, or only runs made on single threads."""
+    if scope:
+        return (
+            f"no tagging run covers thread {scope[0]} yet: run `replyscope tag --thread "
+            f"{scope[0]}` (or `replyscope tag` for the whole store) first."
+        )
+    with open_store(ctx, read_only=True, raw=True) as store:
+        threads = [
+            r[0]
+            for r in store.con.execute(
+                """SELECT DISTINCT json_extract_string(parameters, '$.thread') AS t FROM runs
+                   WHERE kind = 'tag' AND status = 'ok' AND t IS NOT NULL ORDER BY t LIMIT 3"""
+            ).fetchall()
+        ]
+    if threads:
+        return (
+            "no whole-store tagging run yet: the tag runs so far were made on single threads; "
+            f"see them with `replyscope themes --thread {threads[0]}`, or tag the whole store "
+            "with `replyscope tag`."
+        )
+    return "no tagging run yet: run `replyscope tag` first."
     if scope:
         click.echo(
             f"\nOne thread: {scope[0]}. A validation sample is drawn from the whole store, so "

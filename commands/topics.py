@@ -146,8 +146,8 @@ def topics_cmd(
         f"{plural(result.replies, 'reply', 'replies')} with {result.embedder} "
         f"(seed {seed}); {result.outlier_share:.0%} left unassigned; "
         f"{plural(result.new_embeddings, 'reply', 'replies')} newly "
-        f"embedded; {result.seconds:.1f} s. Query them in the view topic_summary, or draft themes "
-        "from them with: replyscope codebook suggest -o draft.toml",
+        f"embedded; {result.seconds:.1f} s. Query them in the view topic_summary, or draft a "
+        "codebook from them with: replyscope codebook draft -o mine.toml",
     )
 
 

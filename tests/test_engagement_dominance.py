@@ -59,12 +59,36 @@ def test_a_reply_holding_a_quarter_of_all_likes_drives_every_theme() -> None:
 
 def test_campaign_weights_count_each_copy_as_a_part() -> None:
     replies = pl.DataFrame(
-        {"key": ["x1", "x2", "y"], "like_count": [30, 30, 20], "weight": [0.5, 0.5, 1.0]}
+        {
+            "key": ["x1", "x2", "y", "z"],
+            "like_count": [30, 30, 20, 50],
+            "weight": [0.5, 0.5, 1.0, 1.0],
+        }
     )
     tags = pl.DataFrame({"key": ["x1", "x2", "y"], "theme_id": ["t", "t", "t"]})
     out = compute_like_dominance(replies, tags, ["t"]).to_dicts()
-    # Weighted likes 15, 15, 20 of 50: the largest holds 40%.
+    # Weighted likes 15, 15, 20 of the theme's 50: the largest holds 40%.
     assert out[0]["driver_key"] == "y" and out[0]["driver_theme_share"] == pytest.approx(0.4)
+    assert out[0]["likes_share_without"] == pytest.approx(30 / 80)
+
+
+def test_a_driver_that_moves_nothing_is_not_worth_a_warning() -> None:
+    # d holds 30% of theme t's 100 likes, but of 1,000 likes in all: without it
+    # t's likes share moves 2.8 points (10% -> 7.2%) and its resonance 0.07.
+    others = [20, 25] * 20  # 40 untagged replies, 900 likes
+    replies = pl.DataFrame(
+        {
+            "key": ["d", "e", "f", "g"] + [f"o{i}" for i in range(40)],
+            "like_count": [30, 25, 25, 20, *others],
+        }
+    )
+    tags = pl.DataFrame({"key": ["d", "e", "f", "g"], "theme_id": ["t"] * 4})
+    assert compute_like_dominance(replies, tags, ["t"]).height == 0
+    # The same reply with ten times the likes moves them: then it is named.
+    replies = replies.with_columns(
+        like_count=pl.when(pl.col("key") == "d").then(300).otherwise(pl.col("like_count"))
+    )
+    assert compute_like_dominance(replies, tags, ["t"])["driver_key"].to_list() == ["d"]
 
 
 def test_no_likes_no_warning() -> None:

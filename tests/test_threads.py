@@ -226,3 +226,14 @@ def test_thread_picked_by_the_key_and_url_that_threads_lists(tmp_path: Path) -> 
         run_ok(db, "export", "--thread", value, "-o", str(out))
         text = out.read_text(encoding="utf-8")
         assert len(text.strip().splitlines()) == 6 and "did:plc" not in text
+
+
+def test_themes_after_tagging_one_thread_only_says_so(two_threads: Path) -> None:
+    codebook = two_threads.parent / "buses.toml"
+    codebook.write_text(CODEBOOK, encoding="utf-8")
+    run_ok(two_threads, "tag", "--thread", B, "--codebook", str(codebook))
+    code, out = run(two_threads, "themes")
+    assert code == 1 and "made on single threads" in out and f"themes --thread {B}" in out
+    code, out = run(two_threads, "themes", "--thread", A)
+    assert code == 1 and f"no tagging run covers thread {A}" in out
+    assert "Zebra crossings" in run_ok(two_threads, "themes", "--thread", B).output
