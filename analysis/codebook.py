@@ -410,13 +410,21 @@ def _parent_findings(codebook: Codebook) -> list[Finding]:
 
 
 def _shared_term_findings(codebook: Codebook) -> list[Finding]:
-    """A warning per include term that several themes share."""
+    """A warning per include term that several themes share (by stem, with a `language`)."""
+    from analysis.languages import stemmer_for
+
+    # With a language, "simse" and "simsen" match the same replies: one term.
+    stemmer = stemmer_for(codebook.language) if codebook.language else None
     owners: dict[str, list[str]] = {}
     for t in codebook.themes:
         for term in t.include:
-            owners.setdefault(term_form(term.rstrip("*")), []).append(t.id)
+            key = term_form(term.rstrip("*")).strip()
+            if stemmer is not None and not term.endswith("*"):
+                key = " ".join(stemmer.stemWords(key.split()))
+            owners.setdefault(key, []).append(t.id)
+    what = "a term with the same stem" if stemmer is not None else "term"
     return [
-        Finding("warning", ",".join(sorted(set(themes))), f"term {key!r} is in several themes")
+        Finding("warning", ",".join(sorted(set(themes))), f"{what} {key!r} is in several themes")
         for key, themes in owners.items()
         if len(set(themes)) > 1
     ]

@@ -177,3 +177,24 @@ def test_german_sample_codebook_matches_inflections_and_check_flags_die(tmp_path
     assert share >= 20
     dead = next(line for line in lines if "term 'sympathsch'" in line)
     assert "closest stored words: sympathisch (" in dead
+
+
+def test_check_flags_terms_of_one_stem_in_two_themes_only_with_a_language() -> None:
+    from analysis.codebook import check_codebook
+
+    text = """name = "t"
+{language}
+[[themes]]
+id = "simse"
+label = "Simse"
+include = ["simse"]
+
+[[themes]]
+id = "simsen"
+label = "Simsen"
+include = ["simsen"]
+"""
+    stemmed = check_codebook(parse_codebook(text.format(language='language = "de"')))
+    assert [f.theme for f in stemmed] == ["simse,simsen"]
+    assert "same stem 'sims'" in str(stemmed[0])
+    assert check_codebook(parse_codebook(text.format(language=""))) == []
