@@ -41,6 +41,7 @@ from analysis.languages import SNOWBALL, main_languages, stemmer_for, stop_words
 from analysis.text import match_form, redact_contacts, term_form
 from analysis.topic_labels import TopicError, compute_label
 from store import Store, fetch_one
+from store_scope import scoped_threads
 from textsafety import plural
 
 MIN_THEME_REPLIES = 5  # a topic smaller than this is noise, not a theme
@@ -119,14 +120,23 @@ def resolve_topic_run(
                 'replyscope sql "SELECT * FROM topic_runs"'
             )
         return run_id, False
-    row = fetch_one(store.con, "SELECT max(run_id) FROM topic_runs")
+    # A session on one thread (`--thread`) drafts from a run made on it or on the
+    # whole store; a whole-store session never from a run made on one thread.
+    scope = scoped_threads(store)
+    thread = scope[0] if scope else None
+    row = fetch_one(
+        store.con,
+        """SELECT max(run_id) FROM topic_runs
+           WHERE coalesce(json_extract_string(parameters, '$.thread'), '') IN ('', ?)""",
+        [thread or ""],
+    )
     if row is not None and row[0] is not None:
         return int(row[0]), False
     from analysis.topics import TopicOptions, compute_topic_run
 
     if progress:
         progress("no topics run yet: modelling the replies' topics first")
-    return compute_topic_run(store, TopicOptions(), progress=progress).run_id, True
+    return compute_topic_run(store, TopicOptions(thread=thread), progress=progress).run_id, True
 
 
 def load_draft_inputs(store: Store, run_id: int) -> pl.DataFrame:
@@ -149,15 +159,17 @@ def _stale_note(store: Store, run_id: int) -> str | None:
     """A note when replies were stored after the topics run (replies with no words never count)."""
     row = fetch_one(
         store.con,
+        # Counted within the session's replies (one thread's, with --thread).
         "SELECT (SELECT count(*) FROM replies), (SELECT count(*) FROM reply_topics "
-        "WHERE run_id = ?), (SELECT coalesce(parameters->>'left_out_no_words', '0')::INT "
+        "SEMI JOIN replies USING (platform, reply_id) WHERE run_id = ?), "
+        "(SELECT coalesce(parameters->>'left_out_no_words', '0')::INT "
         "FROM topic_runs WHERE run_id = ?)",
         [run_id, run_id],
     )
     if row is None:
         return None
     stored, assigned, left_out = (int(v or 0) for v in row)
-    if stored == assigned + left_out:
+    if stored <= assigned + left_out:
         return None
     return (
         f"topics run {run_id} covers {assigned} of the {stored} stored replies; "

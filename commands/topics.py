@@ -230,8 +230,11 @@ _FORCE = click.option("--force", is_flag=True, help="Overwrite an existing file.
 @_OUTPUT
 @_RUN
 @_FORCE
+@thread_option
 @click.pass_obj
-def codebook_draft_cmd(ctx: Ctx, output: Path, run_id: int | None, force: bool) -> None:
+def codebook_draft_cmd(
+    ctx: Ctx, output: Path, run_id: int | None, force: bool, thread: str | None
+) -> None:
     """Draft a codebook for these replies from their topics: one theme per topic.
 
     No tagging run or codebook needed: the latest topics run is used (or one
@@ -245,13 +248,16 @@ def codebook_draft_cmd(ctx: Ctx, output: Path, run_id: int | None, force: bool) 
     Example:
       replyscope codebook draft -o mine.toml
       replyscope tag --codebook mine.toml
+      replyscope codebook draft -o ufc.toml --thread reddit:9mu3ty
     """
     from analysis.codebook import to_toml
     from analysis.codebook_draft import compute_codebook_draft
 
     _refuse_existing(output, force)
     draft = _run_draft(
-        ctx, lambda store, phases: compute_codebook_draft(store, run_id=run_id, progress=phases)
+        ctx,
+        lambda store, phases: compute_codebook_draft(store, run_id=run_id, progress=phases),
+        thread=thread,
     )
     click.echo(_draft_table(draft.topics))
     if not draft.themes:
@@ -269,13 +275,13 @@ def _refuse_existing(output: Path, force: bool) -> None:
         raise click.ClickException(f"{output} exists; choose another name or add --force.")
 
 
-def _run_draft(ctx: Ctx, compute: Callable[[Store, Phases], T]) -> T:
+def _run_draft(ctx: Ctx, compute: Callable[[Store, Phases], T], thread: str | None = None) -> T:
     """Run a drafting function on the store (it may run topics first), errors as one line."""
     from analysis.embed import EmbedderError
     from analysis.topic_labels import TopicError
 
     phases = Phases(ctx, "draft")
-    with open_store(ctx) as store:
+    with open_store(ctx, thread=thread) as store:
         try:
             result = compute(store, phases)
         except (TopicError, EmbedderError) as err:

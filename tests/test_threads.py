@@ -237,3 +237,22 @@ def test_themes_after_tagging_one_thread_only_says_so(two_threads: Path) -> None
     code, out = run(two_threads, "themes", "--thread", A)
     assert code == 1 and f"no tagging run covers thread {A}" in out
     assert "Zebra crossings" in run_ok(two_threads, "themes", "--thread", B).output
+
+
+def test_codebook_draft_on_one_thread_of_the_pushshift_sample(tmp_path: Path) -> None:
+    path = sample("reddit/pushshift-dump_comments_r-ufc-2018.ndjson")
+    db = tmp_path / "ufc.duckdb"
+    run_ok(db, "import", str(path))
+    one = tmp_path / "one.toml"
+    run_ok(db, "--quiet", "codebook", "draft", "-o", str(one), "--thread", "reddit:9mu3ty")
+    assert one.read_text(encoding="utf-8").startswith('name = "Khabibs win is so sad"')
+    with Store.open(db, read_only=True) as s:
+        runs = s.con.execute("SELECT parameters->>'thread' FROM topic_runs").fetchall()
+    assert runs == [("reddit:9mu3ty",)]  # topics were modelled on that thread only
+    # A whole-store draft does not reuse the one-thread run: it models the store.
+    run_ok(db, "--quiet", "codebook", "draft", "-o", str(tmp_path / "all.toml"))
+    with Store.open(db, read_only=True) as s:
+        runs = s.con.execute(
+            "SELECT parameters->>'thread' FROM topic_runs ORDER BY run_id"
+        ).fetchall()
+    assert runs == [("reddit:9mu3ty",), (None,)]
