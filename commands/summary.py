@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from analysis.quality import latest_run
 from reports.terminal import render_table
 from store import Store, fetch_one, query
-from textsafety import plural
+from textsafety import count, plural
 
 if TYPE_CHECKING:
     from collectors.collect import CollectResult
@@ -106,8 +106,9 @@ def describe_import(result: ImportResult) -> str:
     """One paragraph: format, rows added/updated/rejected, dates, threads, what next."""
     parts = [
         f"{result.path}: read as {result.fmt} ({result.platform}), run {result.run_id}.",
-        f"{plural(result.rows_in, 'row')}: {result.added} added, {result.updated} updated, "
-        f"{result.unchanged} already stored unchanged, {result.rejected} rejected.",
+        f"{plural(result.rows_in, 'row')}: {count(result.added)} added, "
+        f"{count(result.updated)} updated, {count(result.unchanged)} already stored unchanged, "
+        f"{count(result.rejected)} rejected.",
     ]
     if result.first or result.last:
         parts.append(f"Replies from {_date(result.first)} to {_date(result.last)} UTC.")
@@ -168,7 +169,8 @@ def describe_collect(result: CollectResult) -> str:
     verb = "Resumed and finished" if result.resumed else "Collected"
     parts = [
         f"{verb} {result.target.url} ({result.target.platform}), run {result.run_id}:",
-        f"{result.added} replies added, {result.updated} updated, {result.unchanged} unchanged;",
+        f"{count(result.added)} replies added, {count(result.updated)} updated, "
+        f"{count(result.unchanged)} unchanged;",
         f"{result.pages} pages in {result.requests} requests",
     ]
     if result.waited >= 1:

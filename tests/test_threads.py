@@ -242,7 +242,8 @@ def test_themes_after_tagging_one_thread_only_says_so(two_threads: Path) -> None
 def test_codebook_draft_on_one_thread_of_the_pushshift_sample(tmp_path: Path) -> None:
     path = sample("reddit/pushshift-dump_comments_r-ufc-2018.ndjson")
     db = tmp_path / "ufc.duckdb"
-    run_ok(db, "import", str(path))
+    imported = run_ok(db, "import", str(path)).output
+    assert "1,431 rows: 1,431 added" in imported  # one number format in one line
     one = tmp_path / "one.toml"
     run_ok(db, "--quiet", "codebook", "draft", "-o", str(one), "--thread", "reddit:9mu3ty")
     assert one.read_text(encoding="utf-8").startswith('name = "Khabibs win is so sad"')
