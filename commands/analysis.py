@@ -230,6 +230,11 @@ def themes_cmd(ctx: Ctx, count_campaigns_once: bool, automatic: bool, thread: st
     if not text:
         raise click.ClickException(_no_tags_message(ctx, scope))
     click.echo(text)
+    if scope:
+        click.echo(
+            f"\nOne thread: {scope[0]}. A validation sample is drawn from the whole store, so "
+            "one thread's figures are the automatic tags' (not corrected for tagging error)."
+        )
 
 
 def _no_tags_message(ctx: Ctx, scope: list[str] | None) -> str:
@@ -254,11 +259,6 @@ def _no_tags_message(ctx: Ctx, scope: list[str] | None) -> str:
             "with `replyscope tag`."
         )
     return "no tagging run yet: run `replyscope tag` first."
-    if scope:
-        click.echo(
-            f"\nOne thread: {scope[0]}. A validation sample is drawn from the whole store, so "
-            "one thread's figures are the automatic tags' (not corrected for tagging error)."
-        )
 
 
 @click.group("codebook")
