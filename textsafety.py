@@ -171,7 +171,8 @@ _REDDIT_USER = re.compile(r"(?<![\w/])(/?u(?:ser)?/)([\w-]{2,})")
 _DID = re.compile(r"\bdid:(?:plc:[a-z2-7]{8,}|web:[\w.\-%]+\w)")
 # Profile links that name the account in the path (youtube.com/channel/UC…,
 # x.com/jane/status/…, bsky.app/profile/jane.bsky.social, reddit.com/user/jane,
-# instance.social/users/jane/statuses/…); site paths that are not accounts stay.
+# instance.social/users/jane/statuses/…, any site's …/profile/jane); site paths
+# that are not accounts stay.
 # Anchored on the site's name (no sub-domain prefix is scanned), so the search
 # stays linear on long runs like "a.a.a.a…".
 _SITES = r"x|twitter|instagram|facebook|threads|tiktok|youtube|linkedin"
@@ -182,7 +183,7 @@ _NOT_ACCOUNTS = (
 )
 _PROFILE_PATH = re.compile(
     rf"(?i)((?<![\w-])(?:(?:{_SITES})\.(?:com|net)/(?:channel/|c/|user/|in/|profile/)?"
-    r"|bsky\.app/profile/|reddit\.com/u(?:ser)?/)|(?<=\w)/users/)"
+    r"|bsky\.app/profile/|reddit\.com/u(?:ser)?/)|(?<=\w)/(?:users|profile)/)"
     rf"(?!(?:{_NOT_ACCOUNTS})\b)"
     r"(did:[\w.:%\-]*\w|@?[\w.\-]*\w)"
 )

@@ -27,13 +27,6 @@ FULL JOIN (SELECT thread_id, any_value(platform) AS platform, count(*) AS replie
            FROM replies WHERE thread_id IS NOT NULL GROUP BY thread_id) r USING (thread_id)
 ORDER BY replies DESC, thread_id"""
 
-# Parts of a post URL that name an account (X/Twitter, Bluesky, Bluesky DIDs).
-_ACCOUNT_IN_URL = re.compile(
-    r"(?i)((?:x|twitter)\.com/)(?!i/)([A-Za-z0-9_]+)(?=/status)"
-    r"|(/profile/)([^/?#]+)"
-    r"|()(did:plc:[a-z0-9]+)"
-)
-
 
 def load_threads(store: Store, limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """The threads (most replies first, at most `limit`) and how many there are in all."""
@@ -48,18 +41,13 @@ def trim(text: str, width: int = LABEL_WIDTH) -> str:
 
 
 def public_url(url: str, p: Pseudonymiser) -> str:
-    """A post URL with the account names in it pseudonymised (unless authors are shown)."""
-    if not p.enabled:
-        return url
+    """A post URL with the account names in it pseudonymised (unless authors are shown).
 
-    def swap(m: re.Match[str]) -> str:
-        groups = m.groups()
-        pairs = zip(groups[::2], groups[1::2], strict=True)
-        prefix, account = next((a, b) for a, b in pairs if b)
-        return (prefix or "") + p.name(account)
-
-    out = _ACCOUNT_IN_URL.sub(swap, url)
-    return p.text(out)  # /@name (TikTok, Mastodon, YouTube) and contacts
+    The report's own rule (textsafety.replace_handles via Pseudonymiser.text):
+    x.com/NAME, bsky.app/profile/NAME, DIDs, /@name, …/profile/NAME, so a
+    URL shows the same pseudonym as the author's replies.
+    """
+    return p.text(url) if p.enabled else url
 
 
 def thread_label(row: dict[str, Any], p: Pseudonymiser, width: int = LABEL_WIDTH) -> str:

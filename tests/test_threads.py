@@ -257,3 +257,19 @@ def test_codebook_draft_on_one_thread_of_the_pushshift_sample(tmp_path: Path) ->
             "SELECT parameters->>'thread' FROM topic_runs ORDER BY run_id"
         ).fetchall()
     assert runs == [("reddit:9mu3ty",), (None,)]
+
+
+def test_a_post_url_shows_the_authors_own_pseudonym() -> None:
+    from reports.privacy import Pseudonymiser
+    from reports.threads import public_url
+
+    p = Pseudonymiser(b"0123456789abcdef" * 2, enabled=True)
+    # The same pseudonym as the author's replies get, not a pseudonym of it.
+    assert (
+        public_url("https://x.com/jane/status/1", p) == f"https://x.com/{p.name('jane')}/status/1"
+    )
+    bsky = public_url("https://bsky.app/profile/jane.bsky.social/post/3k", p)
+    assert bsky == f"https://bsky.app/profile/{p.name('jane.bsky.social')}/post/3k"
+    assert public_url("https://example.org/profile/jane", p).endswith(p.name("jane"))
+    shown = Pseudonymiser(b"0123456789abcdef" * 2, enabled=False)
+    assert public_url("https://x.com/jane/status/1", shown) == "https://x.com/jane/status/1"
