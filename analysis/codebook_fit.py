@@ -29,9 +29,8 @@ CHECK_SEED = 11
 
 def codebook_language(codebook: Codebook) -> str | None:
     """The codebook's language: its `language` key, English for the bundled default, else None."""
-    language = getattr(codebook, "language", None)
-    if language:
-        return str(language).lower()
+    if codebook.language:
+        return codebook.language.lower()
     return "en" if codebook.hash == load_codebook(None).hash else None
 
 

@@ -29,6 +29,7 @@ from textsafety import plural
 if TYPE_CHECKING:
     from store import Store
 
+NO_LANGUAGE = {"zxx", "und"}  # "no linguistic content" / undetermined: like too short to tell
 MIN_SHARE = 0.05  # a language used by fewer replies than this adds no stop words
 SAMPLE = 5000  # replies read to tell a thread's languages (detection is per reply)
 SEED = 7
@@ -246,3 +247,54 @@ def snowball_stem(lang: str) -> Callable[[str], str] | None:
     """One word -> its Snowball stem in this language (None when Snowball has none)."""
     stemmer = stemmer_for(lang)
     return None if stemmer is None else stemmer.stemWord
+
+
+def _quality_languages(store: Store, keys: pl.DataFrame) -> tuple[list[str | None], bool]:
+    """Each reply's language from the latest quality run (None where it has none) and if it ran."""
+    from analysis.quality import latest_run
+
+    run = latest_run(store)
+    if run is None:
+        return [None] * keys.height, False
+    store.con.register("_lang_keys", keys.with_row_index("row").to_arrow())
+    try:
+        rows = store.con.execute(
+            """SELECT k.row, q.lang, q.run_id IS NOT NULL FROM _lang_keys k
+               LEFT JOIN reply_quality q ON q.run_id = ? AND q.platform = k.platform
+                    AND q.reply_id = k.reply_id
+               ORDER BY k.row""",
+            [run],
+        ).fetchall()
+    finally:
+        store.con.unregister("_lang_keys")
+    # A reply imported after the quality run has no row there: detected below.
+    return [lang if checked else "?" for _, lang, checked in rows], True
+
+
+def load_each_reply_language(
+    store: Store | None, replies: pl.DataFrame
+) -> tuple[list[str | None], str]:
+    """Each reply's language (None when too short to tell) and where it came from.
+
+    From the latest quality run when it read the reply, else detected now
+    (every such reply: callers need one language per reply, not shares).
+    """
+    from analysis.quality import compute_languages
+
+    n = replies.height
+    keyed = store is not None and {"platform", "reply_id"} <= set(replies.columns)
+    langs: list[str | None] = [None] * n
+    source = "detected now (run `replyscope quality` to keep them)"
+    todo = list(range(n))
+    if keyed:
+        assert store is not None
+        got, ran = _quality_languages(store, replies.select("platform", "reply_id"))
+        if ran:
+            source = "the latest quality run"
+            langs = [None if g == "?" else g for g in got]
+            todo = [i for i, g in enumerate(got) if g == "?"]
+    if todo:
+        texts = replies["text"].gather(todo).fill_null("")
+        for i, lang in zip(todo, compute_languages(texts)["lang"].to_list(), strict=True):
+            langs[i] = lang
+    return [None if lang in NO_LANGUAGE else lang for lang in langs], source

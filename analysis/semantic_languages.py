@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from analysis.languages import load_each_reply_language
 from store import Store
 
 # embedder option -> the one language its model reads
 EMBEDDER_LANGUAGE = {"wordllama": "en", "minilm": "en"}
-NO_LANGUAGE = {"zxx", "und"}  # "no linguistic content" / undetermined: like too short to tell
 
 
 @dataclass(frozen=True)
@@ -54,28 +54,6 @@ class LanguageScope:
         }
 
 
-def _quality_languages(store: Store, keys: pl.DataFrame) -> tuple[list[str | None], bool]:
-    """Each reply's language from the latest quality run (None where it has none) and if it ran."""
-    from analysis.quality import latest_run
-
-    run = latest_run(store)
-    if run is None:
-        return [None] * keys.height, False
-    store.con.register("_sem_keys", keys.with_row_index("row").to_arrow())
-    try:
-        rows = store.con.execute(
-            """SELECT k.row, q.lang, q.run_id IS NOT NULL FROM _sem_keys k
-               LEFT JOIN reply_quality q ON q.run_id = ? AND q.platform = k.platform
-                    AND q.reply_id = k.reply_id
-               ORDER BY k.row""",
-            [run],
-        ).fetchall()
-    finally:
-        store.con.unregister("_sem_keys")
-    # A reply imported after the quality run has no row there: detected below.
-    return [lang if checked else "?" for _, lang, checked in rows], True
-
-
 def _threads(store: Store | None, keys: pl.DataFrame | None, n: int) -> list[str]:
     """Each reply's thread id ('' when unknown)."""
     if store is None or keys is None:
@@ -91,31 +69,6 @@ def _threads(store: Store | None, keys: pl.DataFrame | None, n: int) -> list[str
     return [str(r[0]) for r in rows]
 
 
-def compute_reply_languages(
-    store: Store | None, replies: pl.DataFrame
-) -> tuple[list[str | None], str]:
-    """Each reply's language (None when too short to tell) and where it came from."""
-    from analysis.quality import compute_languages
-
-    n = replies.height
-    keyed = store is not None and {"platform", "reply_id"} <= set(replies.columns)
-    langs: list[str | None] = [None] * n
-    source = "detected now (run `replyscope quality` to keep them)"
-    todo = list(range(n))
-    if keyed:
-        assert store is not None
-        got, ran = _quality_languages(store, replies.select("platform", "reply_id"))
-        if ran:
-            source = "the latest quality run"
-            langs = [None if g == "?" else g for g in got]
-            todo = [i for i, g in enumerate(got) if g == "?"]
-    if todo:
-        texts = replies["text"].gather(todo).fill_null("")
-        for i, lang in zip(todo, compute_languages(texts)["lang"].to_list(), strict=True):
-            langs[i] = lang
-    return [None if lang in NO_LANGUAGE else lang for lang in langs], source
-
-
 def _main_language(langs: list[str | None]) -> str | None:
     counts = Counter(lang for lang in langs if lang)
     return counts.most_common(1)[0][0] if counts else None
@@ -129,7 +82,7 @@ def compute_language_scope(
     n = replies.height
     if language is None or n == 0:
         return LanguageScope(np.ones(n, dtype=bool), None)
-    langs, source = compute_reply_languages(store, replies)
+    langs, source = load_each_reply_language(store, replies)
     keys = (
         replies.select("platform", "reply_id")
         if {"platform", "reply_id"} <= set(replies.columns)
