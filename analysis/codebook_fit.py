@@ -70,13 +70,21 @@ def compute_fit_problems(
 
 
 def compute_codebook_fit(
-    codebook: Codebook, texts: pl.Series, tagged: int, theme_counts: Mapping[str, int]
+    codebook: Codebook,
+    texts: pl.Series,
+    tagged: int,
+    theme_counts: Mapping[str, int],
+    *,
+    replies: int | None = None,
 ) -> list[str]:
-    """compute_fit_problems for a tagging run, the replies' languages detected when needed."""
+    """compute_fit_problems for a tagging run, the replies' languages detected when needed.
+
+    texts: the replies' texts, or a sample of them with `replies` the count of all.
+    """
     language = codebook_language(codebook)
     counts = {t.id: int(theme_counts.get(t.id, 0)) for t in codebook.themes}
     return compute_fit_problems(
-        replies=texts.len(),
+        replies=texts.len() if replies is None else replies,
         tagged=tagged,
         theme_counts=counts,
         language=language,

@@ -94,6 +94,16 @@ def load_reply_texts(store: Store) -> pl.DataFrame:
     return frame
 
 
+def load_text_sample(store: Store, n: int, seed: int) -> pl.Series:
+    """Up to n reply texts, the same ones each time (ordered by a seeded hash of the key)."""
+    rows = store.con.execute(
+        "SELECT text FROM replies WHERE text IS NOT NULL "
+        "ORDER BY hash(platform, reply_id, ?) LIMIT ?",
+        [seed, n],
+    ).fetchall()
+    return pl.Series("text", [r[0] for r in rows], dtype=pl.String)
+
+
 def tag_store(
     store: Store,
     codebook: Codebook,

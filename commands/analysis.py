@@ -135,10 +135,11 @@ def tag_cmd(
 
 def _refuse_unfit_default(store: Store) -> None:
     """Refuse to tag with the bundled codebook when it is clearly for another question."""
-    from analysis.codebook_fit import compute_default_misfit
-    from analysis.themes import load_reply_texts
+    from analysis.codebook_fit import CHECK_SAMPLE, CHECK_SEED, compute_default_misfit
+    from analysis.themes import load_text_sample
 
-    problems = compute_default_misfit(load_reply_texts(store)["text"])
+    # A sample read straight from the store: not every reply's text, only to try it.
+    problems = compute_default_misfit(load_text_sample(store, CHECK_SAMPLE, CHECK_SEED))
     if problems:
         raise click.ClickException(
             "the bundled codebook (public-service leadership, in English) does not fit these "
@@ -150,12 +151,18 @@ def _refuse_unfit_default(store: Store) -> None:
 
 def _fit_warning(store: Store, result: TagResult, *, default: bool) -> str:
     """The warning `tag` prints when its codebook fits the replies badly, with what to do."""
-    from analysis.codebook_fit import compute_codebook_fit
-    from analysis.themes import load_reply_texts
+    from analysis.codebook_fit import CHECK_SAMPLE, CHECK_SEED, compute_codebook_fit
+    from analysis.themes import load_text_sample
 
     counts = dict(result.stats.select("theme_id", "replies").iter_rows())
+    # The languages are told from a sample (as compute_language_shares would
+    # take anyway); the tagged share is the run's own, over all its replies.
     problems = compute_codebook_fit(
-        result.codebook, load_reply_texts(store)["text"], result.tagged, counts
+        result.codebook,
+        load_text_sample(store, CHECK_SAMPLE, CHECK_SEED),
+        result.tagged,
+        counts,
+        replies=result.replies,
     )
     if not problems:
         return ""
